@@ -1,0 +1,141 @@
+//! The operations: what each one computes going forward, and its derivative
+//! going backward, side by side.
+//!
+//! The set of ops is closed, so it is an enum that owns its inputs' ids; the
+//! forward pass is [`Op::eval`] and the backward pass asks [`Op::local_grads`]
+//! for the chain rule's local factor of each input.
+
+use super::tape::{Node, NodeId};
+
+/// The operation that produced a node, holding the ids of its inputs.
+/// Inputs always have smaller ids than the node itself.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Op {
+    /// A value made directly, not computed: an input, a weight, a constant.
+    Leaf,
+    Add(NodeId, NodeId),
+    Sub(NodeId, NodeId),
+    Mul(NodeId, NodeId),
+    Div(NodeId, NodeId),
+    Neg(NodeId),
+    /// Raise to a constant power.
+    Pow(NodeId, f64),
+    Tanh(NodeId),
+    Relu(NodeId),
+    Exp(NodeId),
+    Log(NodeId),
+    Sigmoid(NodeId),
+}
+
+/// For each input of a node, d(node)/d(input): the factor the chain rule
+/// multiplies the node's grad by before adding it to the input's grad.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum LocalGrads {
+    None,
+    One(NodeId, f64),
+    Two(NodeId, f64, NodeId, f64),
+}
+
+impl Op {
+    /// Forward: the node's value from the values of its inputs.
+    #[inline(always)]
+    pub fn eval(self, nodes: &[Node]) -> f64 {
+        let data = |id: NodeId| nodes[id as usize].data;
+        match self {
+            Op::Leaf => unreachable!("a leaf is made with a value, not computed"),
+            Op::Add(a, b) => data(a) + data(b),
+            Op::Sub(a, b) => data(a) - data(b),
+            Op::Mul(a, b) => data(a) * data(b),
+            Op::Div(a, b) => data(a) / data(b),
+            Op::Neg(a) => -data(a),
+            Op::Pow(a, exponent) => data(a).powf(exponent),
+            // libm's tanh saturates to ±1; micrograd's (e^2x - 1)/(e^2x + 1) gives NaN past |x| = 355
+            Op::Tanh(a) => data(a).tanh(),
+            // as micrograd: 0 if x < 0 else x
+            Op::Relu(a) => {
+                let x = data(a);
+                if x < 0.0 { 0.0 } else { x }
+            }
+            Op::Exp(a) => data(a).exp(),
+            Op::Log(a) => data(a).ln(),
+            // exp only ever sees a non-positive argument, so it cannot overflow
+            Op::Sigmoid(a) => {
+                let x = data(a);
+                if x >= 0.0 {
+                    1.0 / (1.0 + (-x).exp())
+                } else {
+                    let e = x.exp();
+                    e / (1.0 + e)
+                }
+            }
+        }
+    }
+
+    /// Backward: d(out)/d(input) for each input, where `out` is this op's result.
+    #[inline(always)]
+    pub fn local_grads(self, out: f64, nodes: &[Node]) -> LocalGrads {
+        let data = |id: NodeId| nodes[id as usize].data;
+        match self {
+            Op::Leaf => LocalGrads::None,
+            // d(a + b)/da = 1, d(a + b)/db = 1
+            Op::Add(a, b) => LocalGrads::Two(a, 1.0, b, 1.0),
+            // d(a - b)/da = 1, d(a - b)/db = -1
+            Op::Sub(a, b) => LocalGrads::Two(a, 1.0, b, -1.0),
+            // d(a * b)/da = b, d(a * b)/db = a
+            Op::Mul(a, b) => LocalGrads::Two(a, data(b), b, data(a)),
+            // d(a / b)/da = 1/b, d(a / b)/db = -a/b^2
+            Op::Div(a, b) => {
+                let (x, y) = (data(a), data(b));
+                LocalGrads::Two(a, 1.0 / y, b, -x / (y * y))
+            }
+            // d(-a)/da = -1
+            Op::Neg(a) => LocalGrads::One(a, -1.0),
+            // d(a^n)/da = n * a^(n-1)
+            Op::Pow(a, n) => LocalGrads::One(a, n * data(a).powf(n - 1.0)),
+            // d tanh(a)/da = 1 - tanh(a)^2
+            Op::Tanh(a) => LocalGrads::One(a, 1.0 - out * out),
+            // d relu(a)/da = 1 if relu(a) > 0 else 0
+            Op::Relu(a) => LocalGrads::One(a, if out > 0.0 { 1.0 } else { 0.0 }),
+            // d e^a/da = e^a
+            Op::Exp(a) => LocalGrads::One(a, out),
+            // d ln(a)/da = 1/a
+            Op::Log(a) => LocalGrads::One(a, 1.0 / data(a)),
+            // d sigmoid(a)/da = sigmoid(a) * (1 - sigmoid(a))
+            Op::Sigmoid(a) => LocalGrads::One(a, out * (1.0 - out)),
+        }
+    }
+
+    /// The op as people write it: `+`, `*`, `**2`, `tanh`; empty for a leaf.
+    pub fn symbol(self) -> String {
+        let symbol = match self {
+            Op::Leaf => "",
+            Op::Add(..) => "+",
+            Op::Sub(..) => "-",
+            Op::Mul(..) => "*",
+            Op::Div(..) => "/",
+            Op::Neg(..) => "neg",
+            Op::Pow(_, exponent) => return format!("**{exponent}"),
+            Op::Tanh(..) => "tanh",
+            Op::Relu(..) => "relu",
+            Op::Exp(..) => "exp",
+            Op::Log(..) => "log",
+            Op::Sigmoid(..) => "sigmoid",
+        };
+        symbol.to_string()
+    }
+
+    /// The ids of the op's inputs, in order.
+    pub fn inputs(self) -> Vec<NodeId> {
+        match self {
+            Op::Leaf => vec![],
+            Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) | Op::Div(a, b) => vec![a, b],
+            Op::Neg(a)
+            | Op::Pow(a, _)
+            | Op::Tanh(a)
+            | Op::Relu(a)
+            | Op::Exp(a)
+            | Op::Log(a)
+            | Op::Sigmoid(a) => vec![a],
+        }
+    }
+}

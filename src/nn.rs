@@ -1,0 +1,188 @@
+//! Neuron, Layer and MLP on top of the engine, with micrograd's semantics by
+//! default: weights from uniform(-1, 1), bias 0, ReLU on hidden layers and a
+//! linear last layer.
+
+use crate::engine::Value;
+use crate::rng::{Init, WeightRng};
+
+/// The nonlinearity a layer applies to each neuron's weighted sum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    Relu,
+    Tanh,
+    Sigmoid,
+    Linear,
+}
+
+impl Activation {
+    pub fn apply(self, x: &Value) -> Value {
+        match self {
+            Activation::Relu => x.relu(),
+            Activation::Tanh => x.tanh(),
+            Activation::Sigmoid => x.sigmoid(),
+            Activation::Linear => x.clone(),
+        }
+    }
+
+    /// micrograd's choice: ReLU on every layer but the last, which is linear.
+    pub fn micrograd_default(n_layers: usize) -> Vec<Activation> {
+        (0..n_layers)
+            .map(|layer_idx| {
+                if layer_idx + 1 == n_layers {
+                    Activation::Linear
+                } else {
+                    Activation::Relu
+                }
+            })
+            .collect()
+    }
+}
+
+pub struct Neuron {
+    pub w: Vec<Value>,
+    pub b: Value,
+    pub activation: Activation,
+}
+
+impl Neuron {
+    /// Weights drawn from `rng` in order, bias 0.
+    pub fn new(nin: usize, activation: Activation, rng: &mut WeightRng) -> Neuron {
+        let w = (0..nin).map(|_| Value::leaf(rng.uniform())).collect();
+        Neuron {
+            w,
+            b: Value::leaf(0.0),
+            activation,
+        }
+    }
+
+    /// `activation(((b + w0*x0) + w1*x1) + ...)`, summed in micrograd's order.
+    pub fn forward(&self, x: &[Value]) -> Value {
+        assert_eq!(
+            x.len(),
+            self.w.len(),
+            "a neuron with {} weights got {} inputs",
+            self.w.len(),
+            x.len()
+        );
+        let act = self
+            .w
+            .iter()
+            .zip(x)
+            .fold(self.b.clone(), |sum, (wi, xi)| sum + wi * xi);
+        self.activation.apply(&act)
+    }
+
+    /// The weights, then the bias.
+    pub fn parameters(&self) -> Vec<Value> {
+        let mut parameters = self.w.clone();
+        parameters.push(self.b.clone());
+        parameters
+    }
+}
+
+pub struct Layer {
+    pub neurons: Vec<Neuron>,
+}
+
+impl Layer {
+    pub fn new(nin: usize, nout: usize, activation: Activation, rng: &mut WeightRng) -> Layer {
+        Layer {
+            neurons: (0..nout)
+                .map(|_| Neuron::new(nin, activation, rng))
+                .collect(),
+        }
+    }
+
+    pub fn forward(&self, x: &[Value]) -> Vec<Value> {
+        self.neurons
+            .iter()
+            .map(|neuron| neuron.forward(x))
+            .collect()
+    }
+
+    /// Neuron by neuron, each one's weights then bias.
+    pub fn parameters(&self) -> Vec<Value> {
+        self.neurons.iter().flat_map(Neuron::parameters).collect()
+    }
+}
+
+/// A multi-layer perceptron.
+///
+/// ```
+/// use micrograd::nn::MLP;
+///
+/// let mut model = MLP::new(2, &[4, 1]);
+/// let out = model.forward(&[1.0, -2.0]);
+/// let loss = (&out[0] - 1.0).pow(2.0);
+/// model.zero_grad();
+/// loss.backward();
+/// model.update_weights(0.1);
+/// ```
+#[allow(clippy::upper_case_acronyms)]
+pub struct MLP {
+    pub layers: Vec<Layer>,
+}
+
+impl MLP {
+    /// `nin` inputs, then a layer of each size in `sizes`, as micrograd's
+    /// `MLP(nin, nouts)`: ReLU hidden layers, a linear output layer, and weights
+    /// from the default [`Init`].
+    pub fn new(nin: usize, sizes: &[usize]) -> MLP {
+        MLP::with_init(
+            nin,
+            sizes,
+            &Activation::micrograd_default(sizes.len()),
+            Init::default(),
+        )
+    }
+
+    /// Like [`MLP::new`], with an activation per layer and a chosen initialisation.
+    /// Weights are drawn layer by layer, neuron by neuron, as micrograd draws them.
+    pub fn with_init(nin: usize, sizes: &[usize], activations: &[Activation], init: Init) -> MLP {
+        assert_eq!(activations.len(), sizes.len(), "one activation per layer");
+        let mut rng = WeightRng::new(init);
+        let mut layers = Vec::with_capacity(sizes.len());
+        let mut layer_nin = nin;
+        for (&nout, &activation) in sizes.iter().zip(activations) {
+            layers.push(Layer::new(layer_nin, nout, activation, &mut rng));
+            layer_nin = nout;
+        }
+        MLP { layers }
+    }
+
+    /// Runs the network on one sample. Takes numbers (`&[1.0, 2.0]`) or values.
+    pub fn forward<X: Clone + Into<Value>>(&self, x: &[X]) -> Vec<Value> {
+        let mut activations: Vec<Value> = x.iter().map(|xi| xi.clone().into()).collect();
+        for layer in &self.layers {
+            activations = layer.forward(&activations);
+        }
+        activations
+    }
+
+    /// Every weight and bias, in micrograd's order: layer by layer, neuron by
+    /// neuron, each neuron's weights then its bias.
+    pub fn parameters(&self) -> Vec<Value> {
+        self.layers.iter().flat_map(Layer::parameters).collect()
+    }
+
+    pub fn zero_grad(&mut self) {
+        for parameter in self.parameters() {
+            parameter.set_grad(0.0);
+        }
+    }
+
+    /// One step of gradient descent: `p.data -= lr * p.grad` for every parameter.
+    pub fn update_weights(&mut self, lr: f64) {
+        for parameter in self.parameters() {
+            parameter.set_data(parameter.data() - lr * parameter.grad());
+        }
+    }
+
+    /// The number of inputs the first layer takes.
+    pub fn nin(&self) -> usize {
+        self.layers
+            .first()
+            .and_then(|layer| layer.neurons.first())
+            .map_or(0, |neuron| neuron.w.len())
+    }
+}

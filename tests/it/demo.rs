@@ -1,0 +1,92 @@
+//! micrograd's demo.ipynb, reproduced: the moons data, MLP(2, [16, 16, 1])
+//! drawn as CPython's random.seed(1337) would, hinge loss plus L2, 100 steps
+//! of SGD. Loss and accuracy must follow micrograd's printed trajectory.
+
+use micrograd::Value;
+use micrograd::nn::{Activation, MLP};
+use micrograd::rng::Init;
+
+const MOONS: &str = include_str!("../../data/micrograd_demo_moons.csv");
+const TRAJECTORY: &str = include_str!("../../data/micrograd_demo_trajectory.csv");
+
+/// Rows of a headed CSV of numbers.
+fn parse_csv(text: &str) -> Vec<Vec<f64>> {
+    text.lines()
+        .skip(1)
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            line.split(',')
+                .map(|field| field.parse().expect("a number"))
+                .collect()
+        })
+        .collect()
+}
+
+/// micrograd's demo `loss()`: returns the total loss and the number classified right.
+fn demo_loss(model: &MLP, xs: &[[f64; 2]], ys: &[f64]) -> (Value, usize) {
+    let scores: Vec<Value> = xs.iter().map(|x| model.forward(x).remove(0)).collect();
+    // svm "max-margin" loss: relu(1 - y*score), summed left to right
+    let losses = ys
+        .iter()
+        .zip(&scores)
+        .map(|(&y, score)| (1.0 + -y * score).relu());
+    let data_loss = losses.sum::<Value>() * (1.0 / xs.len() as f64);
+    // L2 regularisation over the parameters, in micrograd's order
+    let alpha = 1e-4;
+    let reg_loss = alpha * model.parameters().iter().map(|p| p * p).sum::<Value>();
+    let total_loss = data_loss + reg_loss;
+    let correct = ys
+        .iter()
+        .zip(&scores)
+        .filter(|(y, score)| (**y > 0.0) == (score.data() > 0.0))
+        .count();
+    (total_loss, correct)
+}
+
+#[test]
+fn micrograd_demo_trajectory_is_reproduced() {
+    let rows = parse_csv(MOONS);
+    let xs: Vec<[f64; 2]> = rows.iter().map(|row| [row[0], row[1]]).collect();
+    let ys: Vec<f64> = rows.iter().map(|row| row[2]).collect();
+    assert_eq!(xs.len(), 100);
+    let expected = parse_csv(TRAJECTORY);
+    assert_eq!(expected.len(), 100);
+
+    let sizes = [16, 16, 1];
+    let mut model = MLP::with_init(
+        2,
+        &sizes,
+        &Activation::micrograd_default(sizes.len()),
+        Init::Python { seed: 1337 },
+    );
+    assert_eq!(model.parameters().len(), 337);
+
+    for (k, want) in expected.iter().enumerate() {
+        let (total_loss, correct) = demo_loss(&model, &xs, &ys);
+        model.zero_grad();
+        total_loss.backward();
+        let learning_rate = 1.0 - 0.9 * k as f64 / 100.0;
+        model.update_weights(learning_rate);
+
+        let (loss, accuracy) = (total_loss.data(), correct as f64);
+        if k == 0 {
+            assert_eq!(
+                loss, 0.895_844_102_868_322_2,
+                "step 0 loss must match exactly"
+            );
+        }
+        let relative = ((loss - want[1]) / want[1]).abs();
+        assert!(
+            relative <= 1e-6,
+            "step {k}: loss {loss}, micrograd {} (relative {relative:e})",
+            want[1]
+        );
+        assert_eq!(
+            accuracy, want[2],
+            "step {k}: accuracy {accuracy}%, micrograd {}%",
+            want[2]
+        );
+    }
+    let (_, correct) = demo_loss(&model, &xs, &ys);
+    assert!(correct >= 99, "after 100 steps {correct}% are right");
+}

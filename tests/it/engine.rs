@@ -1,0 +1,277 @@
+//! Golden values from micrograd's own tests and lecture, and the engine's
+//! promises about accumulation, depth and memory.
+
+use micrograd::Value;
+use micrograd::engine::tape_len;
+
+fn assert_close(got: f64, want: f64, tolerance: f64) {
+    assert!(
+        (got - want).abs() <= tolerance,
+        "got {got}, want {want} (±{tolerance})"
+    );
+}
+
+/// micrograd's test_engine.py, test_sanity_check.
+#[test]
+fn micrograd_sanity_check() {
+    let x = Value::leaf(-4.0);
+    let z = 2.0 * &x + 2.0 + &x;
+    let q = z.relu() + &z * &x;
+    let h = (&z * &z).relu();
+    let y = &h + &q + &q * &x;
+    y.backward();
+
+    assert_eq!(y.data(), -20.0);
+    assert_eq!(x.grad(), 46.0);
+}
+
+/// micrograd's test_engine.py, test_more_ops, with its += written as Rust's +=.
+#[test]
+fn micrograd_more_ops() {
+    let a = Value::leaf(-4.0);
+    let b = Value::leaf(2.0);
+    let mut c = &a + &b;
+    let mut d = &a * &b + b.pow(3.0);
+    c += &c + 1.0;
+    c += 1.0 + &c + (-&a);
+    d += &d * 2.0 + (&b + &a).relu();
+    d += 3.0 * &d + (&b - &a).relu();
+    let e = &c - &d;
+    let f = e.pow(2.0);
+    let mut g = &f / 2.0;
+    g += 10.0 / &f;
+    g.backward();
+
+    assert_close(g.data(), 24.70408163265306, 1e-12);
+    assert_close(a.grad(), 138.83381924198252, 1e-12);
+    assert_close(b.grad(), 645.5772594752186, 1e-12);
+}
+
+/// The lecture's neuron: o = tanh(x1*w1 + x2*w2 + b), its numbers written as the lecture prints them.
+#[test]
+#[allow(clippy::excessive_precision, clippy::approx_constant)]
+fn lecture_tanh_neuron() {
+    let x1 = Value::with_label(2.0, "x1");
+    let x2 = Value::with_label(0.0, "x2");
+    let w1 = Value::with_label(-3.0, "w1");
+    let w2 = Value::with_label(1.0, "w2");
+    let b = Value::with_label(6.881_373_587_019_543_2, "b");
+    let n = &x1 * &w1 + &x2 * &w2 + &b;
+    let o = n.tanh();
+    o.backward();
+
+    assert_close(o.data(), 0.707_106_781_186_547_6, 1e-15);
+    assert_close(x1.grad(), -1.5, 1e-12);
+    assert_close(w1.grad(), 1.0, 1e-12);
+    assert_close(x2.grad(), 0.5, 1e-12);
+    assert_eq!(w2.grad(), 0.0);
+    assert_close(b.grad(), 0.5, 1e-12);
+    assert_close(n.grad(), 0.5, 1e-12);
+    assert_eq!(o.grad(), 1.0);
+}
+
+/// The lecture's bug: `b = a + a` must give a.grad = 2, not 1.
+#[test]
+fn reused_node_accumulates() {
+    let a = Value::leaf(3.0);
+    let b = &a + &a;
+    b.backward();
+    assert_eq!(a.grad(), 2.0);
+
+    // A reused intermediate: f = d * d with d = a * b, so df/da = 2 * d * b.
+    let a = Value::leaf(3.0);
+    let b = Value::leaf(-2.0);
+    let d = &a * &b;
+    let f = &d * &d;
+    f.backward();
+    assert_eq!(d.grad(), 2.0 * -6.0);
+    assert_eq!(a.grad(), 2.0 * -6.0 * -2.0);
+    assert_eq!(b.grad(), 2.0 * -6.0 * 3.0);
+}
+
+#[test]
+fn leaves_accumulate_across_backward_calls_and_intermediates_do_not() {
+    let a = Value::leaf(3.0);
+    let d = &a * 2.0;
+    let out = d.tanh();
+    out.backward();
+    let (a_grad, d_grad) = (a.grad(), d.grad());
+    out.backward();
+    assert_eq!(
+        a.grad(),
+        2.0 * a_grad,
+        "a leaf's grad accumulates until zeroed"
+    );
+    assert_eq!(
+        d.grad(),
+        d_grad,
+        "an intermediate holds the latest pass only"
+    );
+}
+
+#[test]
+fn backward_reaches_only_what_the_root_depends_on() {
+    let a = Value::leaf(1.0);
+    let b = Value::leaf(2.0);
+    let unrelated = &b * 5.0;
+    let other_root = &a * &b;
+    other_root.backward();
+    assert_eq!(a.grad(), 2.0);
+    a.set_grad(0.0);
+    b.set_grad(0.0);
+
+    let root = a.exp();
+    root.backward();
+    assert_eq!(a.grad(), 1f64.exp());
+    assert_eq!(b.grad(), 0.0, "b is not an input of root");
+    assert_eq!(unrelated.grad(), 0.0);
+    // The earlier root's grad of 1 must not leak into b through the sweep.
+    assert_eq!(other_root.grad(), 1.0);
+}
+
+#[test]
+fn tanh_and_sigmoid_stay_finite_for_huge_inputs() {
+    for x in [-1e308, -800.0, -710.5, 710.5, 800.0, 1e308] {
+        let v = Value::leaf(x);
+        let t = v.tanh();
+        t.backward();
+        assert_eq!(t.data(), x.signum(), "tanh({x})");
+        assert_eq!(v.grad(), 0.0, "tanh'({x})");
+
+        let v = Value::leaf(x);
+        let s = v.sigmoid();
+        s.backward();
+        assert!(
+            (0.0..=1.0).contains(&s.data()),
+            "sigmoid({x}) = {}",
+            s.data()
+        );
+        assert!(
+            v.grad().is_finite() && v.grad() >= 0.0,
+            "sigmoid'({x}) = {}",
+            v.grad()
+        );
+        if x.abs() >= 800.0 {
+            assert_eq!(s.data(), if x > 0.0 { 1.0 } else { 0.0 }, "sigmoid({x})");
+        }
+    }
+    let s = Value::leaf(0.0).sigmoid();
+    assert_eq!(s.data(), 0.5);
+}
+
+#[test]
+fn relu_follows_micrograd() {
+    for (x, out, grad) in [(-2.0, 0.0, 0.0), (0.0, 0.0, 0.0), (3.0, 3.0, 1.0)] {
+        let v = Value::leaf(x);
+        let r = v.relu();
+        r.backward();
+        assert_eq!((r.data(), v.grad()), (out, grad), "relu at {x}");
+    }
+}
+
+#[test]
+fn operators_take_values_references_and_numbers_on_either_side() {
+    let a = Value::leaf(6.0);
+    let b = Value::leaf(3.0);
+    assert_eq!((&a + &b).data(), 9.0);
+    assert_eq!((a.clone() - b.clone()).data(), 3.0);
+    assert_eq!((&a * b.clone()).data(), 18.0);
+    assert_eq!((a.clone() / &b).data(), 2.0);
+    assert_eq!((&a + 2.0).data(), 8.0);
+    assert_eq!((2.0 - &a).data(), -4.0);
+    assert_eq!((a.clone() * 0.5).data(), 3.0);
+    assert_eq!((12.0 / a.clone()).data(), 2.0);
+    assert_eq!((-&a).data(), -6.0);
+    assert_eq!((-a.clone()).data(), -6.0);
+    assert_eq!(a.pow(2.0).data(), 36.0);
+    assert_eq!(Value::leaf(1.0).exp().data(), 1f64.exp());
+    assert_eq!(Value::leaf(1.0).log().data(), 0.0);
+    let mut c = a.clone();
+    c *= &b;
+    c -= 1.0;
+    c /= b.clone();
+    assert_eq!(c.data(), 17.0 / 3.0);
+    // a is still usable after all of the above, and unchanged
+    assert_eq!(a.data(), 6.0);
+    let total: Value = [1.0, 2.0, 3.0].into_iter().map(Value::leaf).sum();
+    assert_eq!(total.data(), 6.0);
+}
+
+#[test]
+fn nodes_expose_op_inputs_label_and_visit_order() {
+    let x = Value::with_label(2.0, "x");
+    let w = Value::with_label(-3.0, "w");
+    let xw = &x * &w;
+    xw.set_label("xw");
+    let o = xw.tanh();
+    let squared = o.pow(2.0);
+
+    assert_eq!(xw.op(), "*");
+    assert_eq!(o.op(), "tanh");
+    assert_eq!(squared.op(), "**2");
+    assert_eq!(x.op(), "");
+    assert!(x.is_leaf() && !xw.is_leaf());
+    let inputs: Vec<usize> = xw.inputs().iter().map(Value::id).collect();
+    assert_eq!(inputs, vec![x.id(), w.id()]);
+    assert_eq!(o.label(), None);
+    assert_eq!(xw.label().as_deref(), Some("xw"));
+
+    let order: Vec<usize> = o.backward_order().iter().map(Value::id).collect();
+    assert_eq!(order, vec![o.id(), xw.id(), w.id(), x.id()]);
+
+    let local: Vec<(usize, f64)> = xw.local_grads().iter().map(|(v, d)| (v.id(), *d)).collect();
+    assert_eq!(local, vec![(x.id(), -3.0), (w.id(), 2.0)]);
+}
+
+#[test]
+fn intermediate_nodes_are_reclaimed_when_dropped() {
+    let base = tape_len();
+    let a = Value::leaf(1.0);
+    let b = Value::leaf(2.0);
+    let with_leaves = tape_len();
+    for _ in 0..1000 {
+        let loss = ((&a * &b + 1.0).tanh() - 0.5).pow(2.0);
+        loss.backward();
+    }
+    assert_eq!(tape_len(), with_leaves, "every step's graph is popped");
+    drop((a, b));
+    assert_eq!(tape_len(), base);
+}
+
+#[test]
+fn a_node_in_use_keeps_its_inputs() {
+    let base = tape_len();
+    let kept = {
+        let a = Value::leaf(2.0);
+        let t = &a * 3.0;
+        t.exp()
+    };
+    // a, the constant 3, t and kept itself
+    assert_eq!(tape_len(), base + 4);
+    kept.backward();
+    assert_eq!(kept.data(), 6f64.exp());
+    let a = &kept.inputs()[0].inputs()[0];
+    assert_eq!(a.data(), 2.0);
+    assert_eq!(a.grad(), 3.0 * 6f64.exp());
+}
+
+/// 1M nodes deep: building, backward, printing and dropping must not recurse.
+/// The benchmark runs 10M.
+#[test]
+fn million_node_chain_does_not_overflow_the_stack() {
+    let n = 1_000_000;
+    let base = tape_len();
+    let x = Value::leaf(0.5);
+    let mut chain = x.clone();
+    for _ in 0..n {
+        chain = &chain + &x;
+    }
+    chain.backward();
+    assert_eq!(chain.data(), 0.5 * (n + 1) as f64);
+    assert_eq!(x.grad(), (n + 1) as f64);
+    assert_eq!(chain.backward_order().len(), n + 1);
+    let _ = format!("{chain:?}");
+    drop(chain);
+    drop(x);
+    assert_eq!(tape_len(), base);
+}

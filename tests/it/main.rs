@@ -1,0 +1,6 @@
+//! The integration tests: one crate, one module per concern.
+
+mod demo;
+mod engine;
+mod gradcheck;
+mod seed;
