@@ -1,1 +1,184 @@
-fn main() {}
+//! The engine's speed and memory, measured: `cargo bench --bench engine`.
+//!
+//! - the micrograd demo step (moons, MLP 2-16-16-1, hinge + L2, graph rebuilt
+//!   every step): median ms/step over runs of 100 steps, and ns per graph node;
+//! - a 10M-node chain: build, backward and drop times, and peak bytes per node;
+//! - peak memory after 100 training steps against after 10,000.
+//!
+//! Memory is read from /proc/self/status (Linux), each measurement in a fresh
+//! child process so that one's peak does not hide another's.
+//! `cargo bench --bench engine -- demo` prints only the demo figure, for
+//! `benches/compare.sh`.
+
+use std::hint::black_box;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use micrograd::engine::tape_len;
+use micrograd::nn::{Activation, MLP};
+use micrograd::rng::Init;
+use micrograd::{Value, datasets, loss};
+
+const CHILD_ENV: &str = "MICROGRAD_BENCH_CHILD";
+const DEMO_RUNS: usize = 11;
+const STEPS_PER_RUN: usize = 100;
+const CHAIN_NODES: usize = 10_000_000;
+
+fn main() {
+    if let Ok(scenario) = std::env::var(CHILD_ENV) {
+        match scenario.as_str() {
+            "chain" => chain(),
+            "memory" => memory(),
+            other => panic!("unknown scenario {other}"),
+        }
+        return;
+    }
+    let demo_only = std::env::args().skip(1).any(|arg| arg == "demo");
+    let (ms_per_step, nodes_per_step) = demo();
+    if demo_only {
+        println!("demo_ms_per_step {ms_per_step:.4}");
+        return;
+    }
+    println!(
+        "demo step:   {ms_per_step:.3} ms/step (median of {DEMO_RUNS} runs of {STEPS_PER_RUN} steps; \
+         moons, MLP 2-16-16-1, hinge + L2, graph rebuilt every step)"
+    );
+    println!(
+        "per node:    {:.2} ns/node ({nodes_per_step} nodes per step, forward + backward + free)",
+        ms_per_step * 1e6 / nodes_per_step as f64
+    );
+    print!("{}", run_child("chain"));
+    print!("{}", run_child("memory"));
+}
+
+fn run_child(scenario: &str) -> String {
+    let exe = std::env::current_exe().expect("the bench knows its own path");
+    let output = Command::new(exe)
+        .env(CHILD_ENV, scenario)
+        .output()
+        .expect("the bench can run itself");
+    assert!(
+        output.status.success(),
+        "{scenario} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("the bench prints text")
+}
+
+struct Demo {
+    model: MLP,
+    xs: Vec<[f64; 2]>,
+    ys: Vec<f64>,
+}
+
+impl Demo {
+    fn new() -> Demo {
+        let sizes = [16, 16, 1];
+        let activations = Activation::micrograd_default(sizes.len());
+        let model = MLP::with_init(2, &sizes, &activations, Init::Python { seed: 1337 });
+        let (xs, ys) = datasets::demo_moons().into_iter().unzip();
+        Demo { model, xs, ys }
+    }
+
+    /// One step of demo.ipynb: forward all 100 points, loss, backward, SGD.
+    /// Returns the loss and the number of nodes the step built.
+    fn step(&mut self, k: usize) -> (f64, usize) {
+        let before = tape_len();
+        let scores: Vec<Value> = self
+            .xs
+            .iter()
+            .map(|x| self.model.forward(x).remove(0))
+            .collect();
+        let total_loss = loss::hinge(&scores, &self.ys) + loss::l2(&self.model.parameters(), 1e-4);
+        let nodes = tape_len() - before;
+        self.model.zero_grad();
+        total_loss.backward();
+        let learning_rate = 1.0 - 0.9 * (k % 100) as f64 / 100.0;
+        self.model.update_weights(learning_rate);
+        (total_loss.data(), nodes)
+    }
+}
+
+/// Median ms per step over `DEMO_RUNS` runs of `STEPS_PER_RUN` steps, and nodes per step.
+fn demo() -> (f64, usize) {
+    let mut demo = Demo::new();
+    let (_, nodes_per_step) = demo.step(0);
+    let mut per_step = Vec::with_capacity(DEMO_RUNS);
+    for _ in 0..DEMO_RUNS {
+        let mut demo = Demo::new();
+        let start = Instant::now();
+        for k in 0..STEPS_PER_RUN {
+            black_box(demo.step(k));
+        }
+        per_step.push(start.elapsed().as_secs_f64() * 1e3 / STEPS_PER_RUN as f64);
+    }
+    per_step.sort_by(f64::total_cmp);
+    (per_step[DEMO_RUNS / 2], nodes_per_step)
+}
+
+/// A field of /proc/self/status, in bytes.
+fn proc_status_bytes(field: &str) -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").expect("Linux has /proc/self/status");
+    let line = status
+        .lines()
+        .find(|line| line.starts_with(field))
+        .expect("the field is in status");
+    let kib: usize = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .expect("a number of kB");
+    kib * 1024
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
+
+fn chain() {
+    let baseline = proc_status_bytes("VmHWM:");
+    let start = Instant::now();
+    let x = Value::leaf(1e-7);
+    let mut chain = x.clone();
+    for _ in 0..CHAIN_NODES - 1 {
+        chain = &chain + &x;
+    }
+    let built = start.elapsed();
+    let nodes = tape_len();
+    let start = Instant::now();
+    chain.backward();
+    let backward = start.elapsed();
+    assert_eq!(x.grad(), CHAIN_NODES as f64);
+    let peak = proc_status_bytes("VmHWM:") - baseline;
+    let start = Instant::now();
+    drop(chain);
+    drop(x);
+    let dropped = start.elapsed();
+    assert_eq!(tape_len(), 0);
+    let bytes_per_node = peak as f64 / nodes as f64;
+    println!(
+        "10M chain:   build {:.0} ms, backward {:.1} ms (target <= 100), drop {:.1} ms, \
+         peak {bytes_per_node:.1} bytes/node (target <= 48) over {nodes} nodes",
+        ms(built),
+        ms(backward),
+        ms(dropped)
+    );
+}
+
+fn memory() {
+    let mut demo = Demo::new();
+    for k in 0..100 {
+        demo.step(k);
+    }
+    let after_100 = proc_status_bytes("VmHWM:");
+    for k in 100..10_000 {
+        demo.step(k);
+    }
+    let after_10_000 = proc_status_bytes("VmHWM:");
+    let growth = (after_10_000 as f64 / after_100 as f64 - 1.0) * 100.0;
+    println!(
+        "memory:      peak RSS {:.1} MiB after 100 steps, {:.1} MiB after 10,000 ({growth:+.1}%, target within 10%)",
+        after_100 as f64 / (1 << 20) as f64,
+        after_10_000 as f64 / (1 << 20) as f64,
+    );
+}

@@ -11,7 +11,9 @@
 //! assert!((x1.grad() - -3.0 * (1.0 - act.data().powi(2))).abs() < 1e-12);
 //! ```
 
+pub mod datasets;
 pub mod engine;
+pub mod loss;
 pub mod nn;
 pub mod rng;
 

@@ -64,11 +64,8 @@ impl Neuron {
             self.w.len(),
             x.len()
         );
-        let act = self
-            .w
-            .iter()
-            .zip(x)
-            .fold(self.b.clone(), |sum, (wi, xi)| sum + wi * xi);
+        // The same nodes as `fold(b, |sum, (wi, xi)| sum + wi * xi)`, built in one go.
+        let act = Value::weighted_sum(&self.b, &self.w, x);
         self.activation.apply(&act)
     }
 

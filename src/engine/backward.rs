@@ -3,59 +3,46 @@
 //! The tape is in creation order and every input sits below the node that uses
 //! it, so walking from the root down to id 0 meets each node after all of the
 //! nodes it feeds. Its grad is then final and can be pushed to its inputs.
-//! No recursion, no sort, no visited set: a flag per node says whether the
-//! root depends on it.
+//! No recursion, no sort, no visited set.
 
-use super::ops::LocalGrads;
-use super::tape::{Node, NodeId, REACHED, Tape};
+use super::ops::{LocalGrads, Op};
+use super::tape::{NodeId, Tape};
 
-/// Seeds `root`'s grad with 1 and fills in d(root)/d(node) for every node the root
-/// depends on. Leaves (weights, inputs) add this to the grad they already hold,
-/// so gradients from several backward calls accumulate until `zero_grad`;
-/// computed nodes are overwritten, so they always hold the latest pass.
+/// Seeds `root`'s grad with 1 and sets every computed node older than the root
+/// to d(root)/d(node), 0 where the root does not depend on it. Leaves (weights,
+/// inputs) instead add d(root)/d(leaf) to the grad they hold, so gradients from
+/// several backward calls accumulate until `zero_grad`.
 pub(crate) fn backward(tape: &mut Tape, root: NodeId) {
-    let nodes = &mut tape.nodes[..=root as usize];
-    nodes[root as usize].grad = 1.0;
-    nodes[root as usize].flags |= REACHED;
-    // How many reached nodes are still waiting below: once none are, stop early.
-    let mut pending = 1usize;
-    for id in (0..=root as usize).rev() {
-        let node = nodes[id];
-        if node.flags & REACHED == 0 {
+    let root = root as usize;
+    // Computed nodes start from 0. Nodes pushed since the last backward already
+    // are (their grads are new), so only the older ones need clearing.
+    let had_grads = tape.grads.len().min(root);
+    tape.grads_through(root as NodeId);
+    let Tape { nodes, grads, .. } = tape;
+    let nodes = &nodes[..=root];
+    for (grad, node) in grads[..had_grads].iter_mut().zip(nodes) {
+        if !matches!(node.op, Op::Leaf) {
+            *grad = 0.0;
+        }
+    }
+    let grads = &mut grads[..=root];
+    grads[root] = 1.0;
+    for id in (0..=root).rev() {
+        let grad = grads[id];
+        // Nothing to pass on: the root does not depend on this node, or not here.
+        if grad == 0.0 {
             continue;
         }
-        nodes[id].flags &= !REACHED;
-        pending -= 1;
         // The chain rule: input.grad += d(node)/d(input) * node.grad
-        match node.op.local_grads(node.data, nodes) {
+        match nodes[id].op.local_grads(nodes[id].data, nodes) {
             LocalGrads::None => {}
-            LocalGrads::One(a, da) => {
-                pending += accumulate(nodes, a, da * node.grad);
-            }
+            LocalGrads::One(a, da) => grads[a as usize] += da * grad,
             LocalGrads::Two(a, da, b, db) => {
-                pending += accumulate(nodes, a, da * node.grad);
-                pending += accumulate(nodes, b, db * node.grad);
+                grads[a as usize] += da * grad;
+                grads[b as usize] += db * grad;
             }
         }
-        if pending == 0 {
-            break;
-        }
     }
-}
-
-/// Adds `grad` to node `id`; returns 1 if this is the first time the sweep reaches it.
-#[inline(always)]
-fn accumulate(nodes: &mut [Node], id: NodeId, grad: f64) -> usize {
-    let node = &mut nodes[id as usize];
-    let first_visit = node.flags & REACHED == 0;
-    if first_visit {
-        node.flags |= REACHED;
-        if !node.is_leaf() {
-            node.grad = 0.0;
-        }
-    }
-    node.grad += grad;
-    first_visit as usize
 }
 
 /// The nodes `backward` from `root` visits, in the order it visits them:

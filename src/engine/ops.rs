@@ -18,8 +18,8 @@ pub(crate) enum Op {
     Mul(NodeId, NodeId),
     Div(NodeId, NodeId),
     Neg(NodeId),
-    /// Raise to a constant power.
-    Pow(NodeId, f64),
+    /// Raise to a constant power, held by the second node: a leaf that only this op uses.
+    Pow(NodeId, NodeId),
     Tanh(NodeId),
     Relu(NodeId),
     Exp(NodeId),
@@ -48,7 +48,7 @@ impl Op {
             Op::Mul(a, b) => data(a) * data(b),
             Op::Div(a, b) => data(a) / data(b),
             Op::Neg(a) => -data(a),
-            Op::Pow(a, exponent) => data(a).powf(exponent),
+            Op::Pow(a, exponent) => data(a).powf(data(exponent)),
             // libm's tanh saturates to ±1; micrograd's (e^2x - 1)/(e^2x + 1) gives NaN past |x| = 355
             Op::Tanh(a) => data(a).tanh(),
             // as micrograd: 0 if x < 0 else x
@@ -91,7 +91,10 @@ impl Op {
             // d(-a)/da = -1
             Op::Neg(a) => LocalGrads::One(a, -1.0),
             // d(a^n)/da = n * a^(n-1)
-            Op::Pow(a, n) => LocalGrads::One(a, n * data(a).powf(n - 1.0)),
+            Op::Pow(a, exponent) => {
+                let n = data(exponent);
+                LocalGrads::One(a, n * data(a).powf(n - 1.0))
+            }
             // d tanh(a)/da = 1 - tanh(a)^2
             Op::Tanh(a) => LocalGrads::One(a, 1.0 - out * out),
             // d relu(a)/da = 1 if relu(a) > 0 else 0
@@ -106,7 +109,7 @@ impl Op {
     }
 
     /// The op as people write it: `+`, `*`, `**2`, `tanh`; empty for a leaf.
-    pub fn symbol(self) -> String {
+    pub fn symbol(self, nodes: &[Node]) -> String {
         let symbol = match self {
             Op::Leaf => "",
             Op::Add(..) => "+",
@@ -114,7 +117,7 @@ impl Op {
             Op::Mul(..) => "*",
             Op::Div(..) => "/",
             Op::Neg(..) => "neg",
-            Op::Pow(_, exponent) => return format!("**{exponent}"),
+            Op::Pow(_, exponent) => return format!("**{}", nodes[exponent as usize].data),
             Op::Tanh(..) => "tanh",
             Op::Relu(..) => "relu",
             Op::Exp(..) => "exp",
@@ -124,7 +127,7 @@ impl Op {
         symbol.to_string()
     }
 
-    /// The ids of the op's inputs, in order.
+    /// The ids of the op's inputs, in order; a power's exponent is part of the op, not an input.
     pub fn inputs(self) -> Vec<NodeId> {
         match self {
             Op::Leaf => vec![],

@@ -10,6 +10,9 @@
 //! parameters and pops it again when the step's last handle is dropped, so
 //! memory stays flat however many steps run. A dead node under a live one waits
 //! until everything above it is gone.
+//!
+//! A node is 24 bytes (its data and its op); its handle count, grad and label
+//! live in side arrays, so that building a graph writes as little as it can.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -19,31 +22,21 @@ use super::ops::Op;
 /// Index of a node in the tape.
 pub(crate) type NodeId = u32;
 
-/// The node has an entry in `Tape::labels`.
-pub(crate) const LABELLED: u8 = 1;
-/// Backward has reached the node in the sweep under way.
-pub(crate) const REACHED: u8 = 2;
-
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Node {
     pub data: f64,
-    pub grad: f64,
     pub op: Op,
-    /// How many `Value` handles point at this node.
-    pub handles: u32,
-    pub flags: u8,
-}
-
-impl Node {
-    #[inline(always)]
-    pub fn is_leaf(&self) -> bool {
-        matches!(self.op, Op::Leaf)
-    }
 }
 
 pub(crate) struct Tape {
+    /// Every node's data and op, in creation order.
     pub nodes: Vec<Node>,
-    /// Labels live beside the nodes so that unlabelled intermediates cost no allocation.
+    /// How many `Value` handles point at each node; as long as `nodes`.
+    pub handles: Vec<u32>,
+    /// Each node's grad. Shorter than `nodes` until backward or `set_grad`
+    /// reaches the newest nodes: a node past its end has grad 0.
+    pub grads: Vec<f64>,
+    /// Labels, for the few nodes that have one.
     pub labels: BTreeMap<NodeId, Box<str>>,
 }
 
@@ -52,7 +45,12 @@ const KEEP_CAPACITY: usize = 1 << 20;
 
 thread_local! {
     static TAPE: RefCell<Tape> = const {
-        RefCell::new(Tape { nodes: Vec::new(), labels: BTreeMap::new() })
+        RefCell::new(Tape {
+            nodes: Vec::new(),
+            handles: Vec::new(),
+            grads: Vec::new(),
+            labels: BTreeMap::new(),
+        })
     };
 }
 
@@ -71,43 +69,56 @@ pub(crate) fn release(id: NodeId) {
 }
 
 impl Tape {
-    /// Appends a node with one handle and returns its id.
-    #[inline]
+    /// Appends a node and returns its id. No handle points at it yet: one made
+    /// with `retain` will, or it is an intermediate (the constant in `&a * 2.0`)
+    /// that lives exactly as long as the nodes that use it.
+    #[inline(always)]
     pub fn push(&mut self, data: f64, op: Op) -> NodeId {
-        let id = self.push_unowned(data, op);
-        self.nodes[id as usize].handles = 1;
-        id
-    }
-
-    /// Appends a node that no handle points at, such as the constant in `&a * 2.0`:
-    /// it lives exactly as long as the node that uses it.
-    #[inline]
-    pub fn push_unowned(&mut self, data: f64, op: Op) -> NodeId {
         let id = self.nodes.len();
         assert!(
             id < NodeId::MAX as usize,
             "the tape is full: 2^32 - 1 nodes are alive"
         );
-        self.nodes.push(Node {
-            data,
-            grad: 0.0,
-            op,
-            handles: 0,
-            flags: 0,
-        });
+        self.nodes.push(Node { data, op });
+        self.handles.push(0);
         id as NodeId
     }
 
-    #[inline]
+    /// Appends the node `op` computes from its inputs, as `push`.
+    #[inline(always)]
+    pub fn push_op(&mut self, op: Op) -> NodeId {
+        let data = op.eval(&self.nodes);
+        self.push(data, op)
+    }
+
+    /// Appends `((bias + w0*x0) + w1*x1) + ...` as alternating `*` and `+` nodes
+    /// and returns the id of the last sum.
+    pub fn push_weighted_sum(
+        &mut self,
+        bias: NodeId,
+        terms: impl ExactSizeIterator<Item = (NodeId, NodeId)>,
+    ) -> NodeId {
+        let start = self.nodes.len();
+        let n_nodes = 2 * terms.len();
+        assert!(
+            start + n_nodes < NodeId::MAX as usize,
+            "the tape is full: 2^32 - 1 nodes are alive"
+        );
+        let sum = push_sum_nodes(&mut self.nodes, bias, terms);
+        self.handles.resize(start + n_nodes, 0);
+        sum
+    }
+
+    #[inline(always)]
     pub fn retain(&mut self, id: NodeId) {
-        self.nodes[id as usize].handles += 1;
+        self.handles[id as usize] += 1;
     }
 
     #[inline]
     fn release(&mut self, id: NodeId) {
-        let node = &mut self.nodes[id as usize];
-        node.handles -= 1;
-        if node.handles == 0 && id as usize + 1 == self.nodes.len() {
+        let handles = &mut self.handles[id as usize];
+        *handles -= 1;
+        if *handles == 0 && id as usize + 1 == self.nodes.len() {
             self.pop_dead();
         }
     }
@@ -115,33 +126,84 @@ impl Tape {
     /// Pops every node from the top down to the first one still held by a handle.
     /// Nothing above a node can be its input, so a top node without handles is dead.
     fn pop_dead(&mut self) {
-        let mut len = self.nodes.len();
-        while len > 0 && self.nodes[len - 1].handles == 0 {
-            len -= 1;
-            if self.nodes[len].flags & LABELLED != 0 {
-                self.labels.remove(&(len as NodeId));
-            }
-        }
+        let len = live_len(&self.handles);
         self.nodes.truncate(len);
+        self.handles.truncate(len);
+        self.grads.truncate(len);
+        if !self.labels.is_empty() {
+            self.labels.split_off(&(len as NodeId));
+        }
         // Give memory back after a very large graph, with room to spare so that
         // a tape that grows and shrinks every step does not reallocate each time.
-        let capacity = self.nodes.capacity();
-        if capacity > KEEP_CAPACITY && len < capacity / 4 {
-            self.nodes.shrink_to((2 * len).max(KEEP_CAPACITY));
+        if self.nodes.capacity() > KEEP_CAPACITY && len < self.nodes.capacity() / 4 {
+            let keep = (2 * len).max(KEEP_CAPACITY);
+            self.nodes.shrink_to(keep);
+            self.handles.shrink_to(keep);
+            self.grads.shrink_to(keep);
         }
     }
 
+    #[inline]
+    pub fn grad(&self, id: NodeId) -> f64 {
+        self.grads.get(id as usize).copied().unwrap_or(0.0)
+    }
+
+    /// Makes `grads` cover every node up to `id`, new ones at 0.
+    #[inline]
+    pub fn grads_through(&mut self, id: NodeId) -> &mut [f64] {
+        if self.grads.len() <= id as usize {
+            self.grads.resize(self.nodes.len(), 0.0);
+        }
+        &mut self.grads
+    }
+
     pub fn set_label(&mut self, id: NodeId, label: String) {
-        self.nodes[id as usize].flags |= LABELLED;
         self.labels.insert(id, label.into_boxed_str());
     }
 
     pub fn label(&self, id: NodeId) -> Option<&str> {
-        if self.nodes[id as usize].flags & LABELLED == 0 {
-            return None;
-        }
         self.labels.get(&id).map(|label| &**label)
     }
+}
+
+/// One past the highest node that still has a handle.
+fn live_len(handles: &[u32]) -> usize {
+    // Skip dead nodes a chunk at a time: OR-ing a chunk is one vector instruction.
+    const CHUNK: usize = 16;
+    let mut end = handles.len();
+    while end >= CHUNK && handles[end - CHUNK..end].iter().fold(0, |any, &h| any | h) == 0 {
+        end -= CHUNK;
+    }
+    handles[..end]
+        .iter()
+        .rposition(|&h| h != 0)
+        .map_or(0, |top| top + 1)
+}
+
+/// `Tape::push_weighted_sum`'s loop, on its own so that the compiler sees that
+/// `nodes` is the only thing written and keeps its length in a register.
+fn push_sum_nodes(
+    nodes: &mut Vec<Node>,
+    bias: NodeId,
+    terms: impl ExactSizeIterator<Item = (NodeId, NodeId)>,
+) -> NodeId {
+    nodes.reserve(2 * terms.len());
+    let mut sum = bias;
+    for (w, x) in terms {
+        let product = nodes.len() as NodeId;
+        let op = Op::Mul(w, x);
+        nodes.push(Node {
+            data: op.eval(nodes),
+            op,
+        });
+        let op = Op::Add(sum, product);
+        nodes.push(Node {
+            data: op.eval(nodes),
+            op,
+        });
+        sum = product + 1;
+    }
+    sum
 }
 
 /// How many nodes this thread's tape holds, live or waiting to be popped.

@@ -2,39 +2,16 @@
 //! drawn as CPython's random.seed(1337) would, hinge loss plus L2, 100 steps
 //! of SGD. Loss and accuracy must follow micrograd's printed trajectory.
 
-use micrograd::Value;
 use micrograd::nn::{Activation, MLP};
 use micrograd::rng::Init;
+use micrograd::{Value, datasets, loss};
 
-const MOONS: &str = include_str!("../../data/micrograd_demo_moons.csv");
 const TRAJECTORY: &str = include_str!("../../data/micrograd_demo_trajectory.csv");
-
-/// Rows of a headed CSV of numbers.
-fn parse_csv(text: &str) -> Vec<Vec<f64>> {
-    text.lines()
-        .skip(1)
-        .filter(|line| !line.is_empty())
-        .map(|line| {
-            line.split(',')
-                .map(|field| field.parse().expect("a number"))
-                .collect()
-        })
-        .collect()
-}
 
 /// micrograd's demo `loss()`: returns the total loss and the number classified right.
 fn demo_loss(model: &MLP, xs: &[[f64; 2]], ys: &[f64]) -> (Value, usize) {
     let scores: Vec<Value> = xs.iter().map(|x| model.forward(x).remove(0)).collect();
-    // svm "max-margin" loss: relu(1 - y*score), summed left to right
-    let losses = ys
-        .iter()
-        .zip(&scores)
-        .map(|(&y, score)| (1.0 + -y * score).relu());
-    let data_loss = losses.sum::<Value>() * (1.0 / xs.len() as f64);
-    // L2 regularisation over the parameters, in micrograd's order
-    let alpha = 1e-4;
-    let reg_loss = alpha * model.parameters().iter().map(|p| p * p).sum::<Value>();
-    let total_loss = data_loss + reg_loss;
+    let total_loss = loss::hinge(&scores, ys) + loss::l2(&model.parameters(), 1e-4);
     let correct = ys
         .iter()
         .zip(&scores)
@@ -45,11 +22,17 @@ fn demo_loss(model: &MLP, xs: &[[f64; 2]], ys: &[f64]) -> (Value, usize) {
 
 #[test]
 fn micrograd_demo_trajectory_is_reproduced() {
-    let rows = parse_csv(MOONS);
-    let xs: Vec<[f64; 2]> = rows.iter().map(|row| [row[0], row[1]]).collect();
-    let ys: Vec<f64> = rows.iter().map(|row| row[2]).collect();
+    let (xs, ys): (Vec<[f64; 2]>, Vec<f64>) = datasets::demo_moons().into_iter().unzip();
     assert_eq!(xs.len(), 100);
-    let expected = parse_csv(TRAJECTORY);
+    let expected: Vec<Vec<f64>> = TRAJECTORY
+        .lines()
+        .skip(1)
+        .map(|line| {
+            line.split(',')
+                .map(|field| field.parse().expect("a number"))
+                .collect()
+        })
+        .collect();
     assert_eq!(expected.len(), 100);
 
     let sizes = [16, 16, 1];
