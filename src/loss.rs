@@ -14,6 +14,7 @@ pub fn hinge(scores: &[Value], labels: &[f64]) -> Value {
 }
 
 /// L2 regularisation: `alpha * sum(p*p)`, over the parameters in the order given.
+/// The sum starts from 0 as Python's `sum` does (`0 + p0*p0` is exactly `p0*p0`).
 pub fn l2(parameters: &[Value], alpha: f64) -> Value {
-    alpha * parameters.iter().map(|p| p * p).sum::<Value>()
+    alpha * Value::weighted_sum(&Value::leaf(0.0), parameters, parameters)
 }

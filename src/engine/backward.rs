@@ -6,7 +6,7 @@
 //! No recursion, no sort, no visited set.
 
 use super::ops::{LocalGrads, Op};
-use super::tape::{NodeId, Tape};
+use super::tape::{Node, NodeId, Tape};
 
 /// Seeds `root`'s grad with 1 and sets every computed node older than the root
 /// to d(root)/d(node), 0 where the root does not depend on it. Leaves (weights,
@@ -25,9 +25,15 @@ pub(crate) fn backward(tape: &mut Tape, root: NodeId) {
             *grad = 0.0;
         }
     }
-    let grads = &mut grads[..=root];
     grads[root] = 1.0;
-    for id in (0..=root).rev() {
+    sweep(nodes, &mut grads[..=root]);
+}
+
+/// The reverse sweep from the last node, whose grad is seeded, down to the first.
+/// On its own so that the compiler knows `nodes` and `grads` do not overlap.
+#[inline(never)]
+fn sweep(nodes: &[Node], grads: &mut [f64]) {
+    for id in (0..nodes.len()).rev() {
         let grad = grads[id];
         // Nothing to pass on: the root does not depend on this node, or not here.
         if grad == 0.0 {

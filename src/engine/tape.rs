@@ -181,7 +181,8 @@ fn live_len(handles: &[u32]) -> usize {
 }
 
 /// `Tape::push_weighted_sum`'s loop, on its own so that the compiler sees that
-/// `nodes` is the only thing written and keeps its length in a register.
+/// `nodes` is the only thing written.
+#[inline(never)]
 fn push_sum_nodes(
     nodes: &mut Vec<Node>,
     bias: NodeId,

@@ -1,0 +1,130 @@
+"""micrograd's demo step in three engines, side by side on this machine.
+
+Times one step of demo.ipynb (moons, MLP 2-16-16-1, hinge + L2, full batch,
+SGD) in Karpathy's micrograd, in PyTorch (float64, batched tensors, 1 thread)
+and in micrograd-rs (`cargo bench --bench engine -- demo`), then prints the
+ratios. Run through benches/compare.sh, which makes the Python environment.
+"""
+
+import csv
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MICROGRAD_STEPS = int(os.environ.get("MICROGRAD_STEPS", "5"))
+TORCH_RUNS, TORCH_STEPS = 11, 100
+
+
+def load_moons():
+    with open(os.path.join(ROOT, "data", "micrograd_demo_moons.csv")) as f:
+        rows = [[float(v) for v in row] for row in list(csv.reader(f))[1:]]
+    return [r[:2] for r in rows], [r[2] for r in rows]
+
+
+def micrograd_ms_per_step(X, y):
+    from micrograd.engine import Value
+    from micrograd.nn import MLP
+
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])
+    times, first_loss = [], None
+    for k in range(MICROGRAD_STEPS):
+        start = time.perf_counter()
+        inputs = [list(map(Value, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = 1e-4 * sum((p * p for p in model.parameters()))
+        total_loss = data_loss + reg_loss
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        times.append((time.perf_counter() - start) * 1e3)
+        first_loss = first_loss if first_loss is not None else total_loss.data
+    return statistics.median(times), first_loss
+
+
+def torch_ms_per_step(X, y):
+    import torch
+    from micrograd.nn import MLP
+
+    torch.set_num_threads(1)
+    random.seed(1337)
+    reference = MLP(2, [16, 16, 1])
+    Xt = torch.tensor(X, dtype=torch.float64)
+    yt = torch.tensor(y, dtype=torch.float64)
+
+    def fresh_params():
+        params = []
+        for layer in reference.layers:
+            w = [[p.data for p in n.w] for n in layer.neurons]
+            b = [n.b.data for n in layer.neurons]
+            params.append(torch.tensor(w, dtype=torch.float64, requires_grad=True))
+            params.append(torch.tensor(b, dtype=torch.float64, requires_grad=True))
+        return params
+
+    def step(params, k):
+        w1, b1, w2, b2, w3, b3 = params
+        h1 = torch.relu(Xt @ w1.T + b1)
+        h2 = torch.relu(h1 @ w2.T + b2)
+        scores = (h2 @ w3.T + b3).squeeze(1)
+        data_loss = torch.relu(1 - yt * scores).mean()
+        reg_loss = 1e-4 * sum((p * p).sum() for p in params)
+        total_loss = data_loss + reg_loss
+        for p in params:
+            p.grad = None
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        with torch.no_grad():
+            for p in params:
+                p -= learning_rate * p.grad
+        return total_loss.item()
+
+    first_loss = step(fresh_params(), 0)
+    runs = []
+    for _ in range(TORCH_RUNS):
+        params = fresh_params()
+        start = time.perf_counter()
+        for k in range(TORCH_STEPS):
+            step(params, k)
+        runs.append((time.perf_counter() - start) * 1e3 / TORCH_STEPS)
+    return statistics.median(runs), first_loss
+
+
+def rust_ms_per_step():
+    out = subprocess.run(
+        ["cargo", "bench", "--quiet", "--bench", "engine", "--", "demo"],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout
+    for line in out.splitlines():
+        if line.startswith("demo_ms_per_step"):
+            return float(line.split()[1])
+    sys.exit(f"no demo_ms_per_step in the bench's output:\n{out}")
+
+
+def main():
+    X, y = load_moons()
+    rust = rust_ms_per_step()
+    torch_ms, torch_loss = torch_ms_per_step(X, y)
+    micrograd_ms, micrograd_loss = micrograd_ms_per_step(X, y)
+    print(f"step-0 loss: micrograd {micrograd_loss!r}, torch {torch_loss!r}")
+    print(f"{'engine':<36} {'ms/step':>10} {'vs micrograd-rs':>16}")
+    rows = [
+        ("micrograd-rs (cargo bench)", rust),
+        ("PyTorch, float64, batched, 1 thread", torch_ms),
+        (f"Python micrograd 0.1.0 ({MICROGRAD_STEPS} steps)", micrograd_ms),
+    ]
+    for name, ms in rows:
+        print(f"{name:<36} {ms:>10.3f} {ms / rust:>15.1f}x")
+    verdict = "met" if rust <= 0.5 * torch_ms else "missed"
+    print(f"target micrograd-rs <= 0.5x PyTorch: {rust / torch_ms:.2f}x ({verdict})")
+
+
+if __name__ == "__main__":
+    main()
