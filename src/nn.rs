@@ -159,18 +159,26 @@ impl MLP {
     /// Every weight and bias, in micrograd's order: layer by layer, neuron by
     /// neuron, each neuron's weights then its bias.
     pub fn parameters(&self) -> Vec<Value> {
-        self.layers.iter().flat_map(Layer::parameters).collect()
+        self.parameter_refs().cloned().collect()
+    }
+
+    /// The parameters in the same order, without new handles.
+    fn parameter_refs(&self) -> impl Iterator<Item = &Value> {
+        self.layers
+            .iter()
+            .flat_map(|layer| &layer.neurons)
+            .flat_map(|neuron| neuron.w.iter().chain([&neuron.b]))
     }
 
     pub fn zero_grad(&mut self) {
-        for parameter in self.parameters() {
+        for parameter in self.parameter_refs() {
             parameter.set_grad(0.0);
         }
     }
 
     /// One step of gradient descent: `p.data -= lr * p.grad` for every parameter.
     pub fn update_weights(&mut self, lr: f64) {
-        for parameter in self.parameters() {
+        for parameter in self.parameter_refs() {
             parameter.set_data(parameter.data() - lr * parameter.grad());
         }
     }
