@@ -1,5 +1,6 @@
 //! The integration tests: one crate, one module per concern.
 
+mod cli;
 mod demo;
 mod engine;
 mod gradcheck;
