@@ -44,6 +44,7 @@ fn micrograd_demo_trajectory_is_reproduced() {
     );
     assert_eq!(model.parameters().len(), 337);
 
+    let mut accuracy = 0.0;
     for (k, want) in expected.iter().enumerate() {
         let (total_loss, correct) = demo_loss(&model, &xs, &ys);
         model.zero_grad();
@@ -51,7 +52,8 @@ fn micrograd_demo_trajectory_is_reproduced() {
         let learning_rate = 1.0 - 0.9 * k as f64 / 100.0;
         model.update_weights(learning_rate);
 
-        let (loss, accuracy) = (total_loss.data(), correct as f64);
+        let loss = total_loss.data();
+        accuracy = correct as f64;
         if k == 0 {
             assert_eq!(
                 loss, 0.895_844_102_868_322_2,
@@ -59,8 +61,10 @@ fn micrograd_demo_trajectory_is_reproduced() {
             );
         }
         let relative = ((loss - want[1]) / want[1]).abs();
+        // The issue asks for 1e-6; we hold 1e-12. micrograd itself varies in the
+        // last digit or two between runs (its gradient order is a set's order).
         assert!(
-            relative <= 1e-6,
+            relative <= 1e-12,
             "step {k}: loss {loss}, micrograd {} (relative {relative:e})",
             want[1]
         );
@@ -70,6 +74,5 @@ fn micrograd_demo_trajectory_is_reproduced() {
             want[2]
         );
     }
-    let (_, correct) = demo_loss(&model, &xs, &ys);
-    assert!(correct >= 99, "after 100 steps {correct}% are right");
+    assert_eq!(accuracy, 100.0, "step 99 classifies every point");
 }
