@@ -124,7 +124,7 @@ impl Value {
         })
     }
 
-    /// Hyperbolic tangent, in (-1, 1) for any finite input.
+    /// Hyperbolic tangent: within [-1, 1] and never NaN for a finite input.
     pub fn tanh(&self) -> Value {
         self.unary(Op::Tanh)
     }
