@@ -12,9 +12,12 @@
 //! ```
 
 pub mod datasets;
+pub mod dot;
 pub mod engine;
+pub mod expr;
 pub mod loss;
 pub mod nn;
 pub mod rng;
+pub mod trace;
 
 pub use engine::Value;

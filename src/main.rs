@@ -13,7 +13,11 @@ mod cli;
     name = "micrograd",
     version,
     about = "A tiny scalar autograd engine, after Karpathy's micrograd",
-    after_help = "Examples:\n  micrograd val    backprop through the lecture's tanh neuron"
+    after_help = "Examples:
+  micrograd val                                 backprop through the lecture's tanh neuron
+  micrograd val --visualize                     step through it, one node at a time
+  micrograd val --expr 'y = relu(x*w + b)' --set x=2,w=-1,b=3
+  micrograd graph | dot -Tsvg > graph.svg       draw it with Graphviz"
 )]
 struct Args {
     #[command(subcommand)]
@@ -23,13 +27,25 @@ struct Args {
 #[derive(Subcommand)]
 enum Command {
     /// Build an expression, run backprop, print every node's value and gradient
+    #[command(after_help = "Examples:
+  micrograd val
+  micrograd val --visualize
+  micrograd val --expr 'n = x1*w1 + x2*w2 + b; o = tanh(n)' --set x1=2,x2=0,w1=-3,w2=1,b=6.88
+  micrograd val --expr 'z = 2*x + 2 + x; q = relu(z) + z*x; h = relu(z*z); y = h + q + q*x' --set x=-4 --json")]
     Val(cli::val::Args),
+    /// Print the expression's graph as Graphviz DOT
+    #[command(after_help = "Examples:
+  micrograd graph | dot -Tsvg > graph.svg
+  micrograd graph --expr 'y = tanh(x*w)' --set x=1,w=0.5 --rankdir TB
+  micrograd graph --step 3 | dot -Tpng > step3.png")]
+    Graph(cli::graph::Args),
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     let result = match args.command {
         Command::Val(args) => cli::val::run(&args),
+        Command::Graph(args) => cli::graph::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

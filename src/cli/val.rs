@@ -1,47 +1,117 @@
-//! `micrograd val`: builds the lecture's tanh neuron, runs backward, and prints
-//! every node in the order backward visits it.
+//! `micrograd val`: builds an expression, runs backward, and prints every node
+//! with its data and grad; `--visualize` steps through backward instead.
 
 use std::io::Write;
 
-use micrograd::Value;
+use serde::Serialize;
 
-#[derive(clap::Args)]
-pub struct Args {}
+use super::expression::{ColorWhen, Expression, ExpressionArgs};
+use super::visualize;
 
-pub fn run(_args: &Args) -> anyhow::Result<()> {
-    // The lecture's neuron: o = tanh(x1*w1 + x2*w2 + b)
-    let x1 = Value::with_label(2.0, "x1");
-    let x2 = Value::with_label(0.0, "x2");
-    let w1 = Value::with_label(-3.0, "w1");
-    let w2 = Value::with_label(1.0, "w2");
-    let b = Value::with_label(6.881_373_587_019_543, "b");
-    let x1w1 = &x1 * &w1;
-    x1w1.set_label("x1*w1");
-    let x2w2 = &x2 * &w2;
-    x2w2.set_label("x2*w2");
-    let x1w1x2w2 = &x1w1 + &x2w2;
-    x1w1x2w2.set_label("x1*w1 + x2*w2");
-    let n = &x1w1x2w2 + &b;
-    n.set_label("n");
-    let o = n.tanh();
-    o.set_label("o");
-    o.backward();
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub expression: ExpressionArgs,
 
+    /// Print the nodes as JSON: {"output", "nodes": [{"id", "label", "op", "inputs", "data", "grad"}]}
+    #[arg(long, conflicts_with = "visualize")]
+    pub json: bool,
+
+    /// Step through backward one node at a time, showing the whole graph each step
+    #[arg(long)]
+    pub visualize: bool,
+
+    /// With --visualize: print every frame without waiting for a key
+    #[arg(long, requires = "visualize")]
+    pub no_wait: bool,
+
+    /// With --visualize: replay the frames with MS milliseconds between them
+    #[arg(long, value_name = "MS", requires = "visualize")]
+    pub delay: Option<u64>,
+
+    /// When to use colour
+    #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: ColorWhen,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    let expression = args.expression.build()?;
+    if args.visualize {
+        return visualize::run(&expression, args);
+    }
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "{:<16} {:>6} {:>12} {:>12}",
-        "node", "op", "data", "grad"
-    )?;
-    for node in o.backward_order() {
-        let label = node.label().unwrap_or_else(|| format!("#{}", node.id()));
-        writeln!(
-            out,
-            "{label:<16} {:>6} {:>12.4} {:>12.4}",
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &json(&expression))?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    write!(out, "{}", table(&expression))?;
+    Ok(())
+}
+
+/// Every node in topological order (inputs first): index, name, op, data, grad, inputs.
+fn table(expression: &Expression) -> String {
+    let trace = &expression.trace;
+    let name_width = expression
+        .names
+        .iter()
+        .map(|name| name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 24);
+    let mut table = format!(
+        "{:>3}  {:<name_width$}  {:<8} {:>12} {:>12}  inputs\n",
+        "#", "node", "op", "data", "grad"
+    );
+    for (index, node) in trace.nodes.iter().enumerate() {
+        let name = super::fit(&expression.names[index], name_width);
+        let inputs: Vec<String> = trace.inputs[index].iter().map(usize::to_string).collect();
+        let row = format!(
+            "{index:>3}  {name:<name_width$}  {:<8} {:>12.4} {:>12.4}  {}",
             node.op(),
             node.data(),
-            node.grad()
-        )?;
+            node.grad(),
+            inputs.join(" ")
+        );
+        table.push_str(row.trim_end());
+        table.push('\n');
     }
-    Ok(())
+    table
+}
+
+#[derive(Serialize)]
+struct JsonGraph {
+    output: usize,
+    nodes: Vec<JsonNode>,
+}
+
+#[derive(Serialize)]
+struct JsonNode {
+    id: usize,
+    label: String,
+    op: String,
+    inputs: Vec<usize>,
+    data: f64,
+    grad: f64,
+}
+
+fn json(expression: &Expression) -> JsonGraph {
+    let trace = &expression.trace;
+    let nodes = trace
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(id, node)| JsonNode {
+            id,
+            label: expression.names[id].clone(),
+            op: node.op(),
+            inputs: trace.inputs[id].clone(),
+            data: node.data(),
+            grad: node.grad(),
+        })
+        .collect();
+    JsonGraph {
+        output: trace.nodes.len() - 1,
+        nodes,
+    }
 }

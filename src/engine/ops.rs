@@ -108,6 +108,25 @@ impl Op {
         }
     }
 
+    /// `local_grads` as people write it, one formula per input, in terms of the
+    /// node's inputs `{a}` and `{b}`, its own data `{out}`, and a power's `{n}`.
+    pub fn local_grad_formulas(self) -> &'static [&'static str] {
+        match self {
+            Op::Leaf => &[],
+            Op::Add(..) => &["1", "1"],
+            Op::Sub(..) => &["1", "-1"],
+            Op::Mul(..) => &["{b}", "{a}"],
+            Op::Div(..) => &["1/{b}", "-{a}/{b}**2"],
+            Op::Neg(..) => &["-1"],
+            Op::Pow(..) => &["{n} * {a}**({n}-1)"],
+            Op::Tanh(..) => &["(1 - {out}**2)"],
+            Op::Relu(..) => &["({out} > 0)"],
+            Op::Exp(..) => &["{out}"],
+            Op::Log(..) => &["1/{a}"],
+            Op::Sigmoid(..) => &["{out} * (1 - {out})"],
+        }
+    }
+
     /// The op as people write it: `+`, `*`, `**2`, `tanh`; empty for a leaf.
     pub fn symbol(self, nodes: &[Node]) -> String {
         let symbol = match self {

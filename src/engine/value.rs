@@ -220,6 +220,24 @@ impl Value {
         })
     }
 
+    /// How [`Value::local_grads`] is computed, one formula per input, with
+    /// placeholders `{a}` and `{b}` for the inputs' data, `{out}` for this
+    /// value's data and `{n}` for a power's exponent: `"(1 - {out}**2)"` for tanh.
+    pub fn local_grad_formulas(&self) -> Vec<String> {
+        tape::with(|tape| {
+            let op = tape.nodes[self.id as usize].op;
+            let exponent = match op {
+                Op::Pow(_, exponent) => tape.nodes[exponent as usize].data.to_string(),
+                _ => String::new(),
+            };
+            let formulas = op.local_grad_formulas();
+            formulas
+                .iter()
+                .map(|formula| formula.replace("{n}", &exponent))
+                .collect()
+        })
+    }
+
     /// A new handle to a node: the only way a `Value` is made.
     #[inline(always)]
     fn retained(tape: &mut Tape, id: NodeId) -> Value {

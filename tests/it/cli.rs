@@ -1,57 +1,375 @@
 //! The real `micrograd` binary, run as a user would.
 
-use std::process::{Command, Output};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const SANITY_CHECK: &str = "z = 2*x + 2 + x; q = relu(z) + z*x; h = relu(z*z); y = h + q + q*x";
+const MORE_OPS: &str = "c = a + b; d = a*b + b**3; c += c + 1; c += 1 + c + (-a); \
+    d += d*2 + relu(b + a); d += 3*d + relu(b - a); e = c - d; f = e**2; g = f / 2.0; g += 10.0 / f";
 
 fn micrograd(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_micrograd"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    micrograd_with_env(args, &[])
+}
+
+fn micrograd_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_micrograd"));
+    command.args(args).env_remove("NO_COLOR");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("the binary runs")
+}
+
+fn stdout_of(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}, stderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("utf-8")
+}
+
+/// The JSON that `val --json` prints for `args`.
+fn val_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["val", "--json"];
+    all.extend_from_slice(args);
+    serde_json::from_str(&stdout_of(&micrograd(&all))).expect("valid JSON")
+}
+
+/// data and grad of the output node.
+fn output(json: &serde_json::Value) -> (f64, f64) {
+    let node = &json["nodes"][json["output"].as_u64().expect("an output id") as usize];
+    (
+        node["data"].as_f64().expect("data"),
+        node["grad"].as_f64().expect("grad"),
+    )
+}
+
+/// data and grad of the first node labelled `label`.
+fn node(json: &serde_json::Value, label: &str) -> (f64, f64) {
+    let nodes = json["nodes"].as_array().expect("nodes");
+    let node = nodes
+        .iter()
+        .find(|node| node["label"] == label)
+        .unwrap_or_else(|| panic!("no node {label}"));
+    (
+        node["data"].as_f64().expect("data"),
+        node["grad"].as_f64().expect("grad"),
+    )
 }
 
 #[test]
-fn val_prints_the_lecture_neuron_with_its_gradients() {
-    let output = micrograd(&["val"]);
+fn val_prints_the_lecture_neuron_in_topological_order() {
+    let stdout = stdout_of(&micrograd(&["val"]));
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().collect())
+        .collect();
+    let row = |label: &str| {
+        rows.iter()
+            .find(|row| row[1] == label)
+            .unwrap_or_else(|| panic!("no row {label}"))
+    };
+    assert_eq!(row("o")[2..5], ["tanh", "0.7071", "1.0000"]);
+    assert_eq!(row("n")[2..5], ["+", "0.8814", "0.5000"]);
+    assert_eq!(row("x1")[2..], ["2.0000", "-1.5000"]);
+    assert_eq!(row("w1")[2..], ["-3.0000", "1.0000"]);
+    assert_eq!(row("x2")[2..], ["0.0000", "0.5000"]);
+    assert_eq!(row("w2")[2..], ["1.0000", "0.0000"]);
+    assert_eq!(row("b")[2..], ["6.8814", "0.5000"]);
+    // leaves first, the output last
+    assert_eq!(rows.first().expect("rows")[1], "x1");
+    assert_eq!(rows.last().expect("rows")[1], "o");
+}
+
+#[test]
+fn val_json_has_the_documented_shape() {
+    let json = val_json(&[]);
+    let nodes = json["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 10);
+    assert_eq!(json["output"], 9);
+    for (index, node) in nodes.iter().enumerate() {
+        let keys: Vec<&String> = node.as_object().expect("an object").keys().collect();
+        assert_eq!(keys, ["data", "grad", "id", "inputs", "label", "op"]);
+        assert_eq!(node["id"], index);
+        for input in node["inputs"].as_array().expect("inputs") {
+            assert!(
+                input.as_u64().expect("an id") < index as u64,
+                "inputs come first"
+            );
+        }
+    }
+    assert_eq!(nodes[9]["label"], "o");
+    assert_eq!(nodes[9]["op"], "tanh");
+    assert_eq!(nodes[9]["inputs"], serde_json::json!([8]));
+    let (o, _) = node(&json, "o");
+    assert!((o - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-15);
+    let (_, x1_grad) = node(&json, "x1");
+    assert!((x1_grad + 1.5).abs() < 1e-12);
+}
+
+#[test]
+fn val_set_overrides_the_default_expression() {
+    let json = val_json(&["--set", "x2=1,w2=2"]);
+    // n = 2*-3 + 1*2 + b
+    let (n, _) = node(&json, "n");
+    assert!((n - (-4.0 + 6.881_373_587_019_543)).abs() < 1e-12);
+}
+
+#[test]
+fn val_reproduces_micrograd_sanity_check() {
+    let json = val_json(&["--expr", SANITY_CHECK, "--set", "x=-4"]);
+    assert_eq!(output(&json), (-20.0, 1.0));
+    assert_eq!(node(&json, "x").1, 46.0);
+}
+
+#[test]
+fn val_reproduces_micrograd_more_ops() {
+    let json = val_json(&["--expr", MORE_OPS, "--set", "a=-4", "--set", "b=2"]);
+    let (g, _) = output(&json);
+    assert!((g - 24.704_081_632_653_06).abs() < 1e-12, "g = {g}");
+    assert!((node(&json, "a").1 - 138.833_819_241_982_52).abs() < 1e-12);
+    assert!((node(&json, "b").1 - 645.577_259_475_218_6).abs() < 1e-12);
+}
+
+#[test]
+fn parse_errors_point_at_the_column_and_exit_1() {
+    let output = micrograd(&["val", "--expr", "x * (y +", "--set", "x=1,y=2"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr,
+        "error: --expr: expected a number, a name or `(`, found the end at column 9\n  x * (y +\n          ^\n"
+    );
+}
+
+#[test]
+fn bad_set_values_are_usage_errors() {
+    for (set, message) in [
+        ("x", "expected NAME=NUMBER"),
+        ("x=abc", "`abc` is not a number"),
+        ("1x=2", "not a variable"),
+    ] {
+        let output = micrograd(&["val", "--expr", "x", "--set", set]);
+        assert_eq!(output.status.code(), Some(2), "--set {set}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(message),
+            "--set {set}"
+        );
+    }
+    let output = micrograd(&["val", "--expr", "x + y", "--set", "x=1"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("`y` has no value: give it one with --set y=NUMBER")
+    );
+    let output = micrograd(&["val", "--set", "q=1"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("--set q: the default expression has no `q`")
+    );
+}
+
+/// The frames `val --visualize` prints when not on a terminal.
+fn frames(stdout: &str) -> Vec<String> {
+    let mut frames: Vec<String> = Vec::new();
+    for line in stdout.lines() {
+        if line.starts_with("backward, step ") {
+            frames.push(String::new());
+        }
+        let frame = frames
+            .last_mut()
+            .expect("output starts with a frame header");
+        frame.push_str(line);
+        frame.push('\n');
+    }
+    frames
+}
+
+#[test]
+fn visualize_prints_one_frame_per_node_backward_visits() {
+    let stdout = stdout_of(&micrograd(&["val", "--visualize"]));
+    let frames = frames(&stdout);
+    assert_eq!(
+        frames.len(),
+        10,
+        "the lecture neuron has 10 nodes, all visited"
+    );
+    // the first frame processes the output; the last has every node done
+    assert!(frames[0].contains("[*] o "));
+    assert!(frames[0].contains("n.grad += (1 - o.data**2) * o.grad = 0.5000 * 1.0000 = 0.5000"));
+    let last = frames.last().expect("frames");
+    assert_eq!(last.matches("[✓]").count(), 10);
+    assert!(!last.contains("[*]") && !last.contains("[ ]"));
+    insta::assert_snapshot!("visualize_lecture_neuron", stdout);
+}
+
+#[test]
+fn visualize_shows_the_chain_rule_with_numbers() {
+    let stdout = stdout_of(&micrograd(&["val", "--visualize", "--no-wait"]));
+    assert!(
+        stdout.contains("w1.grad += x1.data * (x1*w1).grad = 2.0000 * 0.5000 = 1.0000"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("x1.grad += w1.data * (x1*w1).grad = -3.0000 * 0.5000 = -1.5000"));
+}
+
+#[test]
+fn colours_follow_the_flag_and_no_color() {
+    let plain = stdout_of(&micrograd(&["val", "--visualize"]));
+    assert!(!plain.contains('\x1b'), "not a terminal: no escape codes");
+    let forced = stdout_of(&micrograd(&["val", "--visualize", "--color", "always"]));
+    assert!(
+        forced.contains("\x1b[1m\x1b[33m[*] o"),
+        "the active node is bold yellow"
+    );
+    assert!(forced.contains("\x1b[32m[✓]"), "done nodes are green");
+    let no_color = stdout_of(&micrograd_with_env(
+        &["val", "--visualize"],
+        &[("NO_COLOR", "1")],
+    ));
+    assert!(!no_color.contains('\x1b'));
+    let never = stdout_of(&micrograd(&["val", "--visualize", "--color", "never"]));
+    assert_eq!(never, plain);
+}
+
+/// Runs Graphviz's `dot` on `dot_text`; false when Graphviz is not installed
+/// and MICROGRAD_REQUIRE_GRAPHVIZ (set by CI) does not ask for it.
+fn graphviz_accepts(dot_text: &str) -> bool {
+    let spawned = Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(_) if std::env::var_os("MICROGRAD_REQUIRE_GRAPHVIZ").is_none() => {
+            eprintln!("graphviz's dot is not installed: DOT checked for shape only");
+            return false;
+        }
+        Err(err) => panic!("MICROGRAD_REQUIRE_GRAPHVIZ is set but dot cannot run: {err}"),
+    };
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(dot_text.as_bytes())
+        .expect("dot reads");
+    let output = child.wait_with_output().expect("dot runs");
     assert!(
         output.status.success(),
+        "dot rejected:\n{dot_text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("<svg"));
+    true
+}
+
+#[test]
+fn graph_prints_dot_that_graphviz_accepts() {
+    let cases: [&[&str]; 6] = [
+        &["graph"],
+        &["graph", "--rankdir", "TB", "--no-grad"],
+        &["graph", "--step", "4"],
+        &["graph", "--expr", SANITY_CHECK, "--set", "x=-4"],
+        &["graph", "--expr", MORE_OPS, "--set", "a=-4,b=2"],
+        &[
+            "graph",
+            "--expr",
+            "y = x**-1.5 + exp(-x) / log(x)",
+            "--set",
+            "x=2",
+        ],
+    ];
+    for args in cases {
+        let dot = stdout_of(&micrograd(args));
+        assert!(
+            dot.starts_with("digraph micrograd {\n") && dot.ends_with("}\n"),
+            "{args:?}"
+        );
+        graphviz_accepts(&dot);
+    }
+    let dot = stdout_of(&micrograd(&["graph"]));
+    assert!(dot.contains("rankdir=LR;"));
+    assert!(dot.contains(r#"[label="{ o | data 0.7071 | grad 1.0000 }"];"#));
+    assert!(dot.contains(r#"[label="tanh", shape=ellipse"#));
+    let forward_only = stdout_of(&micrograd(&["graph", "--no-grad"]));
+    assert!(!forward_only.contains("| grad"));
+    let step = stdout_of(&micrograd(&["graph", "--step", "2"]));
+    assert_eq!(step.matches("fillcolor=yellow").count(), 1);
+    assert_eq!(step.matches("fillcolor=palegreen").count(), 1);
+}
+
+#[test]
+fn dot_labels_with_record_syntax_are_escaped() {
+    let x = micrograd::Value::leaf(1.0);
+    let y = (&x * 2.0).tanh();
+    let trace = micrograd::trace::Trace::new(&y);
+    let names: Vec<String> = ["say \"hi\"", "{braces}", "a|b", "<angle> \\ back"]
+        .iter()
+        .map(|name| name.to_string())
+        .collect();
+    let options = micrograd::dot::DotOptions {
+        rankdir: micrograd::dot::RankDir::LeftRight,
+        show_grad: true,
+        frame: Some(1),
+    };
+    let dot = micrograd::dot::render(&trace, &names, &options);
+    assert!(dot.contains(r#"{ say \"hi\" | data"#), "{dot}");
+    assert!(dot.contains(r#"{ \<angle\> \\ back | data"#), "{dot}");
+    graphviz_accepts(&dot);
+}
+
+#[test]
+fn graph_step_out_of_range_is_an_error() {
+    let output = micrograd(&["graph", "--step", "11"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: --step 11: backward through this graph has 10 steps\n"
+    );
+    assert_eq!(micrograd(&["graph", "--step", "0"]).status.code(), Some(2));
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    // A long graph, so that writing outlasts the pipe's buffer once the reader is gone.
+    let terms: Vec<String> = (0..4000).map(|i| format!("x*{i}")).collect();
+    let expr = terms.join(" + ");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_micrograd"))
+        .args(["graph", "--expr", &expr, "--set", "x=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("it exits");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
         "stderr: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let stdout = String::from_utf8(output.stdout).expect("utf-8");
-    let row = |label: &str| -> Vec<String> {
-        let line = stdout
-            .lines()
-            .find(|line| line.starts_with(&format!("{label} ")))
-            .expect(label);
-        line.split_whitespace().map(str::to_string).collect()
-    };
-    assert_eq!(row("o")[1..], ["tanh", "0.7071", "1.0000"]);
-    assert_eq!(row("x1")[1..], ["2.0000", "-1.5000"]);
-    assert_eq!(row("w1")[1..], ["-3.0000", "1.0000"]);
-    assert_eq!(row("x2")[1..], ["0.0000", "0.5000"]);
-    assert_eq!(row("w2")[1..], ["1.0000", "0.0000"]);
-    assert_eq!(row("b")[1..], ["6.8814", "0.5000"]);
-    // the header, then the output first and the leaves last, as backward visits them
-    assert!(
-        stdout
-            .lines()
-            .nth(1)
-            .expect("a first node")
-            .starts_with("o ")
-    );
+    assert!(output.stderr.is_empty());
 }
 
 #[test]
 fn version_and_help() {
     let version = micrograd(&["--version"]);
-    assert!(version.status.success());
     assert_eq!(
-        String::from_utf8_lossy(&version.stdout).trim(),
+        stdout_of(&version).trim(),
         format!("micrograd {}", env!("CARGO_PKG_VERSION"))
     );
-    let help = micrograd(&["--help"]);
-    assert!(help.status.success());
-    assert!(String::from_utf8_lossy(&help.stdout).contains("Examples:"));
+    for args in [&["--help"][..], &["val", "--help"], &["graph", "--help"]] {
+        assert!(
+            stdout_of(&micrograd(args)).contains("Examples:"),
+            "{args:?}"
+        );
+    }
 }
 
 #[test]

@@ -1,0 +1,118 @@
+//! The `--expr` and `--set` arguments that `val` and `graph` share, and the
+//! graph they build.
+
+use anyhow::Context;
+use micrograd::expr;
+use micrograd::trace::Trace;
+
+/// The lecture's neuron, the default expression, with its numbers.
+const LECTURE_EXPR: &str = "n = x1*w1 + x2*w2 + b; o = tanh(n)";
+const LECTURE_VALUES: [(&str, f64); 5] = [
+    ("x1", 2.0),
+    ("x2", 0.0),
+    ("w1", -3.0),
+    ("w2", 1.0),
+    ("b", 6.881_373_587_019_543),
+];
+
+#[derive(clap::Args, Debug)]
+pub struct ExpressionArgs {
+    /// The expression: `+ - * / **`, parentheses, numbers, tanh relu exp log sigmoid,
+    /// and `;`-separated assignments that name nodes [default: the lecture's neuron,
+    /// "n = x1*w1 + x2*w2 + b; o = tanh(n)"]
+    #[arg(long, short, value_name = "EXPR")]
+    pub expr: Option<String>,
+
+    /// Give a variable its value; repeat it, or separate with commas: --set x1=2,w1=-3
+    #[arg(long = "set", value_name = "NAME=NUMBER", value_delimiter = ',', value_parser = parse_assignment)]
+    pub set: Vec<(String, f64)>,
+}
+
+/// A built expression, traced: every node the output depends on and its name.
+pub struct Expression {
+    pub trace: Trace,
+    /// `names[i]` names `trace.nodes[i]`.
+    pub names: Vec<String>,
+}
+
+impl ExpressionArgs {
+    /// Parses and builds the expression, runs backward, and traces it.
+    pub fn build(&self) -> anyhow::Result<Expression> {
+        let (source, values) = match &self.expr {
+            Some(source) => (source.as_str(), self.set.clone()),
+            None => {
+                // the lecture's numbers, unless --set changes them
+                let mut values: Vec<(String, f64)> = LECTURE_VALUES
+                    .iter()
+                    .map(|(name, value)| (name.to_string(), *value))
+                    .collect();
+                for (name, value) in &self.set {
+                    let Some(slot) = values.iter_mut().find(|(known, _)| known == name) else {
+                        anyhow::bail!(
+                            "--set {name}: the default expression has no `{name}` (it has x1, x2, w1, w2, b)"
+                        );
+                    };
+                    slot.1 = *value;
+                }
+                (LECTURE_EXPR, values)
+            }
+        };
+        let program = expr::parse(source).context("--expr")?;
+        let built = program.build(&values).context("--expr")?;
+        built.output.backward();
+        let trace = Trace::new(&built.output);
+        let names = trace
+            .nodes
+            .iter()
+            .map(|node| {
+                built
+                    .names
+                    .get(&node.id())
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{}", node.id()))
+            })
+            .collect();
+        Ok(Expression { trace, names })
+    }
+}
+
+/// `NAME=NUMBER`, as `--set` takes it.
+fn parse_assignment(text: &str) -> Result<(String, f64), String> {
+    let Some((name, number)) = text.split_once('=') else {
+        return Err(format!("expected NAME=NUMBER, got `{text}`"));
+    };
+    let name = name.trim();
+    let is_name = name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if !is_name {
+        return Err(format!("`{name}` is not a variable name"));
+    }
+    let number: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{}` is not a number", number.trim()))?;
+    if !number.is_finite() {
+        return Err(format!("{name} must be a finite number"));
+    }
+    Ok((name.to_string(), number))
+}
+
+/// `--color`: whether to colour the output.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default)]
+pub enum ColorWhen {
+    /// When writing to a terminal and NO_COLOR is not set
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    pub fn choice(self) -> anstream::ColorChoice {
+        match self {
+            ColorWhen::Auto => anstream::ColorChoice::Auto,
+            ColorWhen::Always => anstream::ColorChoice::Always,
+            ColorWhen::Never => anstream::ColorChoice::Never,
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! `micrograd val --visualize`: backward one node at a time. Each frame shows
+//! the whole graph, layer by layer, with the node being processed in yellow
+//! (`[*]`), the nodes done in green (`[✓]`) and the rest plain (`[ ]`), and
+//! the chain-rule updates the step makes, with their numbers.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+use anstyle::{AnsiColor, Style};
+use micrograd::trace::{State, Step, Trace};
+
+use super::expression::Expression;
+use super::val::Args;
+
+const NAME_WIDTH: usize = 16;
+/// Clears the terminal and moves the cursor home, between frames on a terminal.
+const CLEAR_SCREEN: &str = "\x1b[2J\x1b[H";
+
+pub fn run(expression: &Expression, args: &Args) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let on_terminal = stdout.is_terminal();
+    let mut out = anstream::AutoStream::new(stdout.lock(), args.color.choice());
+    let n_frames = expression.trace.steps.len();
+    let interactive =
+        !args.no_wait && args.delay.is_none() && on_terminal && std::io::stdin().is_terminal();
+    if !interactive {
+        for frame in 0..n_frames {
+            if let Some(delay) = args.delay {
+                if frame > 0 {
+                    std::thread::sleep(Duration::from_millis(delay));
+                }
+                if on_terminal {
+                    write!(out, "{CLEAR_SCREEN}")?;
+                }
+            } else if frame > 0 {
+                writeln!(out)?;
+            }
+            write!(out, "{}", render(expression, frame))?;
+        }
+        return Ok(());
+    }
+    let mut frame = 0;
+    let mut stdin = std::io::stdin().lock();
+    loop {
+        write!(out, "{CLEAR_SCREEN}{}", render(expression, frame))?;
+        write!(out, "\n[Enter/n] next  [b] back  [q] quit > ")?;
+        out.flush()?;
+        let mut answer = String::new();
+        if stdin.read_line(&mut answer)? == 0 {
+            writeln!(out)?;
+            return Ok(());
+        }
+        match answer.trim() {
+            "q" => return Ok(()),
+            "b" => frame = frame.saturating_sub(1),
+            "" | "n" if frame + 1 == n_frames => return Ok(()),
+            "" | "n" => frame += 1,
+            _ => {}
+        }
+    }
+}
+
+/// One frame as text with ANSI colours (the caller's stream strips them when it must).
+pub fn render(expression: &Expression, frame: usize) -> String {
+    let trace = &expression.trace;
+    let step = &trace.steps[frame];
+    let names = &expression.names;
+    let mut text = format!(
+        "backward, step {} of {}: {}\n\n",
+        frame + 1,
+        trace.steps.len(),
+        names[step.node]
+    );
+    let layers = trace.layers();
+    // the output's layer at the top, leaves at the bottom; newest first within a layer
+    let mut order: Vec<usize> = (0..trace.nodes.len()).collect();
+    order.sort_by_key(|&node| (std::cmp::Reverse(layers[node]), std::cmp::Reverse(node)));
+    let mut previous_layer = None;
+    for node in order {
+        let layer = if previous_layer == Some(layers[node]) {
+            String::new()
+        } else {
+            layers[node].to_string()
+        };
+        previous_layer = Some(layers[node]);
+        let (marker, style) = match trace.state(frame, node) {
+            State::Active => (
+                "[*]",
+                Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold(),
+            ),
+            State::Done => ("[✓]", Style::new().fg_color(Some(AnsiColor::Green.into()))),
+            State::Waiting => ("[ ]", Style::new().fg_color(Some(AnsiColor::White.into()))),
+        };
+        let value = &trace.nodes[node];
+        let line = format!(
+            "{marker} {:<NAME_WIDTH$} {:<7} data {:>9.4}  grad {:>9.4}",
+            super::fit(&names[node], NAME_WIDTH),
+            value.op(),
+            value.data(),
+            step.grads[node]
+        );
+        text.push_str(&format!("{layer:>3} │ {style}{line}{style:#}\n"));
+    }
+    text.push('\n');
+    text.push_str(&chain_rule(trace, names, step));
+    text
+}
+
+/// What the step does, one line per input: `w1.grad += x1.data * n.grad = 2.0000 * 0.5000 = 1.0000`.
+fn chain_rule(trace: &Trace, names: &[String], step: &Step) -> String {
+    let node_name = operand(&names[step.node]);
+    if step.updates.is_empty() {
+        return format!(
+            "{node_name} is a leaf: its grad, {:.4}, is final\n",
+            step.grads[step.node]
+        );
+    }
+    let inputs = &trace.inputs[step.node];
+    let mut text = String::new();
+    for update in &step.updates {
+        let input_name = operand(&names[update.input]);
+        let formula = update
+            .formula
+            .replace("{a}", &format!("{}.data", operand(&names[inputs[0]])))
+            .replace(
+                "{b}",
+                &format!(
+                    "{}.data",
+                    operand(&names[*inputs.last().expect("a non-leaf has inputs")])
+                ),
+            )
+            .replace("{out}", &format!("{node_name}.data"));
+        let increment = update.local * update.node_grad;
+        let total = if update.input_grad_after == increment {
+            String::new()
+        } else {
+            format!(" (now {:.4})", update.input_grad_after)
+        };
+        if update.formula == "1" {
+            text.push_str(&format!(
+                "{input_name}.grad += {node_name}.grad = {increment:.4}{total}\n"
+            ));
+        } else {
+            text.push_str(&format!(
+                "{input_name}.grad += {formula} * {node_name}.grad = {:.4} * {:.4} = {increment:.4}{total}\n",
+                update.local, update.node_grad
+            ));
+        }
+    }
+    text
+}
+
+/// A name fit to stand in a formula: `x1*w1 + b` becomes `(x1*w1 + b)`.
+fn operand(name: &str) -> String {
+    if name
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '#' || c == '.')
+    {
+        return name.to_string();
+    }
+    format!("({name})")
+}

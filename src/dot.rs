@@ -1,0 +1,124 @@
+//! Graphviz DOT for a traced graph, in the style of micrograd's `draw_dot`:
+//! a record per value (`{ label | data | grad }`), a small node per op, edges
+//! from inputs through the op to its output. Returns text; the caller writes it.
+
+use std::fmt::Write;
+
+use crate::trace::{State, Trace};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RankDir {
+    LeftRight,
+    TopBottom,
+}
+
+#[derive(Clone, Debug)]
+pub struct DotOptions {
+    pub rankdir: RankDir,
+    /// Show each value's grad (as of `frame` when given, else after backward).
+    pub show_grad: bool,
+    /// Colour the values as the visualizer's frame K: yellow active, green done, white waiting.
+    pub frame: Option<usize>,
+}
+
+/// The DOT text for `trace`, with `names[i]` the label of `trace.nodes[i]`.
+pub fn render(trace: &Trace, names: &[String], options: &DotOptions) -> String {
+    let rankdir = match options.rankdir {
+        RankDir::LeftRight => "LR",
+        RankDir::TopBottom => "TB",
+    };
+    let grads = match options.frame {
+        Some(frame) => &trace.steps[frame].grads,
+        None => {
+            &trace
+                .steps
+                .last()
+                .expect("a trace has a step per node")
+                .grads
+        }
+    };
+    let mut dot = String::new();
+    // Writing to a String cannot fail.
+    let mut line = |text: String| {
+        dot.push_str(&text);
+        dot.push('\n');
+    };
+    line("digraph micrograd {".into());
+    line(format!("  rankdir={rankdir};"));
+    line("  node [shape=record, fontname=\"Helvetica\"];".into());
+    for (node, value) in trace.nodes.iter().enumerate() {
+        let mut label = format!(
+            "{{ {} | data {:.4}",
+            escape_record(&names[node]),
+            value.data()
+        );
+        if options.show_grad {
+            let _ = write!(label, " | grad {:.4}", grads[node]);
+        }
+        label.push_str(" }");
+        let fill = match options.frame.map(|frame| trace.state(frame, node)) {
+            None => String::new(),
+            Some(State::Active) => ", style=filled, fillcolor=yellow".into(),
+            Some(State::Done) => ", style=filled, fillcolor=palegreen".into(),
+            Some(State::Waiting) => ", style=filled, fillcolor=white".into(),
+        };
+        line(format!("  v{node} [label=\"{label}\"{fill}];"));
+        if trace.inputs[node].is_empty() {
+            continue;
+        }
+        let op = escape_quoted(&value.op());
+        line(format!(
+            "  v{node}_op [label=\"{op}\", shape=ellipse, fontsize=10, height=0.3];"
+        ));
+        line(format!("  v{node}_op -> v{node};"));
+        for input in &trace.inputs[node] {
+            line(format!("  v{input} -> v{node}_op;"));
+        }
+    }
+    line("}".into());
+    dot
+}
+
+/// Escapes text for a record label inside a quoted DOT string: the record's
+/// own syntax (`{ } | < >`), quotes and backslashes get a backslash; line
+/// breaks and other control characters become spaces.
+fn escape_record(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '{' | '}' | '|' | '<' | '>' | '"' | '\\' => {
+                escaped.push('\\');
+                escaped.push(c);
+            }
+            c if c.is_control() => escaped.push(' '),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// Escapes text for a plain quoted DOT string.
+fn escape_quoted(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .flat_map(|c| {
+            if c == '"' || c == '\\' {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_labels_escape_their_syntax() {
+        assert_eq!(escape_record(r#"a{b}|c<d>"e\"#), r#"a\{b\}\|c\<d\>\"e\\"#);
+        assert_eq!(escape_record("two\nlines"), "two lines");
+        assert_eq!(escape_quoted(r#"**"2"#), r#"**\"2"#);
+    }
+}

@@ -1,0 +1,739 @@
+//! Expressions typed on the command line, such as
+//! `n = x1*w1 + x2*w2 + b; o = tanh(n)`: parsed, then built into engine values.
+//!
+//! Syntax: `+ - * /`, `**` with a number as exponent, unary minus, parentheses,
+//! number literals, the functions `tanh relu exp log sigmoid` (also as methods:
+//! `(a + b).relu()`), and `;`-separated statements. A statement `name = expr`
+//! (or `+= -= *= /=`) names its value; the output is the last statement.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::engine::Value;
+
+/// A parse or build error, pointing at a column of the expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExprError {
+    pub message: String,
+    /// Byte offset into the expression.
+    pub offset: usize,
+    pub source: String,
+}
+
+impl fmt::Display for ExprError {
+    /// `message at column N`, then the expression and a caret under that column.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let column = self.source[..self.offset].chars().count();
+        writeln!(f, "{} at column {}", self.message, column + 1)?;
+        writeln!(f, "  {}", self.source)?;
+        write!(f, "  {}^", " ".repeat(column))
+    }
+}
+
+impl std::error::Error for ExprError {}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Function {
+    Tanh,
+    Relu,
+    Exp,
+    Log,
+    Sigmoid,
+}
+
+impl Function {
+    const ALL: [(&'static str, Function); 5] = [
+        ("tanh", Function::Tanh),
+        ("relu", Function::Relu),
+        ("exp", Function::Exp),
+        ("log", Function::Log),
+        ("sigmoid", Function::Sigmoid),
+    ];
+
+    fn from_name(name: &str) -> Option<Function> {
+        Function::ALL
+            .iter()
+            .find(|(known, _)| *known == name)
+            .map(|(_, function)| *function)
+    }
+
+    fn apply(self, x: &Value) -> Value {
+        match self {
+            Function::Tanh => x.tanh(),
+            Function::Relu => x.relu(),
+            Function::Exp => x.exp(),
+            Function::Log => x.log(),
+            Function::Sigmoid => x.sigmoid(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// A parsed expression; `start..end` is its text in the source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Number(f64),
+    Variable(String),
+    Negate(Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    Power(Box<Expr>, f64),
+    Call(Function, Box<Expr>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Statement {
+    /// The name assigned to, and the operator for `+=` and the like.
+    pub target: Option<(String, Option<BinaryOp>)>,
+    pub expr: Expr,
+}
+
+/// A parsed program: statements separated by `;`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    pub source: String,
+    pub statements: Vec<Statement>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Token {
+    Number(f64),
+    Ident(String),
+    /// One of `+ - * / ** ( ) ; = += -= *= /= . ,`
+    Symbol(&'static str),
+    End,
+}
+
+const SYMBOLS: [&str; 14] = [
+    "**", "+=", "-=", "*=", "/=", "+", "-", "*", "/", "(", ")", ";", "=", ".",
+];
+
+/// Splits `source` into tokens, each with its start and end byte offsets.
+fn tokenize(source: &str) -> Result<Vec<(Token, usize, usize)>, ExprError> {
+    let error = |message: String, offset| ExprError {
+        message,
+        offset,
+        source: source.to_string(),
+    };
+    let mut tokens = Vec::new();
+    let mut rest = source;
+    loop {
+        let trimmed = rest.trim_start();
+        let offset = source.len() - trimmed.len();
+        rest = trimmed;
+        let Some(first) = rest.chars().next() else {
+            tokens.push((Token::End, offset, offset));
+            return Ok(tokens);
+        };
+        if first.is_ascii_digit()
+            || (first == '.' && rest[1..].starts_with(|c: char| c.is_ascii_digit()))
+        {
+            let mut len = rest
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(rest.len());
+            // an exponent: 1e-3, 2.5E+4
+            if rest[len..].starts_with(['e', 'E']) {
+                let after = &rest[len + 1..];
+                let sign = usize::from(after.starts_with(['+', '-']));
+                let digits = after[sign..]
+                    .find(|c: char| !c.is_ascii_digit())
+                    .unwrap_or(after.len() - sign);
+                if digits > 0 {
+                    len += 1 + sign + digits;
+                }
+            }
+            let text = &rest[..len];
+            let number = text
+                .parse()
+                .map_err(|_| error(format!("`{text}` is not a number"), offset))?;
+            tokens.push((Token::Number(number), offset, offset + len));
+            rest = &rest[len..];
+        } else if first.is_alphabetic() || first == '_' {
+            let len = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            tokens.push((Token::Ident(rest[..len].to_string()), offset, offset + len));
+            rest = &rest[len..];
+        } else if let Some(symbol) = SYMBOLS.iter().find(|symbol| rest.starts_with(**symbol)) {
+            tokens.push((Token::Symbol(symbol), offset, offset + symbol.len()));
+            rest = &rest[symbol.len()..];
+        } else {
+            return Err(error(format!("unexpected character `{first}`"), offset));
+        }
+    }
+}
+
+struct Parser<'a> {
+    source: &'a str,
+    tokens: Vec<(Token, usize, usize)>,
+    position: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> &Token {
+        &self.tokens[self.position].0
+    }
+
+    fn offset(&self) -> usize {
+        self.tokens[self.position].1
+    }
+
+    /// Where the previous token ended, for spans.
+    fn end_of_previous(&self) -> usize {
+        self.tokens[self.position - 1].2
+    }
+
+    fn advance(&mut self) -> Token {
+        let token = self.tokens[self.position].0.clone();
+        if token != Token::End {
+            self.position += 1;
+        }
+        token
+    }
+
+    fn eat(&mut self, symbol: &str) -> bool {
+        if *self.peek() == Token::Symbol(symbol_static(symbol)) {
+            self.position += 1;
+            return true;
+        }
+        false
+    }
+
+    fn error(&self, message: impl Into<String>) -> ExprError {
+        ExprError {
+            message: message.into(),
+            offset: self.offset(),
+            source: self.source.to_string(),
+        }
+    }
+
+    /// What the current token is, for error messages.
+    fn describe(&self) -> String {
+        match self.peek() {
+            Token::Number(number) => format!("the number {number}"),
+            Token::Ident(name) => format!("`{name}`"),
+            Token::Symbol(symbol) => format!("`{symbol}`"),
+            Token::End => "the end".to_string(),
+        }
+    }
+
+    fn expect(&mut self, symbol: &str, context: &str) -> Result<(), ExprError> {
+        if self.eat(symbol) {
+            return Ok(());
+        }
+        Err(self.error(format!(
+            "expected `{symbol}` {context}, found {}",
+            self.describe()
+        )))
+    }
+
+    fn program(&mut self) -> Result<Vec<Statement>, ExprError> {
+        let mut statements = Vec::new();
+        loop {
+            while self.eat(";") {}
+            if *self.peek() == Token::End {
+                break;
+            }
+            statements.push(self.statement()?);
+            if *self.peek() != Token::End && !self.eat(";") {
+                return Err(self.error(format!(
+                    "expected an operator or `;`, found {}",
+                    self.describe()
+                )));
+            }
+        }
+        if statements.is_empty() {
+            return Err(self.error("the expression is empty"));
+        }
+        Ok(statements)
+    }
+
+    fn statement(&mut self) -> Result<Statement, ExprError> {
+        if let Token::Ident(name) = self.peek().clone() {
+            let assignment = match self.tokens.get(self.position + 1).map(|(token, ..)| token) {
+                Some(Token::Symbol("=")) => Some(None),
+                Some(Token::Symbol("+=")) => Some(Some(BinaryOp::Add)),
+                Some(Token::Symbol("-=")) => Some(Some(BinaryOp::Sub)),
+                Some(Token::Symbol("*=")) => Some(Some(BinaryOp::Mul)),
+                Some(Token::Symbol("/=")) => Some(Some(BinaryOp::Div)),
+                _ => None,
+            };
+            if let Some(op) = assignment {
+                if Function::from_name(&name).is_some() {
+                    return Err(
+                        self.error(format!("`{name}` is a function and cannot be assigned to"))
+                    );
+                }
+                self.position += 2;
+                let expr = self.expr()?;
+                return Ok(Statement {
+                    target: Some((name, op)),
+                    expr,
+                });
+            }
+        }
+        Ok(Statement {
+            target: None,
+            expr: self.expr()?,
+        })
+    }
+
+    fn expr(&mut self) -> Result<Expr, ExprError> {
+        let start = self.offset();
+        let mut lhs = self.term()?;
+        loop {
+            let op = if self.eat("+") {
+                BinaryOp::Add
+            } else if self.eat("-") {
+                BinaryOp::Sub
+            } else {
+                return Ok(lhs);
+            };
+            let rhs = self.term()?;
+            let end = rhs.end;
+            lhs = Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                start,
+                end,
+            };
+        }
+    }
+
+    fn term(&mut self) -> Result<Expr, ExprError> {
+        let start = self.offset();
+        let mut lhs = self.unary()?;
+        loop {
+            let op = if self.eat("*") {
+                BinaryOp::Mul
+            } else if self.eat("/") {
+                BinaryOp::Div
+            } else {
+                return Ok(lhs);
+            };
+            let rhs = self.unary()?;
+            let end = rhs.end;
+            lhs = Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                start,
+                end,
+            };
+        }
+    }
+
+    /// Unary minus binds looser than `**`, as in Python: `-x**2` is `-(x**2)`.
+    fn unary(&mut self) -> Result<Expr, ExprError> {
+        let start = self.offset();
+        if self.eat("-") {
+            let operand = self.unary()?;
+            let end = operand.end;
+            return Ok(Expr {
+                kind: ExprKind::Negate(Box::new(operand)),
+                start,
+                end,
+            });
+        }
+        self.power()
+    }
+
+    fn power(&mut self) -> Result<Expr, ExprError> {
+        let start = self.offset();
+        let base = self.postfix()?;
+        if !self.eat("**") {
+            return Ok(base);
+        }
+        let exponent = self.exponent()?;
+        let end = self.end_of_previous();
+        if *self.peek() == Token::Symbol("**") {
+            return Err(self.error("chained `**`: write the exponent as one number"));
+        }
+        Ok(Expr {
+            kind: ExprKind::Power(Box::new(base), exponent),
+            start,
+            end,
+        })
+    }
+
+    /// The exponent of `**`: a number, maybe negative, maybe in parentheses.
+    fn exponent(&mut self) -> Result<f64, ExprError> {
+        let parenthesised = self.eat("(");
+        let negative = self.eat("-");
+        let Token::Number(number) = self.peek().clone() else {
+            return Err(self.error(format!(
+                "the exponent of `**` must be a number, found {}",
+                self.describe()
+            )));
+        };
+        self.position += 1;
+        if parenthesised {
+            self.expect(")", "to close the exponent")?;
+        }
+        Ok(if negative { -number } else { number })
+    }
+
+    /// A primary followed by method calls: `(a + b).relu()`.
+    fn postfix(&mut self) -> Result<Expr, ExprError> {
+        let start = self.offset();
+        let mut expr = self.primary()?;
+        while self.eat(".") {
+            let name_offset = self.offset();
+            let Token::Ident(name) = self.advance() else {
+                self.position -= 1;
+                return Err(self.error(format!(
+                    "expected a function name after `.`, found {}",
+                    self.describe()
+                )));
+            };
+            let Some(function) = Function::from_name(&name) else {
+                return Err(ExprError {
+                    message: format!(
+                        "unknown function `{name}` (known: tanh, relu, exp, log, sigmoid)"
+                    ),
+                    offset: name_offset,
+                    source: self.source.to_string(),
+                });
+            };
+            self.expect("(", &format!("after `.{name}`"))?;
+            self.expect(")", &format!("after `.{name}(`: methods take no arguments"))?;
+            let end = self.end_of_previous();
+            expr = Expr {
+                kind: ExprKind::Call(function, Box::new(expr)),
+                start,
+                end,
+            };
+        }
+        Ok(expr)
+    }
+
+    fn primary(&mut self) -> Result<Expr, ExprError> {
+        let start = self.offset();
+        match self.peek().clone() {
+            Token::Number(number) => {
+                self.position += 1;
+                Ok(Expr {
+                    kind: ExprKind::Number(number),
+                    start,
+                    end: self.end_of_previous(),
+                })
+            }
+            Token::Ident(name) => {
+                self.position += 1;
+                let Some(function) = Function::from_name(&name) else {
+                    return Ok(Expr {
+                        kind: ExprKind::Variable(name),
+                        start,
+                        end: self.end_of_previous(),
+                    });
+                };
+                self.expect("(", &format!("after the function `{name}`"))?;
+                let argument = self.expr()?;
+                self.expect(")", &format!("to close `{name}(`"))?;
+                Ok(Expr {
+                    kind: ExprKind::Call(function, Box::new(argument)),
+                    start,
+                    end: self.end_of_previous(),
+                })
+            }
+            Token::Symbol("(") => {
+                self.position += 1;
+                let inner = self.expr()?;
+                self.expect(")", "to close `(`")?;
+                Ok(Expr {
+                    kind: inner.kind,
+                    start,
+                    end: self.end_of_previous(),
+                })
+            }
+            _ => Err(self.error(format!(
+                "expected a number, a name or `(`, found {}",
+                self.describe()
+            ))),
+        }
+    }
+}
+
+/// `eat` compares against the token table's own strings.
+fn symbol_static(symbol: &str) -> &'static str {
+    SYMBOLS
+        .iter()
+        .find(|known| **known == symbol)
+        .copied()
+        .expect("parser symbols are in SYMBOLS")
+}
+
+/// Parses `source` into statements.
+pub fn parse(source: &str) -> Result<Program, ExprError> {
+    let tokens = tokenize(source)?;
+    let mut parser = Parser {
+        source,
+        tokens,
+        position: 0,
+    };
+    let statements = parser.program()?;
+    Ok(Program {
+        source: source.to_string(),
+        statements,
+    })
+}
+
+/// A program built into values: the output, and a name for every node made.
+pub struct Built {
+    pub output: Value,
+    /// For each node id: its name, from an assignment or a variable, or else the
+    /// source text that made it (`x1*w1`).
+    pub names: HashMap<usize, String>,
+    /// Every value built, so that all stay alive while the caller looks at them.
+    pub values: Vec<Value>,
+}
+
+impl Program {
+    /// Builds the program's values. Each variable becomes one leaf labelled with its
+    /// name, made on first use; `values` gives each variable's number.
+    pub fn build(&self, values: &[(String, f64)]) -> Result<Built, ExprError> {
+        let mut builder = Builder {
+            program: self,
+            inputs: values,
+            bound: HashMap::new(),
+            built: Built {
+                output: Value::leaf(0.0),
+                names: HashMap::new(),
+                values: Vec::new(),
+            },
+        };
+        let mut output = None;
+        for statement in &self.statements {
+            let mut value = builder.expr(&statement.expr)?;
+            if let Some((name, op)) = &statement.target {
+                if let Some(op) = op {
+                    let Some(current) = builder.bound.get(name).cloned() else {
+                        return Err(builder.error(
+                            format!("`{name}` has no value yet to update"),
+                            statement.expr.start,
+                        ));
+                    };
+                    value = apply(*op, &current, &value);
+                }
+                // A fresh node takes the name; an existing one (`y = x`) keeps its own.
+                if value.label().is_none() {
+                    value.set_label(name.clone());
+                }
+                builder.built.names.insert(value.id(), name.clone());
+                builder.bound.insert(name.clone(), value.clone());
+                builder.built.values.push(value.clone());
+            }
+            output = Some(value);
+        }
+        if let Some((name, _)) = values
+            .iter()
+            .find(|(name, _)| !builder.bound.contains_key(name))
+        {
+            return Err(builder.error(
+                format!("`{name}` is set but the expression does not use it"),
+                0,
+            ));
+        }
+        let mut built = builder.built;
+        built.output = output.expect("a parsed program has a statement");
+        Ok(built)
+    }
+}
+
+fn apply(op: BinaryOp, lhs: &Value, rhs: &Value) -> Value {
+    match op {
+        BinaryOp::Add => lhs + rhs,
+        BinaryOp::Sub => lhs - rhs,
+        BinaryOp::Mul => lhs * rhs,
+        BinaryOp::Div => lhs / rhs,
+    }
+}
+
+struct Builder<'a> {
+    program: &'a Program,
+    inputs: &'a [(String, f64)],
+    /// Names with a value: assigned ones and the variables used so far.
+    bound: HashMap<String, Value>,
+    built: Built,
+}
+
+impl Builder<'_> {
+    fn error(&self, message: String, offset: usize) -> ExprError {
+        ExprError {
+            message,
+            offset,
+            source: self.program.source.clone(),
+        }
+    }
+
+    fn expr(&mut self, expr: &Expr) -> Result<Value, ExprError> {
+        let value = match &expr.kind {
+            ExprKind::Number(number) => Value::leaf(*number),
+            ExprKind::Variable(name) => return self.variable(name, expr.start),
+            ExprKind::Negate(operand) => -&self.expr(operand)?,
+            ExprKind::Binary(op, lhs, rhs) => {
+                let lhs = self.expr(lhs)?;
+                let rhs = self.expr(rhs)?;
+                apply(*op, &lhs, &rhs)
+            }
+            ExprKind::Power(base, exponent) => self.expr(base)?.pow(*exponent),
+            ExprKind::Call(function, argument) => function.apply(&self.expr(argument)?),
+        };
+        let text = self.program.source[expr.start..expr.end].trim();
+        self.built
+            .names
+            .entry(value.id())
+            .or_insert_with(|| text.to_string());
+        self.built.values.push(value.clone());
+        Ok(value)
+    }
+
+    fn variable(&mut self, name: &str, offset: usize) -> Result<Value, ExprError> {
+        if let Some(value) = self.bound.get(name) {
+            return Ok(value.clone());
+        }
+        let Some((_, number)) = self.inputs.iter().rev().find(|(input, _)| input == name) else {
+            return Err(self.error(
+                format!("`{name}` has no value: give it one with --set {name}=NUMBER"),
+                offset,
+            ));
+        };
+        let value = Value::with_label(*number, name);
+        self.built.names.insert(value.id(), name.to_string());
+        self.bound.insert(name.to_string(), value.clone());
+        self.built.values.push(value.clone());
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(source: &str, values: &[(&str, f64)]) -> f64 {
+        let values: Vec<(String, f64)> = values
+            .iter()
+            .map(|(name, v)| (name.to_string(), *v))
+            .collect();
+        parse(source)
+            .expect("parses")
+            .build(&values)
+            .expect("builds")
+            .output
+            .data()
+    }
+
+    fn parse_error(source: &str) -> ExprError {
+        parse(source).expect_err("does not parse")
+    }
+
+    #[test]
+    fn precedence_follows_python() {
+        assert_eq!(eval("1 + 2 * 3", &[]), 7.0);
+        assert_eq!(eval("(1 + 2) * 3", &[]), 9.0);
+        assert_eq!(eval("8 / 4 / 2", &[]), 1.0);
+        assert_eq!(eval("10 - 4 - 3", &[]), 3.0);
+        assert_eq!(eval("-3 ** 2", &[]), -9.0);
+        assert_eq!(eval("(-3) ** 2", &[]), 9.0);
+        assert_eq!(eval("2 ** -1", &[]), 0.5);
+        assert_eq!(eval("2 * 3 ** 2", &[]), 18.0);
+        assert_eq!(eval("--2", &[]), 2.0);
+        assert_eq!(eval("-x * 2", &[("x", 3.0)]), -6.0);
+        assert_eq!(eval("1.5e1 + .5", &[]), 15.5);
+    }
+
+    #[test]
+    fn functions_methods_and_statements() {
+        assert_eq!(eval("relu(-2) + (0 - 3).relu() + relu(4)", &[]), 4.0);
+        assert_eq!(eval("tanh(0) + exp(0) + log(1) + sigmoid(0)", &[]), 1.5);
+        assert_eq!(eval("n = x*2; o = n + 1", &[("x", 3.0)]), 7.0);
+        assert_eq!(eval("c = 1; c += c + 1; c *= 2", &[]), 6.0);
+        assert_eq!(eval("a = 2; a; a * 5", &[]), 10.0);
+    }
+
+    #[test]
+    fn assignments_label_their_nodes_and_variables_are_leaves() {
+        let program = parse("n = x1*w1 + b; o = tanh(n)").expect("parses");
+        let values = vec![
+            ("x1".to_string(), 2.0),
+            ("w1".to_string(), -3.0),
+            ("b".to_string(), 1.0),
+        ];
+        let built = program.build(&values).expect("builds");
+        assert_eq!(built.output.label().as_deref(), Some("o"));
+        let n = &built.output.inputs()[0];
+        assert_eq!(n.label().as_deref(), Some("n"));
+        let product = &n.inputs()[0];
+        assert_eq!(product.label(), None);
+        assert_eq!(built.names[&product.id()], "x1*w1");
+        let x1 = &product.inputs()[0];
+        assert_eq!((x1.label().as_deref(), x1.is_leaf()), (Some("x1"), true));
+    }
+
+    #[test]
+    fn a_variable_used_twice_is_one_leaf() {
+        let program = parse("x * x").expect("parses");
+        let built = program.build(&[("x".to_string(), 3.0)]).expect("builds");
+        built.output.backward();
+        let inputs = built.output.inputs();
+        assert_eq!(inputs[0].id(), inputs[1].id());
+        assert_eq!(inputs[0].grad(), 6.0);
+    }
+
+    #[test]
+    fn errors_point_at_the_column() {
+        let error = parse_error("x1 * * w1");
+        assert_eq!(error.offset, 5);
+        assert_eq!(
+            error.to_string(),
+            "expected a number, a name or `(`, found `*` at column 6\n  x1 * * w1\n       ^"
+        );
+        assert_eq!(parse_error("tanh(x").offset, 6);
+        assert!(parse_error("tanh(x").message.contains("to close `tanh(`"));
+        assert_eq!(parse_error("x ** y").offset, 5);
+        assert_eq!(parse_error("2 $ 3").offset, 2);
+        assert_eq!(parse_error("x y").offset, 2);
+        assert_eq!(parse_error("x.foo()").offset, 2);
+        assert_eq!(parse_error("").message, "the expression is empty");
+        assert_eq!(parse_error("tanh = 2").offset, 0);
+    }
+
+    #[test]
+    fn build_errors_name_the_variable() {
+        let program = parse("a + bb").expect("parses");
+        let error = program
+            .build(&[("a".to_string(), 1.0)])
+            .err()
+            .expect("bb is unset");
+        assert_eq!(error.offset, 4);
+        assert!(error.message.contains("--set bb="), "{}", error.message);
+        let error = parse("a")
+            .expect("parses")
+            .build(&[("a".to_string(), 1.0), ("z".to_string(), 2.0)]);
+        assert!(
+            error
+                .err()
+                .expect("z is unused")
+                .message
+                .contains("`z` is set but")
+        );
+        let error = parse("c += 1").expect("parses").build(&[]);
+        assert!(
+            error
+                .err()
+                .expect("c is unbound")
+                .message
+                .contains("no value yet")
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! Backward, replayed one node at a time: the data behind the visualizer's
+//! frames and `graph --step`. Nothing here prints.
+
+use std::collections::HashMap;
+
+use crate::engine::Value;
+
+/// Where a node stands in frame K of backward.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Backward has not reached it yet.
+    Waiting,
+    /// Its grad is being passed to its inputs in this frame.
+    Active,
+    /// Its grad is final and has been passed on.
+    Done,
+}
+
+/// One chain-rule update: `input.grad += local * node.grad`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Update {
+    /// Index of the input in `Trace::nodes`.
+    pub input: usize,
+    /// d(node)/d(input), and how it is computed (placeholders as in
+    /// [`Value::local_grad_formulas`]).
+    pub local: f64,
+    pub formula: String,
+    pub node_grad: f64,
+    pub input_grad_after: f64,
+}
+
+/// One frame: the node backward visits, and what it does.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// Index of the node in `Trace::nodes`.
+    pub node: usize,
+    pub updates: Vec<Update>,
+    /// Every node's grad once this step is done, by index in `Trace::nodes`.
+    pub grads: Vec<f64>,
+}
+
+/// A graph and its backward pass, frame by frame.
+pub struct Trace {
+    /// The nodes the output depends on, inputs before the nodes that use them.
+    pub nodes: Vec<Value>,
+    /// For each node, the indices of its inputs.
+    pub inputs: Vec<Vec<usize>>,
+    /// One step per node backward visits, in the order it visits them.
+    pub steps: Vec<Step>,
+}
+
+impl Trace {
+    /// Replays backward from `output` on a fresh set of grads: the root's is 1,
+    /// every other starts at 0. Does not touch the values' own grads.
+    pub fn new(output: &Value) -> Trace {
+        let mut nodes = output.backward_order();
+        nodes.reverse();
+        let index: HashMap<usize, usize> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, node)| (node.id(), i))
+            .collect();
+        let inputs: Vec<Vec<usize>> = nodes
+            .iter()
+            .map(|node| {
+                node.inputs()
+                    .iter()
+                    .map(|input| index[&input.id()])
+                    .collect()
+            })
+            .collect();
+        let mut grads = vec![0.0; nodes.len()];
+        if let Some(root) = grads.last_mut() {
+            *root = 1.0;
+        }
+        let mut steps = Vec::with_capacity(nodes.len());
+        for (node, value) in nodes.iter().enumerate().rev() {
+            let node_grad = grads[node];
+            let formulas = value.local_grad_formulas();
+            let mut updates = Vec::new();
+            for ((input, local), formula) in value.local_grads().iter().zip(formulas) {
+                let input = index[&input.id()];
+                grads[input] += local * node_grad;
+                updates.push(Update {
+                    input,
+                    local: *local,
+                    formula,
+                    node_grad,
+                    input_grad_after: grads[input],
+                });
+            }
+            steps.push(Step {
+                node,
+                updates,
+                grads: grads.clone(),
+            });
+        }
+        Trace {
+            nodes,
+            inputs,
+            steps,
+        }
+    }
+
+    /// The state of node `node` in frame `frame` (0-based). A leaf has nothing to
+    /// pass on, so it is done in its own frame; the last frame is all done.
+    pub fn state(&self, frame: usize, node: usize) -> State {
+        let visited_at = self.nodes.len() - 1 - node;
+        if visited_at < frame || (visited_at == frame && self.inputs[node].is_empty()) {
+            State::Done
+        } else if visited_at == frame {
+            State::Active
+        } else {
+            State::Waiting
+        }
+    }
+
+    /// Each node's layer: 0 for leaves, else one more than its highest input.
+    pub fn layers(&self) -> Vec<usize> {
+        let mut layers = vec![0; self.nodes.len()];
+        for (node, inputs) in self.inputs.iter().enumerate() {
+            layers[node] = inputs
+                .iter()
+                .map(|&input| layers[input] + 1)
+                .max()
+                .unwrap_or(0);
+        }
+        layers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replayed_grads_match_backward_and_the_last_frame_is_all_done() {
+        let x = Value::with_label(2.0, "x");
+        let w = Value::with_label(-3.0, "w");
+        let xw = &x * &w;
+        let o = (&xw + &x).tanh();
+        let trace = Trace::new(&o);
+        o.backward();
+
+        assert_eq!(trace.steps.len(), o.backward_order().len());
+        let last = trace.steps.last().expect("steps");
+        for (node, value) in trace.nodes.iter().enumerate() {
+            assert_eq!(last.grads[node], value.grad(), "node {node}");
+            assert_eq!(trace.state(trace.steps.len() - 1, node), State::Done);
+        }
+        // frame 0: the root is active and the rest wait
+        let root = trace.nodes.len() - 1;
+        assert_eq!(trace.state(0, root), State::Active);
+        assert_eq!(trace.state(0, 0), State::Waiting);
+        assert_eq!(trace.steps[0].updates[0].formula, "(1 - {out}**2)");
+        assert_eq!(trace.layers()[root], 3);
+    }
+}
