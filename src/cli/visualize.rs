@@ -13,6 +13,10 @@ use super::expression::Expression;
 use super::val::Args;
 
 const NAME_WIDTH: usize = 16;
+/// Up to this many nodes a frame lists them all (one line each, so it fits a terminal).
+const FULL_GRAPH_NODES: usize = 30;
+/// In a bigger graph, how many lines above and below the active node a frame lists.
+const CONTEXT_LINES: usize = 6;
 /// Clears the terminal and moves the cursor home, between frames on a terminal.
 const CLEAR_SCREEN: &str = "\x1b[2J\x1b[H";
 
@@ -75,15 +79,43 @@ pub fn render(expression: &Expression, frame: usize) -> String {
     // the output's layer at the top, leaves at the bottom; newest first within a layer
     let mut order: Vec<usize> = (0..trace.nodes.len()).collect();
     order.sort_by_key(|&node| (std::cmp::Reverse(layers[node]), std::cmp::Reverse(node)));
+    // A big graph shows the nodes around the one being processed, and counts the rest.
+    let shown = |position: usize, node: usize| {
+        let active_position = order
+            .iter()
+            .position(|&n| n == step.node)
+            .expect("the step's node is in the graph");
+        order.len() <= FULL_GRAPH_NODES
+            || position.abs_diff(active_position) <= CONTEXT_LINES
+            || trace.inputs[step.node].contains(&node)
+    };
     let mut previous_layer = None;
-    for node in order {
+    let mut skipped = (0, 0);
+    for (position, &node) in order.iter().enumerate() {
+        let state = trace.state(frame, node);
+        if !shown(position, node) {
+            match state {
+                State::Done => skipped.0 += 1,
+                _ => skipped.1 += 1,
+            }
+            continue;
+        }
+        if skipped != (0, 0) {
+            text.push_str(&format!(
+                "    │ … {} nodes: {} done, {} waiting\n",
+                skipped.0 + skipped.1,
+                skipped.0,
+                skipped.1
+            ));
+            skipped = (0, 0);
+        }
         let layer = if previous_layer == Some(layers[node]) {
             String::new()
         } else {
             layers[node].to_string()
         };
         previous_layer = Some(layers[node]);
-        let (marker, style) = match trace.state(frame, node) {
+        let (marker, style) = match state {
             State::Active => (
                 "[*]",
                 Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold(),
@@ -100,6 +132,14 @@ pub fn render(expression: &Expression, frame: usize) -> String {
             step.grads[node]
         );
         text.push_str(&format!("{layer:>3} │ {style}{line}{style:#}\n"));
+    }
+    if skipped != (0, 0) {
+        text.push_str(&format!(
+            "    │ … {} nodes: {} done, {} waiting\n",
+            skipped.0 + skipped.1,
+            skipped.0,
+            skipped.1
+        ));
     }
     text.push('\n');
     text.push_str(&chain_rule(trace, names, step));
@@ -121,15 +161,12 @@ fn chain_rule(trace: &Trace, names: &[String], step: &Step) -> String {
         let input_name = operand(&names[update.input]);
         let formula = update
             .formula
-            .replace("{a}", &format!("{}.data", operand(&names[inputs[0]])))
+            .replace("{a}", &data_of(&names[inputs[0]]))
             .replace(
                 "{b}",
-                &format!(
-                    "{}.data",
-                    operand(&names[*inputs.last().expect("a non-leaf has inputs")])
-                ),
+                &data_of(&names[*inputs.last().expect("a non-leaf has inputs")]),
             )
-            .replace("{out}", &format!("{node_name}.data"));
+            .replace("{out}", &data_of(&names[step.node]));
         let increment = update.local * update.node_grad;
         let total = if update.input_grad_after == increment {
             String::new()
@@ -148,6 +185,14 @@ fn chain_rule(trace: &Trace, names: &[String], step: &Step) -> String {
         }
     }
     text
+}
+
+/// How a formula reads a node's data: `x1.data`, or just `2` for a constant.
+fn data_of(name: &str) -> String {
+    if name.parse::<f64>().is_ok() {
+        return name.to_string();
+    }
+    format!("{}.data", operand(name))
 }
 
 /// A name fit to stand in a formula: `x1*w1 + b` becomes `(x1*w1 + b)`.
