@@ -27,16 +27,7 @@ pub fn render(trace: &Trace, names: &[String], options: &DotOptions) -> String {
         RankDir::LeftRight => "LR",
         RankDir::TopBottom => "TB",
     };
-    let grads = match options.frame {
-        Some(frame) => &trace.steps[frame].grads,
-        None => {
-            &trace
-                .steps
-                .last()
-                .expect("a trace has a step per node")
-                .grads
-        }
-    };
+    let grads = trace.grads_after(options.frame.unwrap_or(trace.steps.len() - 1));
     let mut dot = String::new();
     // Writing to a String cannot fail.
     let mut line = |text: String| {

@@ -76,7 +76,12 @@ pub enum BinaryOp {
     Div,
 }
 
-/// A parsed expression; `start..end` is its text in the source.
+/// Index of an expression in `Program::exprs`.
+pub type ExprId = usize;
+
+/// A parsed expression; `start..end` is its text in the source. Expressions
+/// live in one array, each after its operands, so that nothing recurses over
+/// them: building walks the array, and dropping it is flat.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
@@ -88,23 +93,24 @@ pub struct Expr {
 pub enum ExprKind {
     Number(f64),
     Variable(String),
-    Negate(Box<Expr>),
-    Binary(BinaryOp, Box<Expr>, Box<Expr>),
-    Power(Box<Expr>, f64),
-    Call(Function, Box<Expr>),
+    Negate(ExprId),
+    Binary(BinaryOp, ExprId, ExprId),
+    Power(ExprId, f64),
+    Call(Function, ExprId),
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Statement {
     /// The name assigned to, and the operator for `+=` and the like.
     pub target: Option<(String, Option<BinaryOp>)>,
-    pub expr: Expr,
+    pub expr: ExprId,
 }
 
 /// A parsed program: statements separated by `;`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Program {
     pub source: String,
+    pub exprs: Vec<Expr>,
     pub statements: Vec<Statement>,
 }
 
@@ -176,10 +182,15 @@ fn tokenize(source: &str) -> Result<Vec<(Token, usize, usize)>, ExprError> {
     }
 }
 
+/// How deeply parentheses, calls and unary minus may nest: the parser recurses on them.
+const MAX_NESTING: usize = 200;
+
 struct Parser<'a> {
     source: &'a str,
     tokens: Vec<(Token, usize, usize)>,
     position: usize,
+    exprs: Vec<Expr>,
+    nesting: usize,
 }
 
 impl Parser<'_> {
@@ -194,6 +205,25 @@ impl Parser<'_> {
     /// Where the previous token ended, for spans.
     fn end_of_previous(&self) -> usize {
         self.tokens[self.position - 1].2
+    }
+
+    fn push(&mut self, kind: ExprKind, start: usize, end: usize) -> ExprId {
+        self.exprs.push(Expr { kind, start, end });
+        self.exprs.len() - 1
+    }
+
+    /// Runs `parse` one level deeper, refusing to go past `MAX_NESTING`.
+    fn nested(
+        &mut self,
+        parse: impl FnOnce(&mut Self) -> Result<ExprId, ExprError>,
+    ) -> Result<ExprId, ExprError> {
+        if self.nesting == MAX_NESTING {
+            return Err(self.error(format!("nested more than {MAX_NESTING} levels deep")));
+        }
+        self.nesting += 1;
+        let result = parse(self);
+        self.nesting -= 1;
+        result
     }
 
     fn advance(&mut self) -> Token {
@@ -291,7 +321,7 @@ impl Parser<'_> {
         })
     }
 
-    fn expr(&mut self) -> Result<Expr, ExprError> {
+    fn expr(&mut self) -> Result<ExprId, ExprError> {
         let start = self.offset();
         let mut lhs = self.term()?;
         loop {
@@ -303,16 +333,12 @@ impl Parser<'_> {
                 return Ok(lhs);
             };
             let rhs = self.term()?;
-            let end = rhs.end;
-            lhs = Expr {
-                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                start,
-                end,
-            };
+            let end = self.exprs[rhs].end;
+            lhs = self.push(ExprKind::Binary(op, lhs, rhs), start, end);
         }
     }
 
-    fn term(&mut self) -> Result<Expr, ExprError> {
+    fn term(&mut self) -> Result<ExprId, ExprError> {
         let start = self.offset();
         let mut lhs = self.unary()?;
         loop {
@@ -324,31 +350,23 @@ impl Parser<'_> {
                 return Ok(lhs);
             };
             let rhs = self.unary()?;
-            let end = rhs.end;
-            lhs = Expr {
-                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                start,
-                end,
-            };
+            let end = self.exprs[rhs].end;
+            lhs = self.push(ExprKind::Binary(op, lhs, rhs), start, end);
         }
     }
 
     /// Unary minus binds looser than `**`, as in Python: `-x**2` is `-(x**2)`.
-    fn unary(&mut self) -> Result<Expr, ExprError> {
+    fn unary(&mut self) -> Result<ExprId, ExprError> {
         let start = self.offset();
         if self.eat("-") {
-            let operand = self.unary()?;
-            let end = operand.end;
-            return Ok(Expr {
-                kind: ExprKind::Negate(Box::new(operand)),
-                start,
-                end,
-            });
+            let operand = self.nested(Self::unary)?;
+            let end = self.exprs[operand].end;
+            return Ok(self.push(ExprKind::Negate(operand), start, end));
         }
         self.power()
     }
 
-    fn power(&mut self) -> Result<Expr, ExprError> {
+    fn power(&mut self) -> Result<ExprId, ExprError> {
         let start = self.offset();
         let base = self.postfix()?;
         if !self.eat("**") {
@@ -359,11 +377,7 @@ impl Parser<'_> {
         if *self.peek() == Token::Symbol("**") {
             return Err(self.error("chained `**`: write the exponent as one number"));
         }
-        Ok(Expr {
-            kind: ExprKind::Power(Box::new(base), exponent),
-            start,
-            end,
-        })
+        Ok(self.push(ExprKind::Power(base, exponent), start, end))
     }
 
     /// The exponent of `**`: a number, maybe negative, maybe in parentheses.
@@ -384,7 +398,7 @@ impl Parser<'_> {
     }
 
     /// A primary followed by method calls: `(a + b).relu()`.
-    fn postfix(&mut self) -> Result<Expr, ExprError> {
+    fn postfix(&mut self) -> Result<ExprId, ExprError> {
         let start = self.offset();
         let mut expr = self.primary()?;
         while self.eat(".") {
@@ -408,53 +422,40 @@ impl Parser<'_> {
             self.expect("(", &format!("after `.{name}`"))?;
             self.expect(")", &format!("after `.{name}(`: methods take no arguments"))?;
             let end = self.end_of_previous();
-            expr = Expr {
-                kind: ExprKind::Call(function, Box::new(expr)),
-                start,
-                end,
-            };
+            expr = self.push(ExprKind::Call(function, expr), start, end);
         }
         Ok(expr)
     }
 
-    fn primary(&mut self) -> Result<Expr, ExprError> {
+    fn primary(&mut self) -> Result<ExprId, ExprError> {
         let start = self.offset();
         match self.peek().clone() {
             Token::Number(number) => {
                 self.position += 1;
-                Ok(Expr {
-                    kind: ExprKind::Number(number),
-                    start,
-                    end: self.end_of_previous(),
-                })
+                let end = self.end_of_previous();
+                Ok(self.push(ExprKind::Number(number), start, end))
             }
             Token::Ident(name) => {
                 self.position += 1;
                 let Some(function) = Function::from_name(&name) else {
-                    return Ok(Expr {
-                        kind: ExprKind::Variable(name),
-                        start,
-                        end: self.end_of_previous(),
-                    });
+                    let end = self.end_of_previous();
+                    return Ok(self.push(ExprKind::Variable(name), start, end));
                 };
                 self.expect("(", &format!("after the function `{name}`"))?;
-                let argument = self.expr()?;
+                let argument = self.nested(Self::expr)?;
                 self.expect(")", &format!("to close `{name}(`"))?;
-                Ok(Expr {
-                    kind: ExprKind::Call(function, Box::new(argument)),
-                    start,
-                    end: self.end_of_previous(),
-                })
+                let end = self.end_of_previous();
+                Ok(self.push(ExprKind::Call(function, argument), start, end))
             }
             Token::Symbol("(") => {
                 self.position += 1;
-                let inner = self.expr()?;
+                let inner = self.nested(Self::expr)?;
                 self.expect(")", "to close `(`")?;
-                Ok(Expr {
-                    kind: inner.kind,
-                    start,
-                    end: self.end_of_previous(),
-                })
+                // the parenthesised text names the node: `(a + b)`
+                let end = self.end_of_previous();
+                self.exprs[inner].start = start;
+                self.exprs[inner].end = end;
+                Ok(inner)
             }
             _ => Err(self.error(format!(
                 "expected a number, a name or `(`, found {}",
@@ -480,10 +481,13 @@ pub fn parse(source: &str) -> Result<Program, ExprError> {
         source,
         tokens,
         position: 0,
+        exprs: Vec::new(),
+        nesting: 0,
     };
     let statements = parser.program()?;
     Ok(Program {
         source: source.to_string(),
+        exprs: parser.exprs,
         statements,
     })
 }
@@ -513,14 +517,16 @@ impl Program {
             },
         };
         let mut output = None;
+        let mut first = 0;
         for statement in &self.statements {
-            let mut value = builder.expr(&statement.expr)?;
+            let mut value = builder.exprs(first, statement.expr)?;
+            first = statement.expr + 1;
             if let Some((name, op)) = &statement.target {
                 if let Some(op) = op {
                     let Some(current) = builder.bound.get(name).cloned() else {
                         return Err(builder.error(
                             format!("`{name}` has no value yet to update"),
-                            statement.expr.start,
+                            self.exprs[statement.expr].start,
                         ));
                     };
                     value = apply(*op, &current, &value);
@@ -550,6 +556,19 @@ impl Program {
     }
 }
 
+/// A node's source text as its name, cut to `MAX_NAME` characters: a long
+/// sum's partial sums would otherwise take memory quadratic in its length.
+fn short_name(text: &str) -> String {
+    const MAX_NAME: usize = 40;
+    let text = text.trim();
+    let mut name: String = text.chars().take(MAX_NAME).collect();
+    if name.len() < text.len() {
+        name.pop();
+        name.push('…');
+    }
+    name
+}
+
 fn apply(op: BinaryOp, lhs: &Value, rhs: &Value) -> Value {
     match op {
         BinaryOp::Add => lhs + rhs,
@@ -576,26 +595,33 @@ impl Builder<'_> {
         }
     }
 
-    fn expr(&mut self, expr: &Expr) -> Result<Value, ExprError> {
-        let value = match &expr.kind {
-            ExprKind::Number(number) => Value::leaf(*number),
-            ExprKind::Variable(name) => return self.variable(name, expr.start),
-            ExprKind::Negate(operand) => -&self.expr(operand)?,
-            ExprKind::Binary(op, lhs, rhs) => {
-                let lhs = self.expr(lhs)?;
-                let rhs = self.expr(rhs)?;
-                apply(*op, &lhs, &rhs)
-            }
-            ExprKind::Power(base, exponent) => self.expr(base)?.pow(*exponent),
-            ExprKind::Call(function, argument) => function.apply(&self.expr(argument)?),
-        };
-        let text = self.program.source[expr.start..expr.end].trim();
-        self.built
-            .names
-            .entry(value.id())
-            .or_insert_with(|| text.to_string());
-        self.built.values.push(value.clone());
-        Ok(value)
+    /// Builds the expressions `first..=root`, which are one statement's, in order:
+    /// each expression's operands come before it.
+    fn exprs(&mut self, first: ExprId, root: ExprId) -> Result<Value, ExprError> {
+        let mut values: Vec<Value> = Vec::with_capacity(root + 1 - first);
+        for expr in &self.program.exprs[first..=root] {
+            let operand = |id: ExprId| &values[id - first];
+            let value = match &expr.kind {
+                ExprKind::Number(number) => Value::leaf(*number),
+                ExprKind::Variable(name) => {
+                    let value = self.variable(name, expr.start)?;
+                    values.push(value);
+                    continue;
+                }
+                ExprKind::Negate(a) => -operand(*a),
+                ExprKind::Binary(op, a, b) => apply(*op, operand(*a), operand(*b)),
+                ExprKind::Power(base, exponent) => operand(*base).pow(*exponent),
+                ExprKind::Call(function, argument) => function.apply(operand(*argument)),
+            };
+            let text = &self.program.source[expr.start..expr.end];
+            self.built
+                .names
+                .entry(value.id())
+                .or_insert_with(|| short_name(text));
+            self.built.values.push(value.clone());
+            values.push(value);
+        }
+        Ok(values.pop().expect("a statement has an expression"))
     }
 
     fn variable(&mut self, name: &str, offset: usize) -> Result<Value, ExprError> {
@@ -706,6 +732,28 @@ mod tests {
         assert_eq!(parse_error("x.foo()").offset, 2);
         assert_eq!(parse_error("").message, "the expression is empty");
         assert_eq!(parse_error("tanh = 2").offset, 0);
+        let deep = format!("{}x{}", "(".repeat(500), ")".repeat(500));
+        assert!(
+            parse_error(&deep)
+                .message
+                .contains("nested more than 200 levels")
+        );
+        assert!(
+            parse_error(&"-".repeat(100_000))
+                .message
+                .contains("nested more than")
+        );
+    }
+
+    /// Nothing recurses over a long expression: 200,000 terms build and drop.
+    #[test]
+    fn long_expressions_do_not_recurse() {
+        let source = vec!["x"; 200_000].join(" + ");
+        let built = parse(&source)
+            .expect("parses")
+            .build(&[("x".to_string(), 1.0)])
+            .expect("builds");
+        assert_eq!(built.output.data(), 200_000.0);
     }
 
     #[test]

@@ -35,8 +35,6 @@ pub struct Step {
     /// Index of the node in `Trace::nodes`.
     pub node: usize,
     pub updates: Vec<Update>,
-    /// Every node's grad once this step is done, by index in `Trace::nodes`.
-    pub grads: Vec<f64>,
 }
 
 /// A graph and its backward pass, frame by frame.
@@ -69,12 +67,13 @@ impl Trace {
                     .collect()
             })
             .collect();
-        let mut grads = vec![0.0; nodes.len()];
-        if let Some(root) = grads.last_mut() {
-            *root = 1.0;
-        }
-        let mut steps = Vec::with_capacity(nodes.len());
-        for (node, value) in nodes.iter().enumerate().rev() {
+        let mut trace = Trace {
+            nodes,
+            inputs,
+            steps: Vec::new(),
+        };
+        let mut grads = trace.initial_grads();
+        for (node, value) in trace.nodes.iter().enumerate().rev() {
             let node_grad = grads[node];
             let formulas = value.local_grad_formulas();
             let mut updates = Vec::new();
@@ -89,17 +88,35 @@ impl Trace {
                     input_grad_after: grads[input],
                 });
             }
-            steps.push(Step {
-                node,
-                updates,
-                grads: grads.clone(),
-            });
+            trace.steps.push(Step { node, updates });
         }
-        Trace {
-            nodes,
-            inputs,
-            steps,
+        trace
+    }
+
+    /// Every node's grad when backward starts: 1 for the output, 0 for the rest.
+    pub fn initial_grads(&self) -> Vec<f64> {
+        let mut grads = vec![0.0; self.nodes.len()];
+        if let Some(root) = grads.last_mut() {
+            *root = 1.0;
         }
+        grads
+    }
+
+    /// Applies frame `frame`'s updates to `grads`: call it for frames 0, 1, ...
+    /// in turn, starting from `initial_grads`.
+    pub fn apply(&self, frame: usize, grads: &mut [f64]) {
+        for update in &self.steps[frame].updates {
+            grads[update.input] = update.input_grad_after;
+        }
+    }
+
+    /// Every node's grad once frame `frame` is done.
+    pub fn grads_after(&self, frame: usize) -> Vec<f64> {
+        let mut grads = self.initial_grads();
+        for done in 0..=frame {
+            self.apply(done, &mut grads);
+        }
+        grads
     }
 
     /// The state of node `node` in frame `frame` (0-based). A leaf has nothing to
@@ -143,9 +160,14 @@ mod tests {
         o.backward();
 
         assert_eq!(trace.steps.len(), o.backward_order().len());
-        let last = trace.steps.last().expect("steps");
+        let last = trace.grads_after(trace.steps.len() - 1);
+        let mut stepped = trace.initial_grads();
+        for frame in 0..trace.steps.len() {
+            trace.apply(frame, &mut stepped);
+        }
+        assert_eq!(stepped, last);
         for (node, value) in trace.nodes.iter().enumerate() {
-            assert_eq!(last.grads[node], value.grad(), "node {node}");
+            assert_eq!(last[node], value.grad(), "node {node}");
             assert_eq!(trace.state(trace.steps.len() - 1, node), State::Done);
         }
         // frame 0: the root is active and the rest wait

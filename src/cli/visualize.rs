@@ -24,10 +24,12 @@ pub fn run(expression: &Expression, args: &Args) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let on_terminal = stdout.is_terminal();
     let mut out = anstream::AutoStream::new(stdout.lock(), args.color.choice());
+    let layout = Layout::new(&expression.trace);
     let n_frames = expression.trace.steps.len();
     let interactive =
         !args.no_wait && args.delay.is_none() && on_terminal && std::io::stdin().is_terminal();
     if !interactive {
+        let mut grads = expression.trace.initial_grads();
         for frame in 0..n_frames {
             if let Some(delay) = args.delay {
                 if frame > 0 {
@@ -39,14 +41,20 @@ pub fn run(expression: &Expression, args: &Args) -> anyhow::Result<()> {
             } else if frame > 0 {
                 writeln!(out)?;
             }
-            write!(out, "{}", render(expression, frame))?;
+            expression.trace.apply(frame, &mut grads);
+            write!(out, "{}", render(expression, &layout, frame, &grads))?;
         }
         return Ok(());
     }
     let mut frame = 0;
     let mut stdin = std::io::stdin().lock();
     loop {
-        write!(out, "{CLEAR_SCREEN}{}", render(expression, frame))?;
+        let grads = expression.trace.grads_after(frame);
+        write!(
+            out,
+            "{CLEAR_SCREEN}{}",
+            render(expression, &layout, frame, &grads)
+        )?;
         write!(out, "\n[Enter/n] next  [b] back  [q] quit > ")?;
         out.flush()?;
         let mut answer = String::new();
@@ -64,8 +72,36 @@ pub fn run(expression: &Expression, args: &Args) -> anyhow::Result<()> {
     }
 }
 
-/// One frame as text with ANSI colours (the caller's stream strips them when it must).
-pub fn render(expression: &Expression, frame: usize) -> String {
+/// Where each node goes in a frame: the output's layer at the top, leaves at
+/// the bottom, newest first within a layer.
+struct Layout {
+    layers: Vec<usize>,
+    /// Node indices in the order the frame lists them.
+    order: Vec<usize>,
+    /// `position[node]`: where `node` is in `order`.
+    position: Vec<usize>,
+}
+
+impl Layout {
+    fn new(trace: &Trace) -> Layout {
+        let layers = trace.layers();
+        let mut order: Vec<usize> = (0..trace.nodes.len()).collect();
+        order.sort_by_key(|&node| (std::cmp::Reverse(layers[node]), std::cmp::Reverse(node)));
+        let mut position = vec![0; order.len()];
+        for (index, &node) in order.iter().enumerate() {
+            position[node] = index;
+        }
+        Layout {
+            layers,
+            order,
+            position,
+        }
+    }
+}
+
+/// One frame as text with ANSI colours (the caller's stream strips them when it
+/// must); `grads` are every node's grad once this frame's step is done.
+fn render(expression: &Expression, layout: &Layout, frame: usize, grads: &[f64]) -> String {
     let trace = &expression.trace;
     let step = &trace.steps[frame];
     let names = &expression.names;
@@ -75,25 +111,18 @@ pub fn render(expression: &Expression, frame: usize) -> String {
         trace.steps.len(),
         names[step.node]
     );
-    let layers = trace.layers();
-    // the output's layer at the top, leaves at the bottom; newest first within a layer
-    let mut order: Vec<usize> = (0..trace.nodes.len()).collect();
-    order.sort_by_key(|&node| (std::cmp::Reverse(layers[node]), std::cmp::Reverse(node)));
     // A big graph shows the nodes around the one being processed, and counts the rest.
-    let shown = |position: usize, node: usize| {
-        let active_position = order
-            .iter()
-            .position(|&n| n == step.node)
-            .expect("the step's node is in the graph");
-        order.len() <= FULL_GRAPH_NODES
-            || position.abs_diff(active_position) <= CONTEXT_LINES
+    let active_position = layout.position[step.node];
+    let shown = |node: usize| {
+        layout.order.len() <= FULL_GRAPH_NODES
+            || layout.position[node].abs_diff(active_position) <= CONTEXT_LINES
             || trace.inputs[step.node].contains(&node)
     };
     let mut previous_layer = None;
     let mut skipped = (0, 0);
-    for (position, &node) in order.iter().enumerate() {
+    for &node in &layout.order {
         let state = trace.state(frame, node);
-        if !shown(position, node) {
+        if !shown(node) {
             match state {
                 State::Done => skipped.0 += 1,
                 _ => skipped.1 += 1,
@@ -109,12 +138,13 @@ pub fn render(expression: &Expression, frame: usize) -> String {
             ));
             skipped = (0, 0);
         }
-        let layer = if previous_layer == Some(layers[node]) {
+        let layer = layout.layers[node];
+        let layer_label = if previous_layer == Some(layer) {
             String::new()
         } else {
-            layers[node].to_string()
+            layer.to_string()
         };
-        previous_layer = Some(layers[node]);
+        previous_layer = Some(layer);
         let (marker, style) = match state {
             State::Active => (
                 "[*]",
@@ -129,9 +159,9 @@ pub fn render(expression: &Expression, frame: usize) -> String {
             super::fit(&names[node], NAME_WIDTH),
             value.op(),
             value.data(),
-            step.grads[node]
+            grads[node]
         );
-        text.push_str(&format!("{layer:>3} │ {style}{line}{style:#}\n"));
+        text.push_str(&format!("{layer_label:>3} │ {style}{line}{style:#}\n"));
     }
     if skipped != (0, 0) {
         text.push_str(&format!(
@@ -142,17 +172,17 @@ pub fn render(expression: &Expression, frame: usize) -> String {
         ));
     }
     text.push('\n');
-    text.push_str(&chain_rule(trace, names, step));
+    text.push_str(&chain_rule(trace, names, step, grads));
     text
 }
 
 /// What the step does, one line per input: `w1.grad += x1.data * n.grad = 2.0000 * 0.5000 = 1.0000`.
-fn chain_rule(trace: &Trace, names: &[String], step: &Step) -> String {
+fn chain_rule(trace: &Trace, names: &[String], step: &Step, grads: &[f64]) -> String {
     let node_name = operand(&names[step.node]);
     if step.updates.is_empty() {
         return format!(
             "{node_name} is a leaf: its grad, {:.4}, is final\n",
-            step.grads[step.node]
+            grads[step.node]
         );
     }
     let inputs = &trace.inputs[step.node];
