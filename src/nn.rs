@@ -5,38 +5,7 @@
 use crate::engine::Value;
 use crate::rng::{Init, WeightRng};
 
-/// The nonlinearity a layer applies to each neuron's weighted sum.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Activation {
-    Relu,
-    Tanh,
-    Sigmoid,
-    Linear,
-}
-
-impl Activation {
-    pub fn apply(self, x: &Value) -> Value {
-        match self {
-            Activation::Relu => x.relu(),
-            Activation::Tanh => x.tanh(),
-            Activation::Sigmoid => x.sigmoid(),
-            Activation::Linear => x.clone(),
-        }
-    }
-
-    /// micrograd's choice: ReLU on every layer but the last, which is linear.
-    pub fn micrograd_default(n_layers: usize) -> Vec<Activation> {
-        (0..n_layers)
-            .map(|layer_idx| {
-                if layer_idx + 1 == n_layers {
-                    Activation::Linear
-                } else {
-                    Activation::Relu
-                }
-            })
-            .collect()
-    }
-}
+pub use crate::engine::Activation;
 
 pub struct Neuron {
     pub w: Vec<Value>,
@@ -64,9 +33,7 @@ impl Neuron {
             self.w.len(),
             x.len()
         );
-        // The same nodes as `fold(b, |sum, (wi, xi)| sum + wi * xi)`, built in one go.
-        let act = Value::weighted_sum(&self.b, &self.w, x);
-        self.activation.apply(&act)
+        Value::neuron(&self.b, &self.w, x, self.activation)
     }
 
     /// The weights, then the bias.

@@ -13,4 +13,4 @@ mod tape;
 mod value;
 
 pub use tape::len as tape_len;
-pub use value::Value;
+pub use value::{Activation, Value};

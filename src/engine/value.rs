@@ -30,6 +30,33 @@ pub struct Value {
     _not_send: PhantomData<*const ()>,
 }
 
+/// The nonlinearity a neuron applies to its weighted sum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    Relu,
+    Tanh,
+    Sigmoid,
+    Linear,
+}
+
+impl Activation {
+    pub fn apply(self, x: &Value) -> Value {
+        match self {
+            Activation::Relu => x.relu(),
+            Activation::Tanh => x.tanh(),
+            Activation::Sigmoid => x.sigmoid(),
+            Activation::Linear => x.clone(),
+        }
+    }
+
+    /// micrograd's choice: ReLU on every layer but the last, which is linear.
+    pub fn micrograd_default(n_layers: usize) -> Vec<Activation> {
+        (0..n_layers)
+            .map(|layer_idx| if layer_idx + 1 == n_layers { Activation::Linear } else { Activation::Relu })
+            .collect()
+    }
+}
+
 /// One side of a binary op: a value already on the tape, or a plain number.
 #[derive(Clone, Copy)]
 enum Operand<'a> {
@@ -113,6 +140,22 @@ impl Value {
                 weights.iter().zip(inputs).map(|(w, x)| (w.id, x.id)),
             );
             Value::retained(tape, sum)
+        })
+    }
+
+    /// A neuron: `activation(((bias + w0*x0) + w1*x1) + ...)`, the same nodes as
+    /// [`Value::weighted_sum`] followed by the activation's op, in one visit to the tape.
+    pub fn neuron(bias: &Value, weights: &[Value], inputs: &[Value], activation: Activation) -> Value {
+        assert_eq!(weights.len(), inputs.len(), "one weight per input");
+        tape::with(|tape| {
+            let sum = tape.push_weighted_sum(bias.id, weights.iter().zip(inputs).map(|(w, x)| (w.id, x.id)));
+            let out = match activation {
+                Activation::Relu => tape.push_op(Op::Relu(sum)),
+                Activation::Tanh => tape.push_op(Op::Tanh(sum)),
+                Activation::Sigmoid => tape.push_op(Op::Sigmoid(sum)),
+                Activation::Linear => sum,
+            };
+            Value::retained(tape, out)
         })
     }
 
