@@ -18,3 +18,75 @@ pub fn hinge(scores: &[Value], labels: &[f64]) -> Value {
 pub fn l2(parameters: &[Value], alpha: f64) -> Value {
     alpha * Value::weighted_sum(&Value::leaf(0.0), parameters, parameters)
 }
+
+/// Logistic loss for labels y in {-1, +1}: `mean(log(1 + exp(-y*score)))`,
+/// written as `relu(z) + log(1 + exp(-|z|))` with `z = -y*score` so that it
+/// never overflows.
+pub fn logistic(scores: &[Value], labels: &[f64]) -> Value {
+    assert_eq!(scores.len(), labels.len(), "one label per score");
+    let losses = labels.iter().zip(scores).map(|(&y, score)| {
+        let z = -y * score;
+        let abs_z = z.relu() + (-&z).relu();
+        z.relu() + ((-abs_z).exp() + 1.0).log()
+    });
+    losses.sum::<Value>() * (1.0 / scores.len() as f64)
+}
+
+/// Softmax cross-entropy: `mean(logsumexp(scores) - scores[label])`. The
+/// largest score is subtracted first, as a constant, so `exp` never overflows.
+pub fn cross_entropy(scores: &[Vec<Value>], labels: &[usize]) -> Value {
+    assert_eq!(scores.len(), labels.len(), "one label per sample");
+    let losses = scores.iter().zip(labels).map(|(sample, &label)| {
+        let max = sample
+            .iter()
+            .map(Value::data)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let sum_exp: Value = sample.iter().map(|score| (score - max).exp()).sum();
+        sum_exp.log() + max - &sample[label]
+    });
+    losses.sum::<Value>() * (1.0 / scores.len() as f64)
+}
+
+/// Mean squared error: `mean((prediction - target)^2)`.
+pub fn mse(predictions: &[Value], targets: &[f64]) -> Value {
+    assert_eq!(
+        predictions.len(),
+        targets.len(),
+        "one target per prediction"
+    );
+    let losses = predictions
+        .iter()
+        .zip(targets)
+        .map(|(prediction, &y)| (prediction - y).pow(2.0));
+    losses.sum::<Value>() * (1.0 / predictions.len() as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn losses_have_their_textbook_values() {
+        let scores = [Value::leaf(2.0), Value::leaf(-1.0)];
+        let logistic = logistic(&scores, &[1.0, 1.0]);
+        let want = ((1.0 + (-2.0f64).exp()).ln() + (1.0 + 1f64.exp()).ln()) / 2.0;
+        assert!((logistic.data() - want).abs() < 1e-15);
+        // huge margins neither overflow nor lose the gradient's sign
+        let far = [Value::leaf(-800.0)];
+        let loss = super::logistic(&far, &[1.0]);
+        loss.backward();
+        assert_eq!(loss.data(), 800.0);
+        assert_eq!(far[0].grad(), -1.0);
+
+        let sample = vec![Value::leaf(1.0), Value::leaf(2.0), Value::leaf(3.0)];
+        let ce = cross_entropy(std::slice::from_ref(&sample), &[0]);
+        let logsumexp = (1f64.exp() + 2f64.exp() + 3f64.exp()).ln();
+        assert!((ce.data() - (logsumexp - 1.0)).abs() < 1e-12);
+        ce.backward();
+        let softmax0 = 1f64.exp() / (1f64.exp() + 2f64.exp() + 3f64.exp());
+        assert!((sample[0].grad() - (softmax0 - 1.0)).abs() < 1e-12);
+
+        let mse = mse(&[Value::leaf(1.0), Value::leaf(4.0)], &[0.0, 2.0]);
+        assert_eq!(mse.data(), 2.5);
+    }
+}

@@ -14,6 +14,8 @@ mod cli;
     version,
     about = "A tiny scalar autograd engine, after Karpathy's micrograd",
     after_help = "Examples:
+  micrograd train                               train micrograd's demo; writes model.json, loss.png
+  micrograd eval --model model.json --data data/micrograd_demo_moons.csv
   micrograd val                                 backprop through the lecture's tanh neuron
   micrograd val --visualize                     step through it, one node at a time
   micrograd val --expr 'y = relu(x*w + b)' --set x=2,w=-1,b=3
@@ -33,6 +35,17 @@ enum Command {
   micrograd val --expr 'n = x1*w1 + x2*w2 + b; o = tanh(n)' --set x1=2,x2=0,w1=-3,w2=1,b=6.88
   micrograd val --expr 'z = 2*x + 2 + x; q = relu(z) + z*x; h = relu(z*z); y = h + q + q*x' --set x=-4 --json")]
     Val(cli::val::Args),
+    /// Train an MLP from a JSON config and a CSV dataset; write the model and plots
+    #[command(after_help = "Examples:
+  micrograd train                               micrograd's demo: the moons, 2-16-16-1, 100 steps
+  micrograd train --config configs/iris.json
+  micrograd train --config configs/xor.json --epochs 50 --lr 0.05 --out runs/xor")]
+    Train(cli::train::Args),
+    /// Score a CSV dataset with a saved model
+    #[command(after_help = "Examples:
+  micrograd eval --model model.json --data data/micrograd_demo_moons.csv
+  micrograd eval --model model.json --data new.csv --json --predictions predicted.csv")]
+    Eval(cli::eval::Args),
     /// Print the expression's graph as Graphviz DOT
     #[command(after_help = "Examples:
   micrograd graph | dot -Tsvg > graph.svg
@@ -46,10 +59,19 @@ fn main() -> ExitCode {
     let result = match args.command {
         Command::Val(args) => cli::val::run(&args),
         Command::Graph(args) => cli::graph::run(&args),
+        Command::Train(args) => cli::train::run(&args),
+        Command::Eval(args) => cli::eval::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if err.is::<cli::output::Exit>() => {
+            let exit = err.downcast::<cli::output::Exit>().expect("checked above");
+            if !exit.message.is_empty() {
+                let _ = writeln!(std::io::stderr(), "{}", exit.message);
+            }
+            ExitCode::from(exit.code)
+        }
         Err(err) => {
             let _ = writeln!(std::io::stderr(), "error: {err:#}");
             ExitCode::FAILURE

@@ -49,6 +49,21 @@ pub struct Layer {
 }
 
 impl Layer {
+    /// A layer with the given weights (one row per neuron) and biases.
+    pub fn from_weights(weights: &[Vec<f64>], biases: &[f64], activation: Activation) -> Layer {
+        assert_eq!(weights.len(), biases.len(), "one bias per neuron");
+        let neurons = weights
+            .iter()
+            .zip(biases)
+            .map(|(row, &bias)| Neuron {
+                w: row.iter().map(|&w| Value::leaf(w)).collect(),
+                b: Value::leaf(bias),
+                activation,
+            })
+            .collect();
+        Layer { neurons }
+    }
+
     pub fn new(nin: usize, nout: usize, activation: Activation, rng: &mut WeightRng) -> Layer {
         Layer {
             neurons: (0..nout)

@@ -1,8 +1,11 @@
 //! One module per subcommand, each with its clap `Args` and a `run`, and
 //! the pieces they share.
 
+pub mod eval;
 pub mod expression;
 pub mod graph;
+pub mod output;
+pub mod train;
 pub mod val;
 pub mod visualize;
 

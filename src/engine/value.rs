@@ -52,7 +52,13 @@ impl Activation {
     /// micrograd's choice: ReLU on every layer but the last, which is linear.
     pub fn micrograd_default(n_layers: usize) -> Vec<Activation> {
         (0..n_layers)
-            .map(|layer_idx| if layer_idx + 1 == n_layers { Activation::Linear } else { Activation::Relu })
+            .map(|layer_idx| {
+                if layer_idx + 1 == n_layers {
+                    Activation::Linear
+                } else {
+                    Activation::Relu
+                }
+            })
             .collect()
     }
 }
@@ -145,10 +151,18 @@ impl Value {
 
     /// A neuron: `activation(((bias + w0*x0) + w1*x1) + ...)`, the same nodes as
     /// [`Value::weighted_sum`] followed by the activation's op, in one visit to the tape.
-    pub fn neuron(bias: &Value, weights: &[Value], inputs: &[Value], activation: Activation) -> Value {
+    pub fn neuron(
+        bias: &Value,
+        weights: &[Value],
+        inputs: &[Value],
+        activation: Activation,
+    ) -> Value {
         assert_eq!(weights.len(), inputs.len(), "one weight per input");
         tape::with(|tape| {
-            let sum = tape.push_weighted_sum(bias.id, weights.iter().zip(inputs).map(|(w, x)| (w.id, x.id)));
+            let sum = tape.push_weighted_sum(
+                bias.id,
+                weights.iter().zip(inputs).map(|(w, x)| (w.id, x.id)),
+            );
             let out = match activation {
                 Activation::Relu => tape.push_op(Op::Relu(sum)),
                 Activation::Tanh => tape.push_op(Op::Tanh(sum)),

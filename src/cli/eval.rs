@@ -1,0 +1,194 @@
+//! `micrograd eval`: scores a CSV dataset with a saved model: its loss and
+//! metrics as text or JSON, and optionally each row's prediction.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use micrograd::data::{Columns, Dataset};
+use micrograd::metrics::Metrics;
+use micrograd::model::SavedModel;
+use micrograd::train::{self, Prediction, Problem};
+use serde::Serialize;
+
+use super::output::write_atomically;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The model `micrograd train` wrote
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+
+    /// The CSV to score: it needs the model's feature columns and its target column
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+
+    /// Print the metrics as JSON
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also write each row's inputs with the model's prediction and score to FILE (CSV)
+    #[arg(long, value_name = "FILE")]
+    pub predictions: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    model: String,
+    data: String,
+    task: String,
+    #[serde(flatten)]
+    metrics: &'a Metrics,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&args.model)
+        .with_context(|| format!("{}: cannot read", args.model.display()))?;
+    let saved = SavedModel::from_json(&text)
+        .map_err(|err| anyhow::anyhow!("{}: {err}", args.model.display()))?;
+    let dataset = read_dataset(&args.data, &saved)?;
+    let problem = Problem::for_model(&saved, &dataset)
+        .map_err(|err| anyhow::anyhow!("{}: {err}", args.data.display()))?;
+    let rows: Vec<Vec<f64>> = dataset
+        .features
+        .iter()
+        .map(|row| match &saved.standardization {
+            Some(standardization) => standardization.apply(row),
+            None => row.clone(),
+        })
+        .collect();
+    let model = saved.to_mlp();
+    let metrics = train::evaluate(&model, &problem, &rows, &problem.target);
+
+    if let Some(path) = &args.predictions {
+        let csv = predictions_csv(&dataset, &problem, &train::outputs(&model, &rows))?;
+        write_atomically(path, &csv)?;
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let report = Report {
+            model: args.model.display().to_string(),
+            data: args.data.display().to_string(),
+            task: format!("{:?}", saved.task).to_lowercase(),
+            metrics: &metrics,
+        };
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        write!(
+            out,
+            "{}",
+            report_text(&args.data, &metrics, problem.classes.as_deref())
+        )?;
+    }
+    Ok(())
+}
+
+/// The model's columns from the CSV; a missing one is an error naming it.
+fn read_dataset(path: &Path, saved: &SavedModel) -> anyhow::Result<Dataset> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let columns = Columns {
+        features: Some(saved.features.clone()),
+        target: Some(saved.target.clone()),
+    };
+    Dataset::from_csv(&text, &columns).map_err(|err| {
+        anyhow::anyhow!(
+            "{}: {err} (the model reads {} and predicts {})",
+            path.display(),
+            saved.features.join(", "),
+            saved.target
+        )
+    })
+}
+
+fn report_text(data: &Path, metrics: &Metrics, classes: Option<&[String]>) -> String {
+    let mut text = format!(
+        "{}: {} samples\nloss      {:.6}\n",
+        data.display(),
+        metrics.samples,
+        metrics.loss
+    );
+    if let Some(accuracy) = metrics.accuracy {
+        let _ = writeln!(text, "accuracy  {:.2}%", accuracy * 100.0);
+    }
+    for (name, value) in [
+        ("MSE", metrics.mse),
+        ("MAE", metrics.mae),
+        ("R²", metrics.r2),
+    ] {
+        if let Some(value) = value {
+            let _ = writeln!(text, "{name:<9} {value:.6}");
+        }
+    }
+    let (Some(per_class), Some(confusion), Some(classes)) =
+        (&metrics.classes, &metrics.confusion, classes)
+    else {
+        return text;
+    };
+    let width = classes
+        .iter()
+        .map(|class| class.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let _ = writeln!(text, "\n{:<width$}  precision  recall  support", "class");
+    for class in per_class {
+        let _ = writeln!(
+            text,
+            "{:<width$}  {:>9.4}  {:>6.4}  {:>7}",
+            class.class, class.precision, class.recall, class.support
+        );
+    }
+    let _ = writeln!(
+        text,
+        "\nconfusion matrix (rows: true class, columns: predicted)"
+    );
+    let cell = width.max(6);
+    let _ = write!(text, "{:<width$}", "");
+    for class in classes {
+        let _ = write!(text, "  {class:>cell$}");
+    }
+    text.push('\n');
+    for (class, row) in classes.iter().zip(confusion) {
+        let _ = write!(text, "{class:<width$}");
+        for count in row {
+            let _ = write!(text, "  {count:>cell$}");
+        }
+        text.push('\n');
+    }
+    text
+}
+
+/// Each row's features, then the prediction (class name or value) and its score.
+fn predictions_csv(
+    dataset: &Dataset,
+    problem: &Problem,
+    outputs: &[Vec<f64>],
+) -> anyhow::Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header = dataset.feature_names.clone();
+    header.extend(["prediction".to_string(), "score".to_string()]);
+    writer.write_record(&header)?;
+    for (row, scores) in dataset.features.iter().zip(outputs) {
+        let (prediction, score) = match problem.predict(scores) {
+            Prediction::Class(class) => {
+                let names = problem.classes.as_deref().unwrap_or_default();
+                let score = if scores.len() == 1 {
+                    scores[0]
+                } else {
+                    scores[class]
+                };
+                (names[class].clone(), score)
+            }
+            Prediction::Number(value) => (value.to_string(), value),
+        };
+        let mut record: Vec<String> = row.iter().map(f64::to_string).collect();
+        record.extend([prediction, score.to_string()]);
+        writer.write_record(&record)?;
+    }
+    writer
+        .into_inner()
+        .context("cannot finish the predictions CSV")
+}

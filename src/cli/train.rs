@@ -1,0 +1,343 @@
+//! `micrograd train`: reads a config and its CSV dataset, trains with a
+//! progress bar (or log lines when not on a terminal), and writes the model,
+//! a loss plot and, for 2-feature classification, a decision-boundary plot.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use micrograd::config::{Config, Task};
+use micrograd::data::{Columns, Dataset};
+use micrograd::train::{self, StepRecord, Trained};
+use micrograd::{datasets, plot};
+
+use super::output::{Exit, write_atomically};
+
+/// micrograd's demo, trained when no config is given; its dataset is built in.
+const DEMO_CONFIG: &str = include_str!("../../configs/micrograd_demo.json");
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The training config (JSON); without one, train micrograd's demo on its moons
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Train for N optimizer steps (instead of the config's length)
+    #[arg(long, value_name = "N", conflicts_with = "epochs")]
+    pub steps: Option<usize>,
+
+    /// Train for N passes over the training split
+    #[arg(long, value_name = "N")]
+    pub epochs: Option<usize>,
+
+    /// The learning rate at the start
+    #[arg(long, value_name = "RATE")]
+    pub lr: Option<f64>,
+
+    /// Seed for the weights, the validation split and the mini-batches
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Samples per step [default: the config's, else the whole training split]
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<usize>,
+
+    /// Directory to write the outputs in, made if missing [default: the current directory]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Draw the loss on a log scale
+    #[arg(long)]
+    pub log_scale: bool,
+
+    /// Print nothing but errors
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Without a terminal, log every N steps [default: every step up to 200, else 100 lines in all]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub log_every: Option<u64>,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    let (mut config, dataset, source) = load(args.config.as_deref())?;
+    apply_overrides(&mut config, args).with_context(|| source.clone())?;
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let handler_stop = Arc::clone(&stop);
+    // Ctrl-C finishes the current step, then the model so far is written.
+    ctrlc::set_handler(move || handler_stop.store(true, Ordering::Relaxed))
+        .context("cannot listen for Ctrl-C")?;
+
+    let started = Instant::now();
+    let problem = train::Problem::new(&dataset, config.task, config.loss)
+        .map_err(|err| anyhow::anyhow!("{source}: {err}"))?;
+    let mut reporter = Reporter::new(args, problem.metric_name());
+    let result = train::train(
+        &config,
+        &dataset,
+        &mut |record, total| reporter.step(record, total),
+        &stop,
+    );
+    reporter.finish();
+    let trained = result.with_context(|| source.clone())?;
+    let seconds = started.elapsed().as_secs_f64();
+
+    let data_name = Path::new(&config.dataset)
+        .file_name()
+        .map_or("data".into(), |name| name.to_string_lossy());
+    let written = write_outputs(&config, &dataset, &data_name, &trained, args)?;
+    if !args.quiet {
+        summarise(&trained, seconds, &written);
+    }
+    if trained.interrupted {
+        return Err(Exit {
+            code: 130,
+            message: format!(
+                "interrupted after step {} of {}; the model so far is written",
+                trained.history.steps.len(),
+                trained.total_steps
+            ),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// The config, its dataset, and a name for messages.
+fn load(path: Option<&Path>) -> anyhow::Result<(Config, Dataset, String)> {
+    let Some(path) = path else {
+        let config = Config::from_json(DEMO_CONFIG).expect("the built-in demo config is valid");
+        let dataset = Dataset::from_csv(datasets::DEMO_MOONS_CSV, &Columns::default())
+            .expect("the built-in moons are valid");
+        return Ok((config, dataset, "the built-in demo".into()));
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let config =
+        Config::from_json(&text).map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))?;
+    // The dataset's path is relative to the config file.
+    let data_path = path.parent().unwrap_or(Path::new("")).join(&config.dataset);
+    let data = std::fs::read_to_string(&data_path).with_context(|| {
+        format!(
+            "{}: cannot read the dataset named in {}",
+            data_path.display(),
+            path.display()
+        )
+    })?;
+    let columns = Columns {
+        features: config.columns.features.clone(),
+        target: config.columns.target.clone(),
+    };
+    let dataset = Dataset::from_csv(&data, &columns)
+        .map_err(|err| anyhow::anyhow!("{}: {err}", data_path.display()))?;
+    Ok((config, dataset, path.display().to_string()))
+}
+
+fn apply_overrides(config: &mut Config, args: &Args) -> anyhow::Result<()> {
+    if let Some(steps) = args.steps {
+        config.steps = Some(steps);
+        config.epochs = None;
+    }
+    if let Some(epochs) = args.epochs {
+        config.epochs = Some(epochs);
+        config.steps = None;
+    }
+    if let Some(lr) = args.lr {
+        config.optimizer.lr = Some(lr);
+    }
+    if let Some(seed) = args.seed {
+        config.seed = seed;
+    }
+    if let Some(batch_size) = args.batch_size {
+        config.batch_size = Some(batch_size);
+    }
+    if args.log_scale {
+        config.outputs.log_scale = true;
+    }
+    config
+        .check()
+        .map_err(|err| anyhow::anyhow!("with the command-line options: {err}"))
+}
+
+/// Progress on stderr: a bar on a terminal, log lines otherwise, nothing when quiet.
+enum Reporter {
+    Quiet,
+    Bar(ProgressBar, &'static str),
+    Lines {
+        every: usize,
+        metric_name: &'static str,
+    },
+}
+
+impl Reporter {
+    fn new(args: &Args, metric_name: &'static str) -> Reporter {
+        if args.quiet {
+            return Reporter::Quiet;
+        }
+        if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new(0);
+            let style = ProgressStyle::with_template(
+                "{bar:30.cyan/blue} step {pos}/{len}  {msg}  ETA {eta}",
+            )
+            .expect("the template is valid")
+            .progress_chars("=> ");
+            bar.set_style(style);
+            return Reporter::Bar(bar, metric_name);
+        }
+        Reporter::Lines {
+            every: args.log_every.unwrap_or(0) as usize,
+            metric_name,
+        }
+    }
+
+    fn step(&mut self, record: &StepRecord, total: usize) {
+        match self {
+            Reporter::Quiet => {}
+            Reporter::Bar(bar, metric_name) => {
+                bar.set_length(total as u64);
+                bar.set_position(record.step as u64 + 1);
+                bar.set_message(format!(
+                    "loss {:.4}  {metric_name} {}",
+                    record.loss,
+                    percent(metric_name, record.metric)
+                ));
+            }
+            Reporter::Lines { every, metric_name } => {
+                let every = if *every > 0 {
+                    *every
+                } else if total <= 200 {
+                    1
+                } else {
+                    total.div_ceil(100)
+                };
+                if record.step % every == 0 || record.step + 1 == total {
+                    // micrograd's demo prints `step 0 loss 0.89..., accuracy 50.0%`
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "step {} loss {:?}, {metric_name} {}",
+                        record.step,
+                        record.loss,
+                        percent(metric_name, record.metric)
+                    );
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Reporter::Bar(bar, _) = self {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Accuracy as micrograd prints it (`81.0%`), R² as a plain number.
+fn percent(metric_name: &str, metric: f64) -> String {
+    if metric_name == "accuracy" {
+        format!("{:?}%", metric * 100.0)
+    } else {
+        format!("{metric:.4}")
+    }
+}
+
+/// Renders every output, then writes each one atomically. Returns what was written.
+fn write_outputs(
+    config: &Config,
+    dataset: &Dataset,
+    data_name: &str,
+    trained: &Trained,
+    args: &Args,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&out)
+        .with_context(|| format!("{}: cannot make the directory", out.display()))?;
+    let metric_name = trained.problem.metric_name();
+    let title = format!("{} on {}", describe_model(trained), data_name);
+    let mut files = vec![(
+        out.join(&config.outputs.model),
+        trained.saved.to_json().into_bytes(),
+    )];
+    let loss_png = plot::loss_png(
+        &trained.history,
+        metric_name,
+        config.outputs.log_scale,
+        &title,
+    )
+    .map_err(|err| anyhow::anyhow!("{}: {err}", config.outputs.loss_plot))?;
+    files.push((out.join(&config.outputs.loss_plot), loss_png));
+    let classifies = trained.problem.task != Task::Regression;
+    if let (Some(boundary), true, 2) = (
+        &config.outputs.boundary_plot,
+        classifies,
+        dataset.feature_names.len(),
+    ) {
+        let labels = match &trained.problem.target {
+            train::Target::Signs(y) => y.iter().map(|&y| usize::from(y > 0.0)).collect::<Vec<_>>(),
+            train::Target::Classes(y) => y.clone(),
+            train::Target::Numbers(_) => unreachable!("classification has classes"),
+        };
+        let points: Vec<(Vec<f64>, usize)> = dataset.features.iter().cloned().zip(labels).collect();
+        let names = (
+            dataset.feature_names[0].as_str(),
+            dataset.feature_names[1].as_str(),
+        );
+        let png = plot::boundary_png(
+            &trained.model,
+            &trained.problem,
+            trained.saved.standardization.as_ref(),
+            &points,
+            names,
+            &format!("decision regions: {title}"),
+        )
+        .map_err(|err| anyhow::anyhow!("{boundary}: {err}"))?;
+        files.push((out.join(boundary), png));
+    }
+    for (path, bytes) in &files {
+        write_atomically(path, bytes)?;
+    }
+    Ok(files.into_iter().map(|(path, _)| path).collect())
+}
+
+/// `MLP 2-16-16-1`
+fn describe_model(trained: &Trained) -> String {
+    let mut sizes = vec![trained.saved.features.len().to_string()];
+    sizes.extend(
+        trained
+            .saved
+            .layers
+            .iter()
+            .map(|layer| layer.biases.len().to_string()),
+    );
+    format!("MLP {}", sizes.join("-"))
+}
+
+fn summarise(trained: &Trained, seconds: f64, written: &[PathBuf]) {
+    let metrics = &trained.saved.metrics;
+    let describe = |m: &micrograd::metrics::Metrics| match (m.accuracy, m.r2) {
+        (Some(accuracy), _) => format!("loss {:.4}, accuracy {:.1}%", m.loss, accuracy * 100.0),
+        (None, Some(r2)) => format!("loss {:.4}, R² {r2:.4}", m.loss),
+        (None, None) => format!("loss {:.4}", m.loss),
+    };
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "trained {} {} in {seconds:.2} s: {} steps; train {}",
+        describe_model(trained),
+        format!("{:?}", trained.problem.task).to_lowercase(),
+        metrics.steps,
+        describe(&metrics.train)
+    );
+    if let Some(validation) = &metrics.validation {
+        let _ = writeln!(err, "validation {}", describe(validation));
+    }
+    let names: Vec<String> = written
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect();
+    let _ = writeln!(err, "wrote {}", names.join(", "));
+}

@@ -1,0 +1,443 @@
+//! The training config: a JSON file in which everything but the dataset has a
+//! default, and unknown fields are errors. Parsing names the field at fault.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Activation;
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The CSV file, relative to the config file.
+    pub dataset: String,
+    #[serde(default)]
+    pub columns: ColumnsConfig,
+    /// Inferred from the target column when absent.
+    #[serde(default)]
+    pub task: Option<Task>,
+    #[serde(default)]
+    pub model: ModelConfig,
+    /// The task's usual loss when absent: hinge, cross-entropy or MSE.
+    #[serde(default)]
+    pub loss: Option<LossKind>,
+    /// L2 regularisation strength: `l2 * sum(p*p)` is added to the loss.
+    #[serde(default = "default_l2")]
+    pub l2: f64,
+    #[serde(default)]
+    pub optimizer: OptimizerConfig,
+    #[serde(default)]
+    pub schedule: ScheduleConfig,
+    /// Training length in optimizer steps; give this or `epochs`, not both.
+    #[serde(default)]
+    pub steps: Option<usize>,
+    /// Training length in passes over the training split.
+    #[serde(default)]
+    pub epochs: Option<usize>,
+    /// Samples per step, shuffled each epoch with the seed; the whole split when absent.
+    #[serde(default)]
+    pub batch_size: Option<usize>,
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default)]
+    pub init: InitKind,
+    /// The fraction of rows held out for validation, chosen with the seed.
+    #[serde(default)]
+    pub validation_split: f64,
+    /// Scale each feature to mean 0 and standard deviation 1 (statistics from
+    /// the training split, saved with the model).
+    #[serde(default = "yes")]
+    pub standardize: bool,
+    #[serde(default)]
+    pub outputs: OutputsConfig,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnsConfig {
+    /// Feature columns by name; every column but the target when absent.
+    pub features: Option<Vec<String>>,
+    /// The target column; the last column when absent.
+    pub target: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    Binary,
+    Multiclass,
+    Regression,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LossKind {
+    /// micrograd's max-margin loss, `mean(relu(1 - y*score))`, for binary tasks.
+    Hinge,
+    /// `mean(log(1 + exp(-y*score)))`, for binary tasks.
+    Logistic,
+    /// Softmax cross-entropy, for multiclass tasks.
+    CrossEntropy,
+    /// Mean squared error, for regression.
+    Mse,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    /// Hidden layer sizes; the output layer's size comes from the task.
+    #[serde(default = "default_hidden")]
+    pub hidden: Vec<usize>,
+    /// One activation for every hidden layer, or one per hidden layer. The
+    /// output layer is linear.
+    #[serde(default)]
+    pub activation: ActivationSpec,
+}
+
+impl Default for ModelConfig {
+    fn default() -> ModelConfig {
+        ModelConfig {
+            hidden: default_hidden(),
+            activation: ActivationSpec::default(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum ActivationSpec {
+    All(ActivationName),
+    PerLayer(Vec<ActivationName>),
+}
+
+impl Default for ActivationSpec {
+    fn default() -> ActivationSpec {
+        ActivationSpec::All(ActivationName::Relu)
+    }
+}
+
+/// An activation as configs and model files spell it.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ActivationName {
+    Relu,
+    Tanh,
+    Sigmoid,
+    Linear,
+}
+
+impl From<ActivationName> for Activation {
+    fn from(name: ActivationName) -> Activation {
+        match name {
+            ActivationName::Relu => Activation::Relu,
+            ActivationName::Tanh => Activation::Tanh,
+            ActivationName::Sigmoid => Activation::Sigmoid,
+            ActivationName::Linear => Activation::Linear,
+        }
+    }
+}
+
+impl From<Activation> for ActivationName {
+    fn from(activation: Activation) -> ActivationName {
+        match activation {
+            Activation::Relu => ActivationName::Relu,
+            Activation::Tanh => ActivationName::Tanh,
+            Activation::Sigmoid => ActivationName::Sigmoid,
+            Activation::Linear => ActivationName::Linear,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OptimizerConfig {
+    #[serde(default)]
+    pub kind: OptimizerKind,
+    /// The learning rate; 0.1 for sgd and momentum, 0.01 for adam when absent.
+    #[serde(default)]
+    pub lr: Option<f64>,
+    /// momentum's decay of the running gradient.
+    #[serde(default = "default_momentum")]
+    pub momentum: f64,
+    #[serde(default = "default_beta1")]
+    pub beta1: f64,
+    #[serde(default = "default_beta2")]
+    pub beta2: f64,
+    #[serde(default = "default_eps")]
+    pub eps: f64,
+}
+
+impl Default for OptimizerConfig {
+    fn default() -> OptimizerConfig {
+        OptimizerConfig {
+            kind: OptimizerKind::default(),
+            lr: None,
+            momentum: default_momentum(),
+            beta1: default_beta1(),
+            beta2: default_beta2(),
+            eps: default_eps(),
+        }
+    }
+}
+
+impl OptimizerConfig {
+    pub fn lr(&self) -> f64 {
+        self.lr.unwrap_or(match self.kind {
+            OptimizerKind::Sgd | OptimizerKind::Momentum => 0.1,
+            OptimizerKind::Adam => 0.01,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerKind {
+    #[default]
+    Sgd,
+    Momentum,
+    Adam,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleConfig {
+    #[serde(default)]
+    pub kind: ScheduleKind,
+    /// Where `linear` and `cosine` end.
+    #[serde(default)]
+    pub lr_end: f64,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ScheduleKind {
+    #[default]
+    Constant,
+    /// `lr = lr0 - (lr0 - lr_end) * k / steps`, as micrograd's demo decays it.
+    Linear,
+    /// `lr = lr_end + (lr0 - lr_end) * (1 + cos(pi * k / steps)) / 2`.
+    Cosine,
+}
+
+impl ScheduleConfig {
+    /// The learning rate at step `k` of `steps`, starting from `lr0`.
+    pub fn lr(&self, lr0: f64, k: usize, steps: usize) -> f64 {
+        let (k, steps) = (k as f64, steps.max(1) as f64);
+        match self.kind {
+            ScheduleKind::Constant => lr0,
+            ScheduleKind::Linear => lr0 - (lr0 - self.lr_end) * k / steps,
+            ScheduleKind::Cosine => {
+                self.lr_end
+                    + (lr0 - self.lr_end) * (1.0 + (std::f64::consts::PI * k / steps).cos()) / 2.0
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum InitKind {
+    /// rand's ChaCha8, the same on every platform.
+    #[default]
+    Portable,
+    /// CPython's `random`, as micrograd draws its weights.
+    Python,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OutputsConfig {
+    #[serde(default = "default_model_path")]
+    pub model: String,
+    #[serde(default = "default_loss_plot")]
+    pub loss_plot: String,
+    /// Drawn for 2-feature classification; `null` to skip it.
+    #[serde(default = "default_boundary_plot")]
+    pub boundary_plot: Option<String>,
+    /// Draw the loss on a log scale.
+    #[serde(default)]
+    pub log_scale: bool,
+}
+
+impl Default for OutputsConfig {
+    fn default() -> OutputsConfig {
+        OutputsConfig {
+            model: default_model_path(),
+            loss_plot: default_loss_plot(),
+            boundary_plot: default_boundary_plot(),
+            log_scale: false,
+        }
+    }
+}
+
+fn default_l2() -> f64 {
+    1e-4
+}
+fn default_hidden() -> Vec<usize> {
+    vec![16, 16]
+}
+fn default_momentum() -> f64 {
+    0.9
+}
+fn default_beta1() -> f64 {
+    0.9
+}
+fn default_beta2() -> f64 {
+    0.999
+}
+fn default_eps() -> f64 {
+    1e-8
+}
+fn yes() -> bool {
+    true
+}
+fn default_model_path() -> String {
+    "model.json".into()
+}
+fn default_loss_plot() -> String {
+    "loss.png".into()
+}
+fn default_boundary_plot() -> Option<String> {
+    Some("boundary.png".into())
+}
+
+/// Training runs this many steps when the config gives neither `steps` nor `epochs`.
+pub const DEFAULT_STEPS: usize = 100;
+
+impl Config {
+    /// Parses a config; the error names the field: "at `optimizer.lr`: invalid type ...".
+    pub fn from_json(text: &str) -> Result<Config, String> {
+        let deserializer = &mut serde_json::Deserializer::from_str(text);
+        let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+            let path = err.path().to_string();
+            if path == "." {
+                err.inner().to_string()
+            } else {
+                format!("at `{path}`: {}", err.inner())
+            }
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The checks serde cannot make, each naming its field.
+    pub fn check(&self) -> Result<(), String> {
+        if self.steps.is_some() && self.epochs.is_some() {
+            return Err("give `steps` or `epochs`, not both".into());
+        }
+        if self.steps == Some(0) || self.epochs == Some(0) {
+            return Err("`steps` and `epochs` must be at least 1".into());
+        }
+        if self.batch_size == Some(0) {
+            return Err("at `batch_size`: must be at least 1".into());
+        }
+        if !(0.0..1.0).contains(&self.validation_split) {
+            return Err(format!(
+                "at `validation_split`: {} is not in [0, 1)",
+                self.validation_split
+            ));
+        }
+        let lr = self.optimizer.lr();
+        if !(lr.is_finite() && lr > 0.0) {
+            return Err(format!("at `optimizer.lr`: {lr} is not a positive number"));
+        }
+        if !(self.l2.is_finite() && self.l2 >= 0.0) {
+            return Err(format!("at `l2`: {} is not a non-negative number", self.l2));
+        }
+        if self.model.hidden.contains(&0) {
+            return Err("at `model.hidden`: a layer needs at least one neuron".into());
+        }
+        if let ActivationSpec::PerLayer(activations) = &self.model.activation {
+            if activations.len() != self.model.hidden.len() {
+                return Err(format!(
+                    "at `model.activation`: {} activations for {} hidden layers",
+                    activations.len(),
+                    self.model.hidden.len()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The activation of each hidden layer.
+    pub fn hidden_activations(&self) -> Vec<Activation> {
+        match &self.model.activation {
+            ActivationSpec::All(name) => vec![Activation::from(*name); self.model.hidden.len()],
+            ActivationSpec::PerLayer(names) => names.iter().map(|&name| name.into()).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_fill_everything_but_the_dataset() {
+        let config = Config::from_json(r#"{"dataset": "d.csv"}"#).expect("parses");
+        assert_eq!(config.model.hidden, [16, 16]);
+        assert_eq!(config.l2, 1e-4);
+        assert_eq!(config.optimizer.lr(), 0.1);
+        assert!(config.standardize);
+        assert_eq!(config.outputs.model, "model.json");
+        assert_eq!(
+            config.outputs.boundary_plot.as_deref(),
+            Some("boundary.png")
+        );
+        assert_eq!(
+            config.hidden_activations(),
+            [Activation::Relu, Activation::Relu]
+        );
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let cases = [
+            (r#"{}"#, "missing field `dataset`"),
+            (
+                r#"{"dataset": "d", "optimizer": {"lr": "fast"}}"#,
+                "at `optimizer.lr`: invalid type: string \"fast\"",
+            ),
+            (r#"{"dataset": "d", "colour": 1}"#, "unknown field `colour`"),
+            (
+                r#"{"dataset": "d", "loss": "huber"}"#,
+                "at `loss`: unknown variant `huber`",
+            ),
+            (
+                r#"{"dataset": "d", "steps": 5, "epochs": 2}"#,
+                "give `steps` or `epochs`, not both",
+            ),
+            (
+                r#"{"dataset": "d", "validation_split": 1.5}"#,
+                "at `validation_split`: 1.5 is not in [0, 1)",
+            ),
+            (
+                r#"{"dataset": "d", "model": {"hidden": [4], "activation": ["relu", "tanh"]}}"#,
+                "2 activations for 1",
+            ),
+            (
+                r#"{"dataset": "d""#,
+                "EOF while parsing an object at line 1 column 15",
+            ),
+        ];
+        for (json, message) in cases {
+            let err = Config::from_json(json).expect_err(json);
+            assert!(err.contains(message), "{json}: {err}");
+        }
+    }
+
+    #[test]
+    fn schedules() {
+        let linear = ScheduleConfig {
+            kind: ScheduleKind::Linear,
+            lr_end: 0.1,
+        };
+        assert_eq!(linear.lr(1.0, 0, 100), 1.0);
+        assert!((linear.lr(1.0, 50, 100) - 0.55).abs() < 1e-15);
+        let cosine = ScheduleConfig {
+            kind: ScheduleKind::Cosine,
+            lr_end: 0.0,
+        };
+        assert!((cosine.lr(1.0, 50, 100) - 0.5).abs() < 1e-15);
+        assert!(cosine.lr(1.0, 100, 100).abs() < 1e-15);
+    }
+}

@@ -1,0 +1,347 @@
+//! CSV datasets: a header row, numeric features, and a target that is a number
+//! or a class name. Reading gives errors that name the line and the column.
+
+use std::fmt;
+
+/// Which columns a model reads: features by name, and the target.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Columns {
+    /// Feature columns; `None` means every column but the target.
+    pub features: Option<Vec<String>>,
+    /// The target column; `None` means the last one.
+    pub target: Option<String>,
+}
+
+/// What the target column holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Targets {
+    /// Numbers, one per row.
+    Numbers(Vec<f64>),
+    /// Class names, in order of first appearance, and each row's class index.
+    Classes {
+        names: Vec<String>,
+        labels: Vec<usize>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    pub feature_names: Vec<String>,
+    pub target_name: String,
+    /// One row of features per sample.
+    pub features: Vec<Vec<f64>>,
+    pub targets: Targets,
+    /// The CSV line each sample came from, for messages.
+    pub lines: Vec<u64>,
+}
+
+/// A problem with a dataset, located as precisely as it can be.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataError {
+    pub line: Option<u64>,
+    /// The 1-based column number and its name.
+    pub column: Option<(usize, String)>,
+    pub message: String,
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(line) = self.line {
+            write!(f, "line {line}")?;
+            if let Some((number, name)) = &self.column {
+                write!(f, ", column {number} (`{name}`)")?;
+            }
+            write!(f, ": ")?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for DataError {}
+
+fn error(
+    line: Option<u64>,
+    column: Option<(usize, &str)>,
+    message: impl Into<String>,
+) -> DataError {
+    DataError {
+        line,
+        column: column.map(|(number, name)| (number, name.to_string())),
+        message: message.into(),
+    }
+}
+
+impl Dataset {
+    /// Parses CSV text. Blank lines are skipped; every other row must have as
+    /// many fields as the header, finite numbers for features, and a target.
+    pub fn from_csv(text: &str, columns: &Columns) -> Result<Dataset, DataError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let header: Vec<String> = reader
+            .headers()
+            .map_err(|err| error(Some(1), None, format!("cannot read the header: {err}")))?
+            .iter()
+            .map(|name| name.trim().to_string())
+            .collect();
+        if header.is_empty() || header.iter().all(String::is_empty) {
+            return Err(error(
+                None,
+                None,
+                "the file is empty: it needs a header row and data rows",
+            ));
+        }
+        let find = |name: &str| -> Result<usize, DataError> {
+            header
+                .iter()
+                .position(|column| column == name)
+                .ok_or_else(|| {
+                    error(
+                        Some(1),
+                        None,
+                        format!("no column `{name}` in the header ({})", header.join(", ")),
+                    )
+                })
+        };
+        let target = match &columns.target {
+            Some(name) => find(name)?,
+            None if header.len() < 2 => {
+                return Err(error(
+                    Some(1),
+                    None,
+                    "need at least two columns: features, then the target",
+                ));
+            }
+            None => header.len() - 1,
+        };
+        let features: Vec<usize> = match &columns.features {
+            Some(names) => names
+                .iter()
+                .map(|name| find(name))
+                .collect::<Result<_, _>>()?,
+            None => (0..header.len())
+                .filter(|&column| column != target)
+                .collect(),
+        };
+        if features.is_empty() {
+            return Err(error(Some(1), None, "no feature columns"));
+        }
+        if let Some(&column) = features.iter().find(|&&column| column == target) {
+            return Err(error(
+                Some(1),
+                None,
+                format!("`{}` is both a feature and the target", header[column]),
+            ));
+        }
+
+        let mut rows = Vec::new();
+        let mut raw_targets = Vec::new();
+        let mut lines = Vec::new();
+        // The csv crate's line numbers skip blank lines; count them from byte offsets.
+        let mut counted = (0usize, 1u64);
+        let mut line_at = |byte: u64| {
+            // a record's position can be the blank lines before it
+            let mut byte = byte as usize;
+            while matches!(text.as_bytes().get(byte), Some(b'\n' | b'\r')) {
+                byte += 1;
+            }
+            counted.1 += text.as_bytes()[counted.0..byte]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            counted.0 = byte;
+            counted.1
+        };
+        for record in reader.records() {
+            let record = record.map_err(|err| {
+                let line = err.position().map(|position| line_at(position.byte()));
+                error(line, None, format!("cannot read the row: {err}"))
+            })?;
+            let line = record
+                .position()
+                .map_or(0, |position| line_at(position.byte()));
+            if record.len() == 1 && record[0].trim().is_empty() {
+                continue;
+            }
+            if record.len() != header.len() {
+                return Err(error(
+                    Some(line),
+                    None,
+                    format!(
+                        "{} fields, but the header has {}",
+                        record.len(),
+                        header.len()
+                    ),
+                ));
+            }
+            let mut row = Vec::with_capacity(features.len());
+            for &column in &features {
+                let field = record[column].trim();
+                let located = Some((column + 1, header[column].as_str()));
+                let number: f64 = field.parse().map_err(|_| {
+                    error(Some(line), located, format!("`{field}` is not a number"))
+                })?;
+                if !number.is_finite() {
+                    return Err(error(
+                        Some(line),
+                        located,
+                        format!("`{field}` is not a finite number"),
+                    ));
+                }
+                row.push(number);
+            }
+            let target_field = record[target].trim();
+            if target_field.is_empty() {
+                return Err(error(
+                    Some(line),
+                    Some((target + 1, &header[target])),
+                    "the target is empty",
+                ));
+            }
+            rows.push(row);
+            raw_targets.push((target_field.to_string(), line));
+            lines.push(line);
+        }
+        if rows.is_empty() {
+            return Err(error(None, None, "no data rows after the header"));
+        }
+        let targets = parse_targets(&raw_targets, (target + 1, &header[target]))?;
+        Ok(Dataset {
+            feature_names: features
+                .iter()
+                .map(|&column| header[column].clone())
+                .collect(),
+            target_name: header[target].clone(),
+            features: rows,
+            targets,
+            lines,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.features.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+}
+
+/// Numbers if every target is a number, else class names.
+fn parse_targets(raw: &[(String, u64)], column: (usize, &str)) -> Result<Targets, DataError> {
+    let numbers: Option<Vec<f64>> = raw
+        .iter()
+        .map(|(field, _)| field.parse::<f64>().ok())
+        .collect();
+    if let Some(numbers) = numbers {
+        if let Some(((field, line), _)) = raw
+            .iter()
+            .zip(&numbers)
+            .find(|(_, number)| !number.is_finite())
+        {
+            return Err(error(
+                Some(*line),
+                Some(column),
+                format!("`{field}` is not a finite number"),
+            ));
+        }
+        return Ok(Targets::Numbers(numbers));
+    }
+    let mut names: Vec<String> = Vec::new();
+    let labels = raw
+        .iter()
+        .map(
+            |(field, _)| match names.iter().position(|name| name == field) {
+                Some(index) => index,
+                None => {
+                    names.push(field.clone());
+                    names.len() - 1
+                }
+            },
+        )
+        .collect();
+    Ok(Targets::Classes { names, labels })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Dataset, DataError> {
+        Dataset::from_csv(text, &Columns::default())
+    }
+
+    #[test]
+    fn numbers_and_class_names() {
+        let data = load("a,b,y\n1,2,-1\n\n3,4.5,1\n").expect("loads");
+        assert_eq!(data.feature_names, ["a", "b"]);
+        assert_eq!(data.features, vec![vec![1.0, 2.0], vec![3.0, 4.5]]);
+        assert_eq!(data.targets, Targets::Numbers(vec![-1.0, 1.0]));
+        assert_eq!(data.lines, [2, 4]);
+
+        let data = load("x,species\n1,setosa\n2,virginica\n3,setosa\n").expect("loads");
+        let names = vec!["setosa".to_string(), "virginica".to_string()];
+        assert_eq!(
+            data.targets,
+            Targets::Classes {
+                names,
+                labels: vec![0, 1, 0]
+            }
+        );
+    }
+
+    #[test]
+    fn chosen_columns() {
+        let columns = Columns {
+            features: Some(vec!["c".into(), "a".into()]),
+            target: Some("b".into()),
+        };
+        let data = Dataset::from_csv("a,b,c\n1,2,3\n", &columns).expect("loads");
+        assert_eq!(
+            (data.features[0].clone(), data.target_name.as_str()),
+            (vec![3.0, 1.0], "b")
+        );
+        let columns = Columns {
+            features: None,
+            target: Some("z".into()),
+        };
+        let err = Dataset::from_csv("a,b\n1,2\n", &columns).expect_err("no z");
+        assert_eq!(
+            err.to_string(),
+            "line 1: no column `z` in the header (a, b)"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_line_and_column() {
+        let cases = [
+            ("a,y\n1,2\n3\n", "line 3: 1 fields, but the header has 2"),
+            (
+                "a,b,y\n1,2,3\n4,x,5\n",
+                "line 3, column 2 (`b`): `x` is not a number",
+            ),
+            (
+                "a,y\n1,2\nNaN,1\n",
+                "line 3, column 1 (`a`): `NaN` is not a finite number",
+            ),
+            (
+                "a,y\ninf,1\n",
+                "line 2, column 1 (`a`): `inf` is not a finite number",
+            ),
+            ("a,y\n1,\n", "line 2, column 2 (`y`): the target is empty"),
+            (
+                "a,y\n1,2\n2,nan\n",
+                "line 3, column 2 (`y`): `nan` is not a finite number",
+            ),
+            ("", "the file is empty: it needs a header row and data rows"),
+            ("a,y\n", "no data rows after the header"),
+            (
+                "y\n1\n",
+                "line 1: need at least two columns: features, then the target",
+            ),
+        ];
+        for (text, message) in cases {
+            assert_eq!(load(text).expect_err(text).to_string(), message, "{text:?}");
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! The saved model: everything `eval` needs, as JSON. Serialising returns
+//! text; reading checks that the shapes fit together.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{ActivationName, InitKind, LossKind, Task};
+use crate::metrics::Metrics;
+use crate::nn::{Layer, MLP};
+
+pub const FORMAT: &str = "micrograd-rs model";
+pub const VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SavedModel {
+    pub format: String,
+    pub version: u32,
+    pub task: Task,
+    pub loss: LossKind,
+    /// The feature columns, in the order the model reads them.
+    pub features: Vec<String>,
+    pub target: String,
+    /// Class names, for binary (negative class first) and multiclass tasks.
+    pub classes: Option<Vec<String>>,
+    /// Feature scaling learnt from the training split: `(x - mean) / std`.
+    pub standardization: Option<Standardization>,
+    pub layers: Vec<SavedLayer>,
+    pub seed: u64,
+    pub init: InitKind,
+    pub metrics: SavedMetrics,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Standardization {
+    pub mean: Vec<f64>,
+    pub std: Vec<f64>,
+}
+
+impl Standardization {
+    /// Mean and standard deviation of each feature; a constant feature gets std 1.
+    pub fn fit(rows: &[Vec<f64>]) -> Standardization {
+        let n_features = rows.first().map_or(0, Vec::len);
+        let n = rows.len().max(1) as f64;
+        let mean: Vec<f64> = (0..n_features)
+            .map(|j| rows.iter().map(|row| row[j]).sum::<f64>() / n)
+            .collect();
+        let std = (0..n_features)
+            .map(|j| {
+                let variance = rows
+                    .iter()
+                    .map(|row| (row[j] - mean[j]).powi(2))
+                    .sum::<f64>()
+                    / n;
+                if variance > 0.0 { variance.sqrt() } else { 1.0 }
+            })
+            .collect();
+        Standardization { mean, std }
+    }
+
+    pub fn apply(&self, row: &[f64]) -> Vec<f64> {
+        row.iter()
+            .zip(&self.mean)
+            .zip(&self.std)
+            .map(|((x, mean), std)| (x - mean) / std)
+            .collect()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SavedLayer {
+    pub activation: ActivationName,
+    /// One row per neuron, one weight per input.
+    pub weights: Vec<Vec<f64>>,
+    pub biases: Vec<f64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SavedMetrics {
+    /// Steps actually trained (fewer than asked when interrupted).
+    pub steps: usize,
+    pub train: Metrics,
+    pub validation: Option<Metrics>,
+}
+
+impl SavedModel {
+    /// The layers of `model`, as numbers.
+    pub fn layers_of(model: &MLP) -> Vec<SavedLayer> {
+        model
+            .layers
+            .iter()
+            .map(|layer| SavedLayer {
+                activation: layer
+                    .neurons
+                    .first()
+                    .map_or(ActivationName::Linear, |neuron| neuron.activation.into()),
+                weights: layer
+                    .neurons
+                    .iter()
+                    .map(|neuron| neuron.w.iter().map(|w| w.data()).collect())
+                    .collect(),
+                biases: layer.neurons.iter().map(|neuron| neuron.b.data()).collect(),
+            })
+            .collect()
+    }
+
+    /// A network holding the saved weights.
+    pub fn to_mlp(&self) -> MLP {
+        let layers = self
+            .layers
+            .iter()
+            .map(|layer| {
+                Layer::from_weights(&layer.weights, &layer.biases, layer.activation.into())
+            })
+            .collect();
+        MLP { layers }
+    }
+
+    /// Pretty JSON; the same model always gives the same bytes.
+    pub fn to_json(&self) -> String {
+        let mut json = serde_json::to_string_pretty(self).expect("a model is plain data");
+        json.push('\n');
+        json
+    }
+
+    /// Parses and checks a saved model. Errors name the field at fault.
+    pub fn from_json(text: &str) -> Result<SavedModel, String> {
+        let deserializer = &mut serde_json::Deserializer::from_str(text);
+        let model: SavedModel = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+            let path = err.path().to_string();
+            if path == "." {
+                err.inner().to_string()
+            } else {
+                format!("at `{path}`: {}", err.inner())
+            }
+        })?;
+        model.check()?;
+        Ok(model)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.format != FORMAT {
+            return Err(format!(
+                "at `format`: `{}` is not a micrograd-rs model",
+                self.format
+            ));
+        }
+        if self.version != VERSION {
+            return Err(format!(
+                "at `version`: version {} is not supported (this build reads {VERSION})",
+                self.version
+            ));
+        }
+        if self.layers.is_empty() {
+            return Err("at `layers`: the model has no layers".into());
+        }
+        let mut nin = self.features.len();
+        for (index, layer) in self.layers.iter().enumerate() {
+            if layer.weights.is_empty() || layer.weights.len() != layer.biases.len() {
+                return Err(format!(
+                    "at `layers[{index}]`: {} rows of weights but {} biases",
+                    layer.weights.len(),
+                    layer.biases.len()
+                ));
+            }
+            if let Some(row) = layer.weights.iter().position(|row| row.len() != nin) {
+                return Err(format!(
+                    "at `layers[{index}].weights[{row}]`: {} weights, but the layer has {nin} inputs",
+                    layer.weights[row].len()
+                ));
+            }
+            let finite = layer
+                .weights
+                .iter()
+                .flatten()
+                .chain(&layer.biases)
+                .all(|x| x.is_finite());
+            if !finite {
+                return Err(format!(
+                    "at `layers[{index}]`: a weight is not a finite number"
+                ));
+            }
+            nin = layer.weights.len();
+        }
+        let outputs = match (self.task, &self.classes) {
+            (Task::Regression, None) => 1,
+            (Task::Binary, Some(classes)) if classes.len() == 2 => 1,
+            (Task::Multiclass, Some(classes)) if classes.len() >= 2 => classes.len(),
+            _ => {
+                return Err(format!(
+                    "at `classes`: they do not fit a {:?} task",
+                    self.task
+                ));
+            }
+        };
+        if nin != outputs {
+            return Err(format!(
+                "at `layers`: the last layer has {nin} outputs, the task needs {outputs}"
+            ));
+        }
+        if let Some(standardization) = &self.standardization {
+            let n = self.features.len();
+            if standardization.mean.len() != n || standardization.std.len() != n {
+                return Err(format!(
+                    "at `standardization`: needs {n} means and standard deviations"
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,567 @@
+//! Training: a config and a dataset in; a trained model, its history and its
+//! metrics out. No files, no printing: progress goes to a callback.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+use rand::seq::SliceRandom;
+
+use crate::config::{Config, DEFAULT_STEPS, InitKind, LossKind, Task};
+use crate::data::{Dataset, Targets};
+use crate::engine::{Activation, Value};
+use crate::metrics::{self, Metrics};
+use crate::model::{FORMAT, SavedMetrics, SavedModel, Standardization, VERSION};
+use crate::nn::MLP;
+use crate::optim::Optimizer;
+use crate::rng::Init;
+use crate::{loss, metrics::r_squared};
+
+/// What the model learns to predict, in the form its loss wants.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    /// Binary labels as -1 (first class) and +1 (second class).
+    Signs(Vec<f64>),
+    /// Class indices.
+    Classes(Vec<usize>),
+    Numbers(Vec<f64>),
+}
+
+impl Target {
+    fn select(&self, indices: &[usize]) -> Target {
+        match self {
+            Target::Signs(y) => Target::Signs(indices.iter().map(|&i| y[i]).collect()),
+            Target::Classes(y) => Target::Classes(indices.iter().map(|&i| y[i]).collect()),
+            Target::Numbers(y) => Target::Numbers(indices.iter().map(|&i| y[i]).collect()),
+        }
+    }
+}
+
+/// The task as the data and config define it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub task: Task,
+    pub loss: LossKind,
+    /// Class names: for binary, the negative class first.
+    pub classes: Option<Vec<String>>,
+    pub target: Target,
+}
+
+impl Problem {
+    /// Reads the task from the target column, or checks the one the config names.
+    pub fn new(
+        dataset: &Dataset,
+        task: Option<Task>,
+        loss: Option<LossKind>,
+    ) -> Result<Problem, String> {
+        let column = &dataset.target_name;
+        let (task, classes, target) = match (&dataset.targets, task) {
+            (Targets::Numbers(numbers), task) => {
+                let mut distinct = numbers.clone();
+                distinct.sort_by(f64::total_cmp);
+                distinct.dedup();
+                let names = || {
+                    distinct
+                        .iter()
+                        .map(|value| value.to_string())
+                        .collect::<Vec<_>>()
+                };
+                match task {
+                    Some(Task::Regression) => {
+                        (Task::Regression, None, Target::Numbers(numbers.clone()))
+                    }
+                    None if distinct.len() != 2 => {
+                        (Task::Regression, None, Target::Numbers(numbers.clone()))
+                    }
+                    None | Some(Task::Binary) if distinct.len() == 2 => {
+                        let signs = numbers
+                            .iter()
+                            .map(|&y| if y == distinct[1] { 1.0 } else { -1.0 })
+                            .collect();
+                        (Task::Binary, Some(names()), Target::Signs(signs))
+                    }
+                    Some(Task::Binary) => {
+                        return Err(format!(
+                            "the task is binary but `{column}` has {} distinct values",
+                            distinct.len()
+                        ));
+                    }
+                    Some(Task::Multiclass) => {
+                        let labels = numbers
+                            .iter()
+                            .map(|y| distinct.iter().position(|d| d == y).expect("from the data"))
+                            .collect();
+                        (Task::Multiclass, Some(names()), Target::Classes(labels))
+                    }
+                    None => unreachable!("covered above"),
+                }
+            }
+            (Targets::Classes { names, labels }, task) => match (task, names.len()) {
+                (Some(Task::Regression), _) => {
+                    return Err(format!(
+                        "`{column}` holds class names (`{}`), but regression needs numbers",
+                        names[0]
+                    ));
+                }
+                (_, 1) => {
+                    return Err(format!(
+                        "`{column}` has a single class, `{}`: nothing to learn",
+                        names[0]
+                    ));
+                }
+                (None | Some(Task::Binary), 2) => {
+                    let signs = labels
+                        .iter()
+                        .map(|&label| if label == 1 { 1.0 } else { -1.0 })
+                        .collect();
+                    (Task::Binary, Some(names.clone()), Target::Signs(signs))
+                }
+                (Some(Task::Binary), n) => {
+                    return Err(format!("the task is binary but `{column}` has {n} classes"));
+                }
+                (None | Some(Task::Multiclass), _) => (
+                    Task::Multiclass,
+                    Some(names.clone()),
+                    Target::Classes(labels.clone()),
+                ),
+            },
+        };
+        let loss = loss.unwrap_or(match task {
+            Task::Binary => LossKind::Hinge,
+            Task::Multiclass => LossKind::CrossEntropy,
+            Task::Regression => LossKind::Mse,
+        });
+        let fits = matches!(
+            (task, loss),
+            (Task::Binary, LossKind::Hinge | LossKind::Logistic)
+                | (Task::Multiclass, LossKind::CrossEntropy)
+                | (Task::Regression, LossKind::Mse)
+        );
+        if !fits {
+            return Err(format!("the loss {loss:?} does not fit a {task:?} task").to_lowercase());
+        }
+        Ok(Problem {
+            task,
+            loss,
+            classes,
+            target,
+        })
+    }
+
+    /// The problem a saved model solves, with `dataset`'s targets mapped onto
+    /// the model's classes.
+    pub fn for_model(saved: &SavedModel, dataset: &Dataset) -> Result<Problem, String> {
+        let column = &dataset.target_name;
+        let target = match (&saved.classes, &dataset.targets) {
+            (None, Targets::Numbers(y)) => Target::Numbers(y.clone()),
+            (None, Targets::Classes { names, .. }) => {
+                return Err(format!(
+                    "`{column}` holds class names (`{}`), but the model predicts numbers",
+                    names[0]
+                ));
+            }
+            (Some(classes), targets) => {
+                let row_classes: Vec<String> = match targets {
+                    Targets::Numbers(y) => y.iter().map(|value| value.to_string()).collect(),
+                    Targets::Classes { names, labels } => {
+                        labels.iter().map(|&label| names[label].clone()).collect()
+                    }
+                };
+                let indices = row_classes
+                    .iter()
+                    .zip(&dataset.lines)
+                    .map(|(name, line)| {
+                        classes
+                            .iter()
+                            .position(|class| class == name)
+                            .ok_or_else(|| {
+                                format!(
+                                    "line {line}: class `{name}` is not one the model knows ({})",
+                                    classes.join(", ")
+                                )
+                            })
+                    })
+                    .collect::<Result<Vec<usize>, String>>()?;
+                match saved.task {
+                    Task::Binary => Target::Signs(
+                        indices
+                            .iter()
+                            .map(|&i| if i == 1 { 1.0 } else { -1.0 })
+                            .collect(),
+                    ),
+                    _ => Target::Classes(indices),
+                }
+            }
+        };
+        Ok(Problem {
+            task: saved.task,
+            loss: saved.loss,
+            classes: saved.classes.clone(),
+            target,
+        })
+    }
+
+    /// How many outputs the network needs.
+    pub fn outputs(&self) -> usize {
+        match (&self.task, &self.classes) {
+            (Task::Multiclass, Some(classes)) => classes.len(),
+            _ => 1,
+        }
+    }
+
+    /// The data loss for a batch's network outputs.
+    pub fn loss(&self, scores: &[Vec<Value>], target: &Target) -> Value {
+        let first = || {
+            scores
+                .iter()
+                .map(|outputs| outputs[0].clone())
+                .collect::<Vec<_>>()
+        };
+        match (self.loss, target) {
+            (LossKind::Hinge, Target::Signs(y)) => loss::hinge(&first(), y),
+            (LossKind::Logistic, Target::Signs(y)) => loss::logistic(&first(), y),
+            (LossKind::CrossEntropy, Target::Classes(y)) => loss::cross_entropy(scores, y),
+            (LossKind::Mse, Target::Numbers(y)) => loss::mse(&first(), y),
+            _ => unreachable!("Problem::new pairs each loss with its target"),
+        }
+    }
+
+    /// Accuracy for classes, R² for numbers.
+    pub fn metric(&self, scores: &[Vec<f64>], target: &Target) -> f64 {
+        match target {
+            Target::Signs(y) => {
+                let right = y
+                    .iter()
+                    .zip(scores)
+                    .filter(|(y, s)| (**y > 0.0) == (s[0] > 0.0))
+                    .count();
+                right as f64 / y.len().max(1) as f64
+            }
+            Target::Classes(y) => {
+                let right = y
+                    .iter()
+                    .zip(scores)
+                    .filter(|(y, s)| **y == argmax(s))
+                    .count();
+                right as f64 / y.len().max(1) as f64
+            }
+            Target::Numbers(y) => r_squared(y, &scores.iter().map(|s| s[0]).collect::<Vec<_>>()),
+        }
+    }
+
+    pub fn metric_name(&self) -> &'static str {
+        match self.task {
+            Task::Regression => "R²",
+            _ => "accuracy",
+        }
+    }
+
+    /// The class index (or value) a sample's outputs predict.
+    pub fn predict(&self, scores: &[f64]) -> Prediction {
+        match self.task {
+            Task::Binary => Prediction::Class(usize::from(scores[0] > 0.0)),
+            Task::Multiclass => Prediction::Class(argmax(scores)),
+            Task::Regression => Prediction::Number(scores[0]),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Prediction {
+    Class(usize),
+    Number(f64),
+}
+
+fn argmax(scores: &[f64]) -> usize {
+    let mut best = 0;
+    for (index, score) in scores.iter().enumerate() {
+        if *score > scores[best] {
+            best = index;
+        }
+    }
+    best
+}
+
+/// One optimizer step, as the progress callback sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepRecord {
+    pub step: usize,
+    pub epoch: usize,
+    pub lr: f64,
+    /// The batch's loss, regularisation included, before the step.
+    pub loss: f64,
+    /// Accuracy or R² on the batch, before the step.
+    pub metric: f64,
+}
+
+/// The validation split's loss after an epoch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpochRecord {
+    pub epoch: usize,
+    /// The steps done by then.
+    pub steps: usize,
+    pub loss: f64,
+    pub metric: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct History {
+    pub steps: Vec<StepRecord>,
+    pub validation: Vec<EpochRecord>,
+}
+
+pub struct Trained {
+    pub saved: SavedModel,
+    pub model: MLP,
+    pub problem: Problem,
+    pub history: History,
+    pub total_steps: usize,
+    /// Stopped early by the stop flag.
+    pub interrupted: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrainError {
+    /// The data and config do not fit together.
+    Problem(String),
+    /// The loss became NaN or infinite.
+    Diverged { step: usize, loss: f64 },
+}
+
+impl std::fmt::Display for TrainError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TrainError::Problem(message) => write!(f, "{message}"),
+            TrainError::Diverged { step, loss } => write!(
+                f,
+                "training diverged at step {step}: the loss is {loss}; try a lower learning rate (--lr)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TrainError {}
+
+/// The rows of `dataset` the model sees, standardised when asked.
+fn inputs(
+    dataset: &Dataset,
+    indices: &[usize],
+    standardization: Option<&Standardization>,
+) -> Vec<Vec<f64>> {
+    indices
+        .iter()
+        .map(|&i| match standardization {
+            Some(standardization) => standardization.apply(&dataset.features[i]),
+            None => dataset.features[i].clone(),
+        })
+        .collect()
+}
+
+/// Trains as `config` says. `progress` hears of every step, with the total;
+/// setting `stop` ends training after the current step, keeping the model so far.
+pub fn train(
+    config: &Config,
+    dataset: &Dataset,
+    progress: &mut dyn FnMut(&StepRecord, usize),
+    stop: &AtomicBool,
+) -> Result<Trained, TrainError> {
+    let problem = Problem::new(dataset, config.task, config.loss).map_err(TrainError::Problem)?;
+
+    // Split off validation rows, chosen with the seed.
+    let mut order: Vec<usize> = (0..dataset.len()).collect();
+    let mut validation_indices = Vec::new();
+    if config.validation_split > 0.0 {
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(config.seed));
+        let n_validation = ((dataset.len() as f64 * config.validation_split).round() as usize)
+            .clamp(1, dataset.len() - 1);
+        validation_indices = order.split_off(dataset.len() - n_validation);
+        order.sort_unstable();
+        validation_indices.sort_unstable();
+    }
+    if order.is_empty() {
+        return Err(TrainError::Problem("no rows left to train on".into()));
+    }
+    let train_indices = order;
+    let standardization = config
+        .standardize
+        .then(|| Standardization::fit(&inputs(dataset, &train_indices, None)));
+    let train_x = inputs(dataset, &train_indices, standardization.as_ref());
+    let train_y = problem.target.select(&train_indices);
+    let validation_x = inputs(dataset, &validation_indices, standardization.as_ref());
+    let validation_y = problem.target.select(&validation_indices);
+
+    let mut sizes = config.model.hidden.clone();
+    sizes.push(problem.outputs());
+    let mut activations = config.hidden_activations();
+    activations.push(Activation::Linear);
+    let init = match config.init {
+        InitKind::Portable => Init::Portable { seed: config.seed },
+        InitKind::Python => Init::Python { seed: config.seed },
+    };
+    let mut model = MLP::with_init(dataset.feature_names.len(), &sizes, &activations, init);
+    let parameters = model.parameters();
+    let mut optimizer = Optimizer::new(&config.optimizer, parameters.len());
+
+    let batch_size = config
+        .batch_size
+        .unwrap_or(train_indices.len())
+        .min(train_indices.len());
+    let batches_per_epoch = train_indices.len().div_ceil(batch_size);
+    let total_steps = config
+        .steps
+        .or(config.epochs.map(|epochs| epochs * batches_per_epoch))
+        .unwrap_or(DEFAULT_STEPS);
+    let lr0 = config.optimizer.lr();
+    // Mini-batches are drawn from their own stream, so that the split does not shift them.
+    let mut batch_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(1));
+    let mut epoch_order: Vec<usize> = (0..train_indices.len()).collect();
+
+    let mut history = History::default();
+    let mut interrupted = false;
+    for step in 0..total_steps {
+        let epoch = step / batches_per_epoch;
+        let batch_in_epoch = step % batches_per_epoch;
+        if batch_in_epoch == 0 && batch_size < train_indices.len() {
+            epoch_order.shuffle(&mut batch_rng);
+        }
+        let batch: Vec<usize> = epoch_order
+            .iter()
+            .skip(batch_in_epoch * batch_size)
+            .take(batch_size)
+            .copied()
+            .collect();
+        let batch_y = train_y.select(&batch);
+
+        let scores: Vec<Vec<Value>> = batch.iter().map(|&i| model.forward(&train_x[i])).collect();
+        let data_loss = problem.loss(&scores, &batch_y);
+        let total_loss = if config.l2 > 0.0 {
+            data_loss + loss::l2(&parameters, config.l2)
+        } else {
+            data_loss
+        };
+        let loss_value = total_loss.data();
+        if !loss_value.is_finite() {
+            return Err(TrainError::Diverged {
+                step,
+                loss: loss_value,
+            });
+        }
+        let score_data: Vec<Vec<f64>> = scores
+            .iter()
+            .map(|s| s.iter().map(Value::data).collect())
+            .collect();
+        let metric = problem.metric(&score_data, &batch_y);
+
+        model.zero_grad();
+        total_loss.backward();
+        let lr = config.schedule.lr(lr0, step, total_steps);
+        optimizer.step(&parameters, lr);
+
+        let record = StepRecord {
+            step,
+            epoch,
+            lr,
+            loss: loss_value,
+            metric,
+        };
+        progress(&record, total_steps);
+        history.steps.push(record);
+
+        let epoch_done = batch_in_epoch + 1 == batches_per_epoch || step + 1 == total_steps;
+        if epoch_done && !validation_indices.is_empty() {
+            let metrics = evaluate(&model, &problem, &validation_x, &validation_y);
+            let metric = metrics.accuracy.or(metrics.r2).unwrap_or(0.0);
+            history.validation.push(EpochRecord {
+                epoch,
+                steps: step + 1,
+                loss: metrics.loss,
+                metric,
+            });
+        }
+        if stop.load(Ordering::Relaxed) && step + 1 < total_steps {
+            interrupted = true;
+            break;
+        }
+    }
+
+    let train_metrics = evaluate(&model, &problem, &train_x, &train_y);
+    let validation_metrics = (!validation_indices.is_empty())
+        .then(|| evaluate(&model, &problem, &validation_x, &validation_y));
+    let saved = SavedModel {
+        format: FORMAT.into(),
+        version: VERSION,
+        task: problem.task,
+        loss: problem.loss,
+        features: dataset.feature_names.clone(),
+        target: dataset.target_name.clone(),
+        classes: problem.classes.clone(),
+        standardization,
+        layers: SavedModel::layers_of(&model),
+        seed: config.seed,
+        init: config.init,
+        metrics: SavedMetrics {
+            steps: history.steps.len(),
+            train: train_metrics,
+            validation: validation_metrics,
+        },
+    };
+    Ok(Trained {
+        saved,
+        model,
+        problem,
+        history,
+        total_steps,
+        interrupted,
+    })
+}
+
+/// The model's outputs for each row.
+pub fn outputs(model: &MLP, rows: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    rows.iter()
+        .map(|row| model.forward(row).iter().map(Value::data).collect())
+        .collect()
+}
+
+/// Loss (without regularisation) and metrics of `model` on `rows`.
+pub fn evaluate(model: &MLP, problem: &Problem, rows: &[Vec<f64>], target: &Target) -> Metrics {
+    let scores: Vec<Vec<Value>> = rows.iter().map(|row| model.forward(row)).collect();
+    let loss = problem.loss(&scores, target).data();
+    let score_data: Vec<Vec<f64>> = scores
+        .iter()
+        .map(|s| s.iter().map(Value::data).collect())
+        .collect();
+    drop(scores);
+    let predictions: Vec<Prediction> = score_data.iter().map(|s| problem.predict(s)).collect();
+    match target {
+        Target::Signs(y) => {
+            let truth: Vec<usize> = y.iter().map(|&y| usize::from(y > 0.0)).collect();
+            let predicted: Vec<usize> = predictions.iter().map(class_of).collect();
+            metrics::classification(
+                loss,
+                &truth,
+                &predicted,
+                problem.classes.as_deref().unwrap_or_default(),
+            )
+        }
+        Target::Classes(y) => {
+            let predicted: Vec<usize> = predictions.iter().map(class_of).collect();
+            metrics::classification(
+                loss,
+                y,
+                &predicted,
+                problem.classes.as_deref().unwrap_or_default(),
+            )
+        }
+        Target::Numbers(y) => {
+            let predicted: Vec<f64> = score_data.iter().map(|s| s[0]).collect();
+            metrics::regression(loss, y, &predicted)
+        }
+    }
+}
+
+fn class_of(prediction: &Prediction) -> usize {
+    match prediction {
+        Prediction::Class(class) => *class,
+        Prediction::Number(_) => unreachable!("classification predicts classes"),
+    }
+}
