@@ -46,6 +46,11 @@ enum Command {
   micrograd eval --model model.json --data data/micrograd_demo_moons.csv
   micrograd eval --model model.json --data new.csv --json --predictions predicted.csv")]
     Eval(cli::eval::Args),
+    /// Print a synthetic dataset (moons, circles, xor, spiral) as CSV
+    #[command(after_help = "Examples:
+  micrograd data moons --n 200 --noise 0.1 --seed 1 > moons.csv
+  micrograd data spiral --n 300 --noise 0.05")]
+    Data(cli::data::Args),
     /// Print the expression's graph as Graphviz DOT
     #[command(after_help = "Examples:
   micrograd graph | dot -Tsvg > graph.svg
@@ -61,6 +66,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => cli::graph::run(&args),
         Command::Train(args) => cli::train::run(&args),
         Command::Eval(args) => cli::eval::run(&args),
+        Command::Data(args) => cli::data::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! One module per subcommand, each with its clap `Args` and a `run`, and
 //! the pieces they share.
 
+pub mod data;
 pub mod eval;
 pub mod expression;
 pub mod graph;

@@ -5,3 +5,4 @@ mod demo;
 mod engine;
 mod gradcheck;
 mod seed;
+mod train;

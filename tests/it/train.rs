@@ -1,0 +1,477 @@
+//! `micrograd train`, `eval` and `data`, run as a user would: real configs,
+//! real files, real signals.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+const TRAJECTORY: &str = include_str!("../../data/micrograd_demo_trajectory.csv");
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn micrograd_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_micrograd"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs")
+}
+
+fn succeeded(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stderr.clone()).expect("utf-8")
+}
+
+/// Exit code 1 and, after any progress lines, a one-line message containing
+/// each of `needles`; never a panic.
+fn fails_with(output: &Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "stderr: {stderr}");
+    let last = stderr.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: "),
+        "the message is the last line: {stderr}"
+    );
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|line| line.starts_with("error"))
+            .count(),
+        1,
+        "one message: {stderr}"
+    );
+    for needle in needles {
+        assert!(last.contains(needle), "`{needle}` not in: {last}");
+    }
+}
+
+fn saved_model(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("the model was written"))
+        .expect("valid JSON")
+}
+
+/// Decodes a PNG and checks its size and that it is not one flat colour.
+fn assert_picture(path: &Path, size: (u32, u32)) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(path).expect("the PNG exists"),
+    ));
+    let mut reader = decoder.read_info().expect("a valid PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a sane size")];
+    let info = reader.next_frame(&mut pixels).expect("decodes");
+    assert_eq!((info.width, info.height), size, "{}", path.display());
+    let pixels = &pixels[..info.buffer_size()];
+    let white = pixels.chunks(3).filter(|p| p == &[255, 255, 255]).count();
+    let total = pixels.len() / 3;
+    assert!(
+        white < total * 97 / 100,
+        "{} is almost blank",
+        path.display()
+    );
+    let mut colours: Vec<&[u8]> = pixels.chunks(3).collect();
+    colours.sort();
+    colours.dedup();
+    assert!(
+        colours.len() > 8,
+        "{} has only {} colours",
+        path.display(),
+        colours.len()
+    );
+}
+
+#[test]
+fn default_train_reproduces_micrograds_demo() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let stderr = succeeded(&micrograd_in(dir.path(), &["train"]));
+    // step K loss L, accuracy A%
+    let logged: Vec<(f64, f64)> = stderr
+        .lines()
+        .filter(|line| line.starts_with("step "))
+        .map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let loss = fields[3].trim_end_matches(',').parse().expect("a loss");
+            let accuracy = fields[5]
+                .trim_end_matches('%')
+                .parse()
+                .expect("an accuracy");
+            (loss, accuracy)
+        })
+        .collect();
+    assert_eq!(logged.len(), 100);
+    for (step, (line, got)) in TRAJECTORY.lines().skip(1).zip(&logged).enumerate() {
+        let want: Vec<f64> = line
+            .split(',')
+            .map(|field| field.parse().expect("a number"))
+            .collect();
+        if step == 0 {
+            assert_eq!(got.0, want[1], "step 0 loss is exact");
+        }
+        assert!(
+            ((got.0 - want[1]) / want[1]).abs() < 1e-9,
+            "step {step}: loss {} vs micrograd {}",
+            got.0,
+            want[1]
+        );
+        assert_eq!(got.1, want[2], "step {step}: accuracy");
+    }
+    assert_eq!(logged[99].1, 100.0);
+    let model = saved_model(&dir.path().join("model.json"));
+    assert_eq!(model["metrics"]["train"]["accuracy"], 1.0);
+    assert_eq!(model["init"], "python");
+    assert_picture(&dir.path().join("loss.png"), (900, 700));
+    assert_picture(&dir.path().join("boundary.png"), (700, 700));
+}
+
+#[test]
+fn shipped_configs_reach_their_accuracy() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let out = dir.path().to_str().expect("utf-8 path");
+    let cases = [
+        ("configs/micrograd_demo.json", "model.json", "train", 1.0),
+        ("configs/iris.json", "iris-model.json", "validation", 0.95),
+        ("configs/xor.json", "xor-model.json", "train", 0.97),
+        ("configs/circles.json", "circles-model.json", "train", 0.97),
+        ("configs/moons.json", "moons-model.json", "validation", 0.97),
+    ];
+    for (config, model, split, want) in cases {
+        succeeded(&micrograd_in(
+            &repo("."),
+            &["train", "--config", config, "--out", out, "--quiet"],
+        ));
+        let accuracy = saved_model(&dir.path().join(model))["metrics"][split]["accuracy"]
+            .as_f64()
+            .expect(config);
+        assert!(
+            accuracy >= want,
+            "{config}: {split} accuracy {accuracy} < {want}"
+        );
+    }
+    // iris has four features: a model and a loss plot, no decision boundary
+    let iris = dir.path().join("iris");
+    let args = [
+        "train",
+        "--config",
+        "configs/iris.json",
+        "--out",
+        iris.to_str().expect("utf-8"),
+        "-q",
+    ];
+    succeeded(&micrograd_in(&repo("."), &args));
+    let mut written: Vec<String> = std::fs::read_dir(&iris)
+        .expect("the out dir")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    written.sort();
+    assert_eq!(written, ["iris-loss.png", "iris-model.json"]);
+}
+
+#[test]
+fn eval_reproduces_the_training_metrics() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let out = dir.path().to_str().expect("utf-8 path");
+    succeeded(&micrograd_in(
+        &repo("."),
+        &[
+            "train",
+            "--config",
+            "configs/circles.json",
+            "--out",
+            out,
+            "--quiet",
+        ],
+    ));
+    let model_path = dir.path().join("circles-model.json");
+    let trained = saved_model(&model_path);
+    let predictions = dir.path().join("predictions.csv");
+    let output = micrograd_in(
+        &repo("."),
+        &[
+            "eval",
+            "--model",
+            model_path.to_str().expect("utf-8"),
+            "--data",
+            "data/circles.csv",
+            "--json",
+            "--predictions",
+            predictions.to_str().expect("utf-8"),
+        ],
+    );
+    succeeded(&output);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    for key in ["samples", "loss", "accuracy", "classes", "confusion"] {
+        assert_eq!(report[key], trained["metrics"]["train"][key], "{key}");
+    }
+    let csv = std::fs::read_to_string(&predictions).expect("predictions written");
+    assert_eq!(csv.lines().next(), Some("x1,x2,prediction,score"));
+    assert_eq!(csv.lines().count(), 201);
+
+    let text = micrograd_in(
+        &repo("."),
+        &[
+            "eval",
+            "--model",
+            model_path.to_str().expect("utf-8"),
+            "--data",
+            "data/circles.csv",
+        ],
+    );
+    let text = String::from_utf8(text.stdout).expect("utf-8");
+    assert!(
+        text.contains("accuracy  ") && text.contains("confusion matrix"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_same_seed_gives_the_same_bytes() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let run = |name: &str| {
+        let out = dir.path().join(name);
+        let args = [
+            "train",
+            "--config",
+            "configs/xor.json",
+            "--out",
+            out.to_str().expect("utf-8"),
+            "-q",
+        ];
+        succeeded(&micrograd_in(&repo("."), &args));
+        std::fs::read(out.join("xor-model.json")).expect("written")
+    };
+    assert_eq!(run("a"), run("b"));
+    let other = dir.path().join("c");
+    let args = [
+        "train",
+        "--config",
+        "configs/xor.json",
+        "--seed",
+        "99",
+        "--out",
+        other.to_str().expect("utf-8"),
+        "-q",
+    ];
+    succeeded(&micrograd_in(&repo("."), &args));
+    assert_ne!(
+        run("a"),
+        std::fs::read(other.join("xor-model.json")).expect("written")
+    );
+}
+
+#[test]
+fn bad_csv_files_name_the_file_line_and_column() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let cases: [(&str, &[&str]); 7] = [
+        (
+            "x1,x2,y\n1,2,1\n3,4\n",
+            &["bad.csv", "line 3", "2 fields, but the header has 3"],
+        ),
+        (
+            "x1,x2,y\n1,2,1\n3,four,-1\n",
+            &[
+                "bad.csv",
+                "line 3, column 2 (`x2`)",
+                "`four` is not a number",
+            ],
+        ),
+        (
+            "x1,x2,y\n1,NaN,1\n",
+            &["bad.csv", "line 2, column 2 (`x2`)", "not a finite number"],
+        ),
+        (
+            "x1,x2,y\n1,2,1\ninf,2,-1\n",
+            &["bad.csv", "line 3, column 1 (`x1`)", "not a finite number"],
+        ),
+        ("", &["bad.csv", "the file is empty"]),
+        ("x1,x2,label\n1,2,1\n", &["bad.csv", "no column `y`"]),
+        (
+            "x1,x2,y\n1,2,\n",
+            &["bad.csv", "line 2, column 3 (`y`)", "the target is empty"],
+        ),
+    ];
+    let config = r#"{"dataset": "bad.csv", "columns": {"target": "y"}, "steps": 2}"#;
+    std::fs::write(dir.path().join("config.json"), config).expect("written");
+    for (csv, needles) in cases {
+        std::fs::write(dir.path().join("bad.csv"), csv).expect("written");
+        fails_with(
+            &micrograd_in(dir.path(), &["train", "--config", "config.json"]),
+            needles,
+        );
+        assert!(
+            !dir.path().join("model.json").exists(),
+            "nothing written for {csv:?}"
+        );
+    }
+}
+
+#[test]
+fn bad_configs_name_the_field() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("d.csv"), "a,y\n1,1\n2,-1\n").expect("written");
+    let cases: [(&str, &[&str]); 6] = [
+        (
+            r#"{"dataset": "d.csv", "optimizer": {"lr": "fast"}}"#,
+            &["config.json", "at `optimizer.lr`", "invalid type"],
+        ),
+        (
+            r#"{"dataset": "d.csv", "epochz": 3}"#,
+            &["config.json", "unknown field `epochz`"],
+        ),
+        (
+            r#"{"steps": 3}"#,
+            &["config.json", "missing field `dataset`"],
+        ),
+        (
+            r#"{"dataset": "missing.csv"}"#,
+            &["missing.csv", "cannot read"],
+        ),
+        (
+            r#"{"dataset": "d.csv", "loss": "mse"}"#,
+            &["config.json", "the loss mse does not fit a binary task"],
+        ),
+        (
+            r#"{"dataset": "d.csv",}"#,
+            &["config.json", "line 1 column"],
+        ),
+    ];
+    for (config, needles) in cases {
+        std::fs::write(dir.path().join("config.json"), config).expect("written");
+        fails_with(
+            &micrograd_in(dir.path(), &["train", "--config", "config.json"]),
+            needles,
+        );
+    }
+    fails_with(
+        &micrograd_in(dir.path(), &["train", "--config", "nope.json"]),
+        &["nope.json", "cannot read"],
+    );
+    let output = micrograd_in(dir.path(), &["train", "--lr=-1"]);
+    fails_with(
+        &output,
+        &[
+            "the built-in demo",
+            "with the command-line options",
+            "optimizer.lr",
+        ],
+    );
+}
+
+#[test]
+fn divergence_stops_with_advice_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("d.csv"), "a,y\n1,100\n2,-300\n3,5000\n").expect("written");
+    let config =
+        r#"{"dataset": "d.csv", "standardize": false, "optimizer": {"lr": 1e6}, "steps": 50}"#;
+    std::fs::write(dir.path().join("config.json"), config).expect("written");
+    let output = micrograd_in(dir.path(), &["train", "--config", "config.json"]);
+    fails_with(&output, &["diverged at step", "try a lower learning rate"]);
+    assert!(!dir.path().join("model.json").exists());
+    assert!(!dir.path().join("loss.png").exists());
+}
+
+#[test]
+fn eval_checks_the_columns_against_the_model() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    succeeded(&micrograd_in(dir.path(), &["train", "-q"]));
+    std::fs::write(dir.path().join("other.csv"), "x1,x3,y\n1,2,1\n").expect("written");
+    let output = micrograd_in(
+        dir.path(),
+        &["eval", "--model", "model.json", "--data", "other.csv"],
+    );
+    fails_with(
+        &output,
+        &["other.csv", "no column `x2`", "the model reads x1, x2"],
+    );
+    std::fs::write(dir.path().join("classes.csv"), "x1,x2,y\n1,2,7\n").expect("written");
+    let output = micrograd_in(
+        dir.path(),
+        &["eval", "--model", "model.json", "--data", "classes.csv"],
+    );
+    fails_with(
+        &output,
+        &[
+            "classes.csv",
+            "line 2: class `7` is not one the model knows (-1, 1)",
+        ],
+    );
+    std::fs::write(dir.path().join("broken.json"), "{\"format\": 3}").expect("written");
+    let output = micrograd_in(
+        dir.path(),
+        &["eval", "--model", "broken.json", "--data", "other.csv"],
+    );
+    fails_with(&output, &["broken.json", "at `format`"]);
+}
+
+/// The newest pid's child: send it a signal mid-training and see what is left.
+fn interrupt(signal: &str, old: &str) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(dir.path().join("spiral-model.json"), old).expect("written");
+    let out = dir.path().to_str().expect("utf-8");
+    let child = Command::new(env!("CARGO_BIN_EXE_micrograd"))
+        .args([
+            "train",
+            "--config",
+            "configs/spiral.json",
+            "--epochs",
+            "100000",
+            "--out",
+            out,
+        ])
+        .current_dir(repo("."))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    std::thread::sleep(Duration::from_millis(700));
+    let killed = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let output = child.wait_with_output().expect("it exits");
+    let model = std::fs::read_to_string(dir.path().join("spiral-model.json"))
+        .expect("a model file is there");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        model,
+    )
+}
+
+#[test]
+fn ctrl_c_stops_after_the_step_and_writes_a_complete_model() {
+    let (code, stderr, model) = interrupt("-INT", "old");
+    assert_eq!(code, Some(130), "stderr: {stderr}");
+    assert!(stderr.contains("interrupted after step"), "{stderr}");
+    let model: serde_json::Value = serde_json::from_str(&model).expect("a complete new model");
+    assert!(model["metrics"]["steps"].as_u64().expect("steps") > 0);
+}
+
+#[test]
+fn a_killed_run_leaves_the_old_model_whole() {
+    let (code, _, model) = interrupt("-KILL", "old model");
+    assert_eq!(code, None, "killed by a signal");
+    assert_eq!(model, "old model");
+}
+
+#[test]
+fn data_makes_seeded_csv() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let first = micrograd_in(dir.path(), &["data", "spiral", "--n", "30", "--seed", "4"]);
+    let second = micrograd_in(dir.path(), &["data", "spiral", "--n", "30", "--seed", "4"]);
+    assert_eq!(first.stdout, second.stdout);
+    let csv = String::from_utf8(first.stdout).expect("utf-8");
+    assert_eq!(csv.lines().next(), Some("x1,x2,label"));
+    assert_eq!(csv.lines().count(), 31);
+}
