@@ -70,6 +70,57 @@ pub fn render(trace: &Trace, names: &[String], options: &DotOptions) -> String {
     dot
 }
 
+/// A neuron (or an input) in a network-level graph.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkNode {
+    pub label: String,
+    pub data: f64,
+    /// d(output)/d(this neuron's output).
+    pub grad: f64,
+}
+
+/// A network at the level of neurons: `layers[0]` are the inputs, each later
+/// layer is fully connected to the one before. `options.frame` is ignored.
+pub fn render_network(layers: &[Vec<NetworkNode>], options: &DotOptions) -> String {
+    let rankdir = match options.rankdir {
+        RankDir::LeftRight => "LR",
+        RankDir::TopBottom => "TB",
+    };
+    let mut dot = String::new();
+    let mut line = |text: String| {
+        dot.push_str(&text);
+        dot.push('\n');
+    };
+    line("digraph micrograd {".into());
+    line(format!("  rankdir={rankdir};"));
+    line("  node [shape=record, fontname=\"Helvetica\"];".into());
+    for (layer_index, layer) in layers.iter().enumerate() {
+        line(format!("  subgraph layer{layer_index} {{ rank=same;"));
+        for (index, node) in layer.iter().enumerate() {
+            let mut label = format!("{{ {} | data {:.4}", escape_record(&node.label), node.data);
+            if options.show_grad {
+                let _ = write!(label, " | grad {:.4}", node.grad);
+            }
+            label.push_str(" }");
+            line(format!("    l{layer_index}n{index} [label=\"{label}\"];"));
+        }
+        line("  }".into());
+        if layer_index == 0 {
+            continue;
+        }
+        for index in 0..layer.len() {
+            for input in 0..layers[layer_index - 1].len() {
+                line(format!(
+                    "  l{}n{input} -> l{layer_index}n{index};",
+                    layer_index - 1
+                ));
+            }
+        }
+    }
+    line("}".into());
+    dot
+}
+
 /// Escapes text for a record label inside a quoted DOT string: the record's
 /// own syntax (`{ } | < >`), quotes and backslashes get a backslash; line
 /// breaks and other control characters become spaces.

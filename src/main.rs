@@ -55,7 +55,8 @@ enum Command {
     #[command(after_help = "Examples:
   micrograd graph | dot -Tsvg > graph.svg
   micrograd graph --expr 'y = tanh(x*w)' --set x=1,w=0.5 --rankdir TB
-  micrograd graph --step 3 | dot -Tpng > step3.png")]
+  micrograd graph --step 3 | dot -Tpng > step3.png
+  micrograd graph --model model.json --input 1.0,-0.5 | dot -Tsvg > net.svg")]
     Graph(cli::graph::Args),
 }
 

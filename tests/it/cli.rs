@@ -238,7 +238,7 @@ fn colours_follow_the_flag_and_no_color() {
 
 /// Runs Graphviz's `dot` on `dot_text`; false when Graphviz is not installed
 /// and MICROGRAD_REQUIRE_GRAPHVIZ (set by CI) does not ask for it.
-fn graphviz_accepts(dot_text: &str) -> bool {
+pub fn graphviz_accepts(dot_text: &str) -> bool {
     let spawned = Command::new("dot")
         .arg("-Tsvg")
         .stdin(Stdio::piped())

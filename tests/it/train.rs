@@ -475,3 +475,44 @@ fn data_makes_seeded_csv() {
     assert_eq!(csv.lines().next(), Some("x1,x2,label"));
     assert_eq!(csv.lines().count(), 31);
 }
+
+#[test]
+fn graph_draws_a_trained_model() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    succeeded(&micrograd_in(dir.path(), &["train", "-q", "--steps", "3"]));
+    let neurons = micrograd_in(
+        dir.path(),
+        &["graph", "--model", "model.json", "--input", "1.0,-0.5"],
+    );
+    succeeded(&neurons);
+    let neurons = String::from_utf8(neurons.stdout).expect("utf-8");
+    // 2 inputs + 16 + 16 + 1 neurons, each fully connected to the layer before
+    assert_eq!(neurons.matches("[label=").count(), 35);
+    assert_eq!(neurons.matches(" -> ").count(), 2 * 16 + 16 * 16 + 16);
+    assert!(neurons.contains("x1 = 1 | data 1.0000"), "{neurons}");
+    assert!(neurons.contains("L3.N1 linear"));
+    let scalar = micrograd_in(
+        dir.path(),
+        &["graph", "--model", "model.json", "--scalar", "--step", "2"],
+    );
+    succeeded(&scalar);
+    let scalar = String::from_utf8(scalar.stdout).expect("utf-8");
+    assert!(scalar.contains("{ L1.N1.w0 | data"), "weights are labelled");
+    assert_eq!(scalar.matches("fillcolor=yellow").count(), 1);
+    for dot in [&neurons, &scalar] {
+        super::cli::graphviz_accepts(dot);
+    }
+    let output = micrograd_in(
+        dir.path(),
+        &["graph", "--model", "model.json", "--input", "1"],
+    );
+    fails_with(
+        &output,
+        &["--input: 1 numbers, but the model reads 2 features (x1, x2)"],
+    );
+    let output = micrograd_in(
+        dir.path(),
+        &["graph", "--model", "model.json", "--step", "1"],
+    );
+    fails_with(&output, &["add --scalar"]);
+}
