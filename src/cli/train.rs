@@ -202,7 +202,8 @@ impl Reporter {
                 bar.set_length(total as u64);
                 bar.set_position(record.step as u64 + 1);
                 bar.set_message(format!(
-                    "loss {:.4}  {metric_name} {}",
+                    "epoch {}  loss {:.4}  {metric_name} {}",
+                    record.epoch + 1,
                     record.loss,
                     percent(metric_name, record.metric)
                 ));
