@@ -28,13 +28,6 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build an expression, run backprop, print every node's value and gradient
-    #[command(after_help = "Examples:
-  micrograd val
-  micrograd val --visualize
-  micrograd val --expr 'n = x1*w1 + x2*w2 + b; o = tanh(n)' --set x1=2,x2=0,w1=-3,w2=1,b=6.88
-  micrograd val --expr 'z = 2*x + 2 + x; q = relu(z) + z*x; h = relu(z*z); y = h + q + q*x' --set x=-4 --json")]
-    Val(cli::val::Args),
     /// Train an MLP from a JSON config and a CSV dataset; write the model and plots
     #[command(after_help = "Examples:
   micrograd train                               micrograd's demo: the moons, 2-16-16-1, 100 steps
@@ -46,18 +39,25 @@ enum Command {
   micrograd eval --model model.json --data data/micrograd_demo_moons.csv
   micrograd eval --model model.json --data new.csv --json --predictions predicted.csv")]
     Eval(cli::eval::Args),
-    /// Print a synthetic dataset (moons, circles, xor, spiral) as CSV
+    /// Build an expression, run backprop, print every node's value and gradient
     #[command(after_help = "Examples:
-  micrograd data moons --n 200 --noise 0.1 --seed 1 > moons.csv
-  micrograd data spiral --n 300 --noise 0.05")]
-    Data(cli::data::Args),
-    /// Print the expression's graph as Graphviz DOT
+  micrograd val
+  micrograd val --visualize
+  micrograd val --expr 'n = x1*w1 + x2*w2 + b; o = tanh(n)' --set x1=2,x2=0,w1=-3,w2=1,b=6.88
+  micrograd val --expr 'z = 2*x + 2 + x; q = relu(z) + z*x; h = relu(z*z); y = h + q + q*x' --set x=-4 --json")]
+    Val(cli::val::Args),
+    /// Print an expression's or a trained model's graph as Graphviz DOT
     #[command(after_help = "Examples:
   micrograd graph | dot -Tsvg > graph.svg
   micrograd graph --expr 'y = tanh(x*w)' --set x=1,w=0.5 --rankdir TB
   micrograd graph --step 3 | dot -Tpng > step3.png
   micrograd graph --model model.json --input 1.0,-0.5 | dot -Tsvg > net.svg")]
     Graph(cli::graph::Args),
+    /// Print a synthetic dataset (moons, circles, xor, spiral) as CSV
+    #[command(after_help = "Examples:
+  micrograd data moons --n 200 --noise 0.1 --seed 1 > moons.csv
+  micrograd data spiral --n 300 --noise 0.05")]
+    Data(cli::data::Args),
 }
 
 fn main() -> ExitCode {
