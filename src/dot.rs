@@ -122,35 +122,31 @@ pub fn render_network(layers: &[Vec<NetworkNode>], options: &DotOptions) -> Stri
 }
 
 /// Escapes text for a record label inside a quoted DOT string: the record's
-/// own syntax (`{ } | < >`), quotes and backslashes get a backslash; line
-/// breaks and other control characters become spaces.
+/// own syntax (`{ } | < >`), quotes and backslashes get a backslash.
 fn escape_record(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '{' | '}' | '|' | '<' | '>' | '"' | '\\' => {
-                escaped.push('\\');
-                escaped.push(c);
-            }
-            c if c.is_control() => escaped.push(' '),
-            c => escaped.push(c),
-        }
-    }
-    escaped
+    escape(text, &['{', '}', '|', '<', '>', '"', '\\'])
 }
 
 /// Escapes text for a plain quoted DOT string.
 fn escape_quoted(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .flat_map(|c| {
-            if c == '"' || c == '\\' {
-                vec!['\\', c]
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    escape(text, &['"', '\\'])
+}
+
+/// A backslash before each of `specials`; line breaks and other control
+/// characters become spaces.
+fn escape(text: &str, specials: &[char]) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if specials.contains(&c) {
+            escaped.push('\\');
+            escaped.push(c);
+        } else if c.is_control() {
+            escaped.push(' ');
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
 }
 
 #[cfg(test)]

@@ -235,7 +235,7 @@ impl Parser<'_> {
     }
 
     fn eat(&mut self, symbol: &str) -> bool {
-        if *self.peek() == Token::Symbol(symbol_static(symbol)) {
+        if matches!(self.peek(), Token::Symbol(next) if *next == symbol) {
             self.position += 1;
             return true;
         }
@@ -463,15 +463,6 @@ impl Parser<'_> {
             ))),
         }
     }
-}
-
-/// `eat` compares against the token table's own strings.
-fn symbol_static(symbol: &str) -> &'static str {
-    SYMBOLS
-        .iter()
-        .find(|known| **known == symbol)
-        .copied()
-        .expect("parser symbols are in SYMBOLS")
 }
 
 /// Parses `source` into statements.

@@ -49,82 +49,50 @@ pub struct Problem {
 
 impl Problem {
     /// Reads the task from the target column, or checks the one the config names.
+    /// Numbers with two values, or two class names, make a binary task; more
+    /// class names a multiclass one; other numbers a regression.
     pub fn new(
         dataset: &Dataset,
         task: Option<Task>,
         loss: Option<LossKind>,
     ) -> Result<Problem, String> {
         let column = &dataset.target_name;
-        let (task, classes, target) = match (&dataset.targets, task) {
-            (Targets::Numbers(numbers), task) => {
-                let mut distinct = numbers.clone();
-                distinct.sort_by(f64::total_cmp);
-                distinct.dedup();
-                let names = || {
-                    distinct
-                        .iter()
-                        .map(|value| value.to_string())
-                        .collect::<Vec<_>>()
-                };
-                match task {
-                    Some(Task::Regression) => {
-                        (Task::Regression, None, Target::Numbers(numbers.clone()))
-                    }
-                    None if distinct.len() != 2 => {
-                        (Task::Regression, None, Target::Numbers(numbers.clone()))
-                    }
-                    None | Some(Task::Binary) if distinct.len() == 2 => {
-                        let signs = numbers
-                            .iter()
-                            .map(|&y| if y == distinct[1] { 1.0 } else { -1.0 })
-                            .collect();
-                        (Task::Binary, Some(names()), Target::Signs(signs))
-                    }
-                    Some(Task::Binary) => {
-                        return Err(format!(
-                            "the task is binary but `{column}` has {} distinct values",
-                            distinct.len()
-                        ));
-                    }
-                    Some(Task::Multiclass) => {
-                        let labels = numbers
-                            .iter()
-                            .map(|y| distinct.iter().position(|d| d == y).expect("from the data"))
-                            .collect();
-                        (Task::Multiclass, Some(names()), Target::Classes(labels))
-                    }
-                    None => unreachable!("covered above"),
-                }
+        let (names, labels) = class_labels(&dataset.targets);
+        let task = task.unwrap_or(match (&dataset.targets, names.len()) {
+            (_, 2) => Task::Binary,
+            (Targets::Numbers(_), _) => Task::Regression,
+            (Targets::Classes { .. }, _) => Task::Multiclass,
+        });
+        let (classes, target) = match (task, &dataset.targets) {
+            (Task::Regression, Targets::Numbers(numbers)) => {
+                (None, Target::Numbers(numbers.clone()))
             }
-            (Targets::Classes { names, labels }, task) => match (task, names.len()) {
-                (Some(Task::Regression), _) => {
-                    return Err(format!(
-                        "`{column}` holds class names (`{}`), but regression needs numbers",
-                        names[0]
-                    ));
-                }
-                (_, 1) => {
-                    return Err(format!(
-                        "`{column}` has a single class, `{}`: nothing to learn",
-                        names[0]
-                    ));
-                }
-                (None | Some(Task::Binary), 2) => {
-                    let signs = labels
-                        .iter()
-                        .map(|&label| if label == 1 { 1.0 } else { -1.0 })
-                        .collect();
-                    (Task::Binary, Some(names.clone()), Target::Signs(signs))
-                }
-                (Some(Task::Binary), n) => {
-                    return Err(format!("the task is binary but `{column}` has {n} classes"));
-                }
-                (None | Some(Task::Multiclass), _) => (
-                    Task::Multiclass,
-                    Some(names.clone()),
-                    Target::Classes(labels.clone()),
-                ),
-            },
+            (Task::Regression, Targets::Classes { .. }) => {
+                return Err(format!(
+                    "`{column}` holds class names (`{}`), but regression needs numbers",
+                    names[0]
+                ));
+            }
+            (_, _) if names.len() < 2 => {
+                return Err(format!(
+                    "`{column}` has a single class, `{}`: nothing to learn",
+                    names[0]
+                ));
+            }
+            (Task::Binary, _) if names.len() != 2 => {
+                return Err(format!(
+                    "the task is binary but `{column}` has {} classes",
+                    names.len()
+                ));
+            }
+            (Task::Binary, _) => {
+                let signs = labels
+                    .iter()
+                    .map(|&label| if label == 1 { 1.0 } else { -1.0 })
+                    .collect();
+                (Some(names), Target::Signs(signs))
+            }
+            (Task::Multiclass, _) => (Some(names), Target::Classes(labels)),
         };
         let loss = loss.unwrap_or(match task {
             Task::Binary => LossKind::Hinge,
@@ -270,6 +238,24 @@ impl Problem {
 pub enum Prediction {
     Class(usize),
     Number(f64),
+}
+
+/// The target column as classes: names (numbers sorted, as text; class
+/// names in order of first appearance) and each row's index among them.
+fn class_labels(targets: &Targets) -> (Vec<String>, Vec<usize>) {
+    match targets {
+        Targets::Classes { names, labels } => (names.clone(), labels.clone()),
+        Targets::Numbers(numbers) => {
+            let mut distinct = numbers.clone();
+            distinct.sort_by(f64::total_cmp);
+            distinct.dedup();
+            let labels = numbers
+                .iter()
+                .map(|y| distinct.partition_point(|d| d < y))
+                .collect();
+            (distinct.iter().map(f64::to_string).collect(), labels)
+        }
+    }
 }
 
 fn argmax(scores: &[f64]) -> usize {
@@ -563,5 +549,73 @@ fn class_of(prediction: &Prediction) -> usize {
     match prediction {
         Prediction::Class(class) => *class,
         Prediction::Number(_) => unreachable!("classification predicts classes"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Columns;
+
+    fn problem(csv: &str, task: Option<Task>) -> Result<Problem, String> {
+        Problem::new(
+            &Dataset::from_csv(csv, &Columns::default()).expect("valid CSV"),
+            task,
+            None,
+        )
+    }
+
+    #[test]
+    fn the_task_is_read_from_the_target() {
+        let binary = problem("x,y\n1,1\n2,-1\n3,1\n", None).expect("binary");
+        assert_eq!((binary.task, binary.loss), (Task::Binary, LossKind::Hinge));
+        assert_eq!(
+            binary.classes,
+            Some(vec!["-1".to_string(), "1".to_string()])
+        );
+        assert_eq!(binary.target, Target::Signs(vec![1.0, -1.0, 1.0]));
+
+        let named = problem("x,y\n1,cat\n2,dog\n", None).expect("binary");
+        assert_eq!(
+            named.target,
+            Target::Signs(vec![-1.0, 1.0]),
+            "the first class is the negative one"
+        );
+
+        let multi = problem("x,y\n1,a\n2,b\n3,c\n4,a\n", None).expect("multiclass");
+        assert_eq!(
+            (multi.task, multi.loss),
+            (Task::Multiclass, LossKind::CrossEntropy)
+        );
+        assert_eq!(multi.target, Target::Classes(vec![0, 1, 2, 0]));
+
+        let numbers = problem("x,y\n1,0.5\n2,1.5\n3,2.5\n", None).expect("regression");
+        assert_eq!(
+            (numbers.task, numbers.loss),
+            (Task::Regression, LossKind::Mse)
+        );
+
+        let digits = problem("x,y\n1,2\n2,0\n3,1\n", Some(Task::Multiclass)).expect("multiclass");
+        assert_eq!(
+            digits.target,
+            Target::Classes(vec![2, 0, 1]),
+            "numeric classes sorted"
+        );
+    }
+
+    #[test]
+    fn mismatches_are_explained() {
+        let err = problem("x,y\n1,a\n2,b\n", Some(Task::Regression)).expect_err("names");
+        assert_eq!(
+            err,
+            "`y` holds class names (`a`), but regression needs numbers"
+        );
+        let err = problem("x,y\n1,a\n2,b\n3,c\n", Some(Task::Binary)).expect_err("three classes");
+        assert_eq!(err, "the task is binary but `y` has 3 classes");
+        let err = problem("x,y\n1,a\n2,a\n", None).expect_err("one class");
+        assert_eq!(err, "`y` has a single class, `a`: nothing to learn");
+        let dataset = Dataset::from_csv("x,y\n1,1\n2,-1\n", &Columns::default()).expect("valid");
+        let err = Problem::new(&dataset, None, Some(LossKind::Mse)).expect_err("mse on binary");
+        assert_eq!(err, "the loss mse does not fit a binary task");
     }
 }
