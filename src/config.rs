@@ -300,21 +300,27 @@ fn default_boundary_plot() -> Option<String> {
     Some("boundary.png".into())
 }
 
+/// Parses JSON into `T`; the error names the field at fault:
+/// "at `optimizer.lr`: invalid type: string \"fast\", expected f64 at line 1 column 40".
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    let deserializer = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        if path == "." {
+            err.inner().to_string()
+        } else {
+            format!("at `{path}`: {}", err.inner())
+        }
+    })
+}
+
 /// Training runs this many steps when the config gives neither `steps` nor `epochs`.
 pub const DEFAULT_STEPS: usize = 100;
 
 impl Config {
     /// Parses a config; the error names the field: "at `optimizer.lr`: invalid type ...".
     pub fn from_json(text: &str) -> Result<Config, String> {
-        let deserializer = &mut serde_json::Deserializer::from_str(text);
-        let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|err| {
-            let path = err.path().to_string();
-            if path == "." {
-                err.inner().to_string()
-            } else {
-                format!("at `{path}`: {}", err.inner())
-            }
-        })?;
+        let config: Config = parse_json(text)?;
         config.check()?;
         Ok(config)
     }

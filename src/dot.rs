@@ -23,30 +23,18 @@ pub struct DotOptions {
 
 /// The DOT text for `trace`, with `names[i]` the label of `trace.nodes[i]`.
 pub fn render(trace: &Trace, names: &[String], options: &DotOptions) -> String {
-    let rankdir = match options.rankdir {
-        RankDir::LeftRight => "LR",
-        RankDir::TopBottom => "TB",
-    };
     let grads = trace.grads_after(options.frame.unwrap_or(trace.steps.len() - 1));
-    let mut dot = String::new();
-    // Writing to a String cannot fail.
+    let mut dot = header(options.rankdir);
     let mut line = |text: String| {
         dot.push_str(&text);
         dot.push('\n');
     };
-    line("digraph micrograd {".into());
-    line(format!("  rankdir={rankdir};"));
-    line("  node [shape=record, fontname=\"Helvetica\"];".into());
     for (node, value) in trace.nodes.iter().enumerate() {
-        let mut label = format!(
-            "{{ {} | data {:.4}",
-            escape_record(&names[node]),
-            value.data()
+        let label = record(
+            &names[node],
+            value.data(),
+            options.show_grad.then_some(grads[node]),
         );
-        if options.show_grad {
-            let _ = write!(label, " | grad {:.4}", grads[node]);
-        }
-        label.push_str(" }");
         let fill = match options.frame.map(|frame| trace.state(frame, node)) {
             None => String::new(),
             Some(State::Active) => ", style=filled, fillcolor=yellow".into(),
@@ -82,26 +70,19 @@ pub struct NetworkNode {
 /// A network at the level of neurons: `layers[0]` are the inputs, each later
 /// layer is fully connected to the one before. `options.frame` is ignored.
 pub fn render_network(layers: &[Vec<NetworkNode>], options: &DotOptions) -> String {
-    let rankdir = match options.rankdir {
-        RankDir::LeftRight => "LR",
-        RankDir::TopBottom => "TB",
-    };
-    let mut dot = String::new();
+    let mut dot = header(options.rankdir);
     let mut line = |text: String| {
         dot.push_str(&text);
         dot.push('\n');
     };
-    line("digraph micrograd {".into());
-    line(format!("  rankdir={rankdir};"));
-    line("  node [shape=record, fontname=\"Helvetica\"];".into());
     for (layer_index, layer) in layers.iter().enumerate() {
         line(format!("  subgraph layer{layer_index} {{ rank=same;"));
         for (index, node) in layer.iter().enumerate() {
-            let mut label = format!("{{ {} | data {:.4}", escape_record(&node.label), node.data);
-            if options.show_grad {
-                let _ = write!(label, " | grad {:.4}", node.grad);
-            }
-            label.push_str(" }");
+            let label = record(
+                &node.label,
+                node.data,
+                options.show_grad.then_some(node.grad),
+            );
             line(format!("    l{layer_index}n{index} [label=\"{label}\"];"));
         }
         line("  }".into());
@@ -119,6 +100,27 @@ pub fn render_network(layers: &[Vec<NetworkNode>], options: &DotOptions) -> Stri
     }
     line("}".into());
     dot
+}
+
+/// The opening lines every graph shares.
+fn header(rankdir: RankDir) -> String {
+    let rankdir = match rankdir {
+        RankDir::LeftRight => "LR",
+        RankDir::TopBottom => "TB",
+    };
+    format!(
+        "digraph micrograd {{\n  rankdir={rankdir};\n  node [shape=record, fontname=\"Helvetica\"];\n"
+    )
+}
+
+/// A value's record label: `{ label | data 2.0000 | grad 0.5000 }`.
+fn record(label: &str, data: f64, grad: Option<f64>) -> String {
+    let mut record = format!("{{ {} | data {data:.4}", escape_record(label));
+    if let Some(grad) = grad {
+        let _ = write!(record, " | grad {grad:.4}");
+    }
+    record.push_str(" }");
+    record
 }
 
 /// Escapes text for a record label inside a quoted DOT string: the record's

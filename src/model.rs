@@ -127,15 +127,7 @@ impl SavedModel {
 
     /// Parses and checks a saved model. Errors name the field at fault.
     pub fn from_json(text: &str) -> Result<SavedModel, String> {
-        let deserializer = &mut serde_json::Deserializer::from_str(text);
-        let model: SavedModel = serde_path_to_error::deserialize(deserializer).map_err(|err| {
-            let path = err.path().to_string();
-            if path == "." {
-                err.inner().to_string()
-            } else {
-                format!("at `{path}`: {}", err.inner())
-            }
-        })?;
+        let model: SavedModel = crate::config::parse_json(text)?;
         model.check()?;
         Ok(model)
     }

@@ -130,12 +130,7 @@ fn render(expression: &Expression, layout: &Layout, frame: usize, grads: &[f64])
             continue;
         }
         if skipped != (0, 0) {
-            text.push_str(&format!(
-                "    │ … {} nodes: {} done, {} waiting\n",
-                skipped.0 + skipped.1,
-                skipped.0,
-                skipped.1
-            ));
+            text.push_str(&skipped_line(skipped));
             skipped = (0, 0);
         }
         let layer = layout.layers[node];
@@ -164,16 +159,19 @@ fn render(expression: &Expression, layout: &Layout, frame: usize, grads: &[f64])
         text.push_str(&format!("{layer_label:>3} │ {style}{line}{style:#}\n"));
     }
     if skipped != (0, 0) {
-        text.push_str(&format!(
-            "    │ … {} nodes: {} done, {} waiting\n",
-            skipped.0 + skipped.1,
-            skipped.0,
-            skipped.1
-        ));
+        text.push_str(&skipped_line(skipped));
     }
     text.push('\n');
     text.push_str(&chain_rule(trace, names, step, grads));
     text
+}
+
+/// The line that stands for nodes a big graph's frame leaves out.
+fn skipped_line((done, waiting): (usize, usize)) -> String {
+    format!(
+        "    │ … {} nodes: {done} done, {waiting} waiting\n",
+        done + waiting
+    )
 }
 
 /// What the step does, one line per input: `w1.grad += x1.data * n.grad = 2.0000 * 0.5000 = 1.0000`.
