@@ -52,6 +52,20 @@ fn fails_with(output: &Output, needles: &[&str]) {
     }
 }
 
+/// Trains a shipped config quietly, its outputs in `out`, and checks it succeeded.
+fn train_config(config: &str, out: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "train",
+        "--config",
+        config,
+        "--out",
+        out.to_str().expect("a UTF-8 path"),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    succeeded(&micrograd_in(&repo("."), &args));
+}
+
 fn saved_model(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("the model was written"))
         .expect("valid JSON")
@@ -131,7 +145,6 @@ fn default_train_reproduces_micrograds_demo() {
 #[test]
 fn shipped_configs_reach_their_accuracy() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let out = dir.path().to_str().expect("utf-8 path");
     let cases = [
         ("configs/micrograd_demo.json", "model.json", "train", 1.0),
         ("configs/iris.json", "iris-model.json", "validation", 0.95),
@@ -140,10 +153,7 @@ fn shipped_configs_reach_their_accuracy() {
         ("configs/moons.json", "moons-model.json", "validation", 0.97),
     ];
     for (config, model, split, want) in cases {
-        succeeded(&micrograd_in(
-            &repo("."),
-            &["train", "--config", config, "--out", out, "--quiet"],
-        ));
+        train_config(config, dir.path(), &[]);
         let accuracy = saved_model(&dir.path().join(model))["metrics"][split]["accuracy"]
             .as_f64()
             .expect(config);
@@ -154,15 +164,7 @@ fn shipped_configs_reach_their_accuracy() {
     }
     // iris has four features: a model and a loss plot, no decision boundary
     let iris = dir.path().join("iris");
-    let args = [
-        "train",
-        "--config",
-        "configs/iris.json",
-        "--out",
-        iris.to_str().expect("utf-8"),
-        "-q",
-    ];
-    succeeded(&micrograd_in(&repo("."), &args));
+    train_config("configs/iris.json", &iris, &[]);
     let mut written: Vec<String> = std::fs::read_dir(&iris)
         .expect("the out dir")
         .map(|entry| {
@@ -180,18 +182,7 @@ fn shipped_configs_reach_their_accuracy() {
 #[test]
 fn eval_reproduces_the_training_metrics() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let out = dir.path().to_str().expect("utf-8 path");
-    succeeded(&micrograd_in(
-        &repo("."),
-        &[
-            "train",
-            "--config",
-            "configs/circles.json",
-            "--out",
-            out,
-            "--quiet",
-        ],
-    ));
+    train_config("configs/circles.json", dir.path(), &[]);
     let model_path = dir.path().join("circles-model.json");
     let trained = saved_model(&model_path);
     let predictions = dir.path().join("predictions.csv");
@@ -237,36 +228,13 @@ fn eval_reproduces_the_training_metrics() {
 #[test]
 fn the_same_seed_gives_the_same_bytes() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let run = |name: &str| {
+    let run = |name: &str, extra: &[&str]| {
         let out = dir.path().join(name);
-        let args = [
-            "train",
-            "--config",
-            "configs/xor.json",
-            "--out",
-            out.to_str().expect("utf-8"),
-            "-q",
-        ];
-        succeeded(&micrograd_in(&repo("."), &args));
+        train_config("configs/xor.json", &out, extra);
         std::fs::read(out.join("xor-model.json")).expect("written")
     };
-    assert_eq!(run("a"), run("b"));
-    let other = dir.path().join("c");
-    let args = [
-        "train",
-        "--config",
-        "configs/xor.json",
-        "--seed",
-        "99",
-        "--out",
-        other.to_str().expect("utf-8"),
-        "-q",
-    ];
-    succeeded(&micrograd_in(&repo("."), &args));
-    assert_ne!(
-        run("a"),
-        std::fs::read(other.join("xor-model.json")).expect("written")
-    );
+    assert_eq!(run("a", &[]), run("b", &[]));
+    assert_ne!(run("a", &[]), run("c", &["--seed", "99"]));
 }
 
 #[test]
