@@ -21,7 +21,7 @@ pub(crate) fn backward(tape: &mut Tape, root: NodeId) {
     let Tape { nodes, grads, .. } = tape;
     let nodes = &nodes[..=root];
     for (grad, node) in grads[..had_grads].iter_mut().zip(nodes) {
-        if !matches!(node.op, Op::Leaf) {
+        if !matches!(node.op(), Op::Leaf) {
             *grad = 0.0;
         }
     }
@@ -40,7 +40,7 @@ fn sweep(nodes: &[Node], grads: &mut [f64]) {
             continue;
         }
         // The chain rule: input.grad += d(node)/d(input) * node.grad
-        match nodes[id].op.local_grads(nodes[id].data, nodes) {
+        match nodes[id].op().local_grads(nodes[id].data, nodes) {
             LocalGrads::None => {}
             LocalGrads::One(a, da) => grads[a as usize] += da * grad,
             LocalGrads::Two(a, da, b, db) => {
@@ -63,7 +63,7 @@ pub(crate) fn visit_order(tape: &Tape, root: NodeId) -> Vec<NodeId> {
             continue;
         }
         order.push(id as NodeId);
-        for input in nodes[id].op.inputs() {
+        for input in nodes[id].op().inputs() {
             reached[input as usize] = true;
         }
     }

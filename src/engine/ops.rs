@@ -27,6 +27,59 @@ pub(crate) enum Op {
     Sigmoid(NodeId),
 }
 
+/// An [`Op`] as the tape stores it: 4 bits of kind, then two 30-bit input ids,
+/// in one u64, so that a node (data and op) is 16 bytes and a training step's
+/// graph stays in the processor's cache. Code reads it back as an `Op`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct PackedOp(u64);
+
+const KIND_BITS: u32 = 4;
+const ID_BITS: u32 = 30;
+/// How many nodes a tape can hold: ids must fit in 30 bits.
+pub(crate) const MAX_NODES: usize = 1 << ID_BITS;
+
+impl PackedOp {
+    #[inline(always)]
+    pub fn pack(op: Op) -> PackedOp {
+        let (kind, a, b) = match op {
+            Op::Leaf => (0, 0, 0),
+            Op::Add(a, b) => (1, a, b),
+            Op::Sub(a, b) => (2, a, b),
+            Op::Mul(a, b) => (3, a, b),
+            Op::Div(a, b) => (4, a, b),
+            Op::Neg(a) => (5, a, 0),
+            Op::Pow(a, exponent) => (6, a, exponent),
+            Op::Tanh(a) => (7, a, 0),
+            Op::Relu(a) => (8, a, 0),
+            Op::Exp(a) => (9, a, 0),
+            Op::Log(a) => (10, a, 0),
+            Op::Sigmoid(a) => (11, a, 0),
+        };
+        PackedOp(kind | (a as u64) << KIND_BITS | (b as u64) << (KIND_BITS + ID_BITS))
+    }
+
+    #[inline(always)]
+    pub fn unpack(self) -> Op {
+        let a = ((self.0 >> KIND_BITS) & ((1 << ID_BITS) - 1)) as NodeId;
+        let b = (self.0 >> (KIND_BITS + ID_BITS)) as NodeId;
+        match self.0 & ((1 << KIND_BITS) - 1) {
+            0 => Op::Leaf,
+            1 => Op::Add(a, b),
+            2 => Op::Sub(a, b),
+            3 => Op::Mul(a, b),
+            4 => Op::Div(a, b),
+            5 => Op::Neg(a),
+            6 => Op::Pow(a, b),
+            7 => Op::Tanh(a),
+            8 => Op::Relu(a),
+            9 => Op::Exp(a),
+            10 => Op::Log(a),
+            11 => Op::Sigmoid(a),
+            _ => unreachable!("packed ops hold kinds 0 to 11"),
+        }
+    }
+}
+
 /// For each input of a node, d(node)/d(input): the factor the chain rule
 /// multiplies the node's grad by before adding it to the input's grad.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -159,5 +212,33 @@ impl Op {
             | Op::Log(a)
             | Op::Sigmoid(a) => vec![a],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packing_keeps_every_op_and_the_largest_ids() {
+        let (a, b) = ((MAX_NODES - 1) as NodeId, (MAX_NODES - 2) as NodeId);
+        let ops = [
+            Op::Leaf,
+            Op::Add(a, b),
+            Op::Sub(b, a),
+            Op::Mul(0, a),
+            Op::Div(a, 0),
+            Op::Neg(a),
+            Op::Pow(a, b),
+            Op::Tanh(a),
+            Op::Relu(b),
+            Op::Exp(1),
+            Op::Log(a),
+            Op::Sigmoid(a),
+        ];
+        for op in ops {
+            assert_eq!(PackedOp::pack(op).unpack(), op);
+        }
+        assert_eq!(std::mem::size_of::<PackedOp>(), 8);
     }
 }

@@ -11,13 +11,13 @@
 //! memory stays flat however many steps run. A dead node under a live one waits
 //! until everything above it is gone.
 //!
-//! A node is 24 bytes (its data and its op); its handle count, grad and label
+//! A node is 16 bytes (its data and its packed op); its handle count, grad and label
 //! live in side arrays, so that building a graph writes as little as it can.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use super::ops::Op;
+use super::ops::{MAX_NODES, Op, PackedOp};
 
 /// Index of a node in the tape.
 pub(crate) type NodeId = u32;
@@ -25,7 +25,22 @@ pub(crate) type NodeId = u32;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Node {
     pub data: f64,
-    pub op: Op,
+    packed: PackedOp,
+}
+
+impl Node {
+    #[inline(always)]
+    pub fn new(data: f64, op: Op) -> Node {
+        Node {
+            data,
+            packed: PackedOp::pack(op),
+        }
+    }
+
+    #[inline(always)]
+    pub fn op(&self) -> Op {
+        self.packed.unpack()
+    }
 }
 
 pub(crate) struct Tape {
@@ -75,11 +90,8 @@ impl Tape {
     #[inline(always)]
     pub fn push(&mut self, data: f64, op: Op) -> NodeId {
         let id = self.nodes.len();
-        assert!(
-            id < NodeId::MAX as usize,
-            "the tape is full: 2^32 - 1 nodes are alive"
-        );
-        self.nodes.push(Node { data, op });
+        assert!(id < MAX_NODES, "the tape is full: 2^30 nodes are alive");
+        self.nodes.push(Node::new(data, op));
         self.handles.push(0);
         id as NodeId
     }
@@ -101,8 +113,8 @@ impl Tape {
         let start = self.nodes.len();
         let n_nodes = 2 * terms.len();
         assert!(
-            start + n_nodes < NodeId::MAX as usize,
-            "the tape is full: 2^32 - 1 nodes are alive"
+            start + n_nodes <= MAX_NODES,
+            "the tape is full: 2^30 nodes are alive"
         );
         let sum = push_sum_nodes(&mut self.nodes, bias, terms);
         self.handles.resize(start + n_nodes, 0);
@@ -193,15 +205,9 @@ fn push_sum_nodes(
     for (w, x) in terms {
         let product = nodes.len() as NodeId;
         let op = Op::Mul(w, x);
-        nodes.push(Node {
-            data: op.eval(nodes),
-            op,
-        });
+        nodes.push(Node::new(op.eval(nodes), op));
         let op = Op::Add(sum, product);
-        nodes.push(Node {
-            data: op.eval(nodes),
-            op,
-        });
+        nodes.push(Node::new(op.eval(nodes), op));
         sum = product + 1;
     }
     sum

@@ -241,17 +241,17 @@ impl Value {
     /// The op that made this value as people write it (`+`, `*`, `**2`, `tanh`),
     /// or an empty string for a leaf.
     pub fn op(&self) -> String {
-        tape::with(|tape| tape.nodes[self.id as usize].op.symbol(&tape.nodes))
+        tape::with(|tape| tape.nodes[self.id as usize].op().symbol(&tape.nodes))
     }
 
     pub fn is_leaf(&self) -> bool {
-        tape::with(|tape| matches!(tape.nodes[self.id as usize].op, Op::Leaf))
+        tape::with(|tape| matches!(tape.nodes[self.id as usize].op(), Op::Leaf))
     }
 
     /// The values this one was computed from, in order (`a` then `b` for `a - b`).
     pub fn inputs(&self) -> Vec<Value> {
         tape::with(|tape| {
-            let inputs = tape.nodes[self.id as usize].op.inputs();
+            let inputs = tape.nodes[self.id as usize].op().inputs();
             inputs
                 .into_iter()
                 .map(|id| Value::retained(tape, id))
@@ -264,7 +264,7 @@ impl Value {
     pub fn local_grads(&self) -> Vec<(Value, f64)> {
         tape::with(|tape| {
             let node = tape.nodes[self.id as usize];
-            match node.op.local_grads(node.data, &tape.nodes) {
+            match node.op().local_grads(node.data, &tape.nodes) {
                 LocalGrads::None => vec![],
                 LocalGrads::One(a, da) => vec![(Value::retained(tape, a), da)],
                 LocalGrads::Two(a, da, b, db) => {
@@ -282,7 +282,7 @@ impl Value {
     /// value's data and `{n}` for a power's exponent: `"(1 - {out}**2)"` for tanh.
     pub fn local_grad_formulas(&self) -> Vec<String> {
         tape::with(|tape| {
-            let op = tape.nodes[self.id as usize].op;
+            let op = tape.nodes[self.id as usize].op();
             let exponent = match op {
                 Op::Pow(_, exponent) => tape.nodes[exponent as usize].data.to_string(),
                 _ => String::new(),
