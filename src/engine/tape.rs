@@ -200,14 +200,19 @@ fn push_sum_nodes(
     bias: NodeId,
     terms: impl ExactSizeIterator<Item = (NodeId, NodeId)>,
 ) -> NodeId {
-    nodes.reserve(2 * terms.len());
+    let start = nodes.len();
+    nodes.resize(start + 2 * terms.len(), Node::new(0.0, Op::Leaf));
+    // The bias and every term's inputs are older than `start`.
+    let (old, new) = nodes.split_at_mut(start);
     let mut sum = bias;
-    for (w, x) in terms {
-        let product = nodes.len() as NodeId;
-        let op = Op::Mul(w, x);
-        nodes.push(Node::new(op.eval(nodes), op));
-        let op = Op::Add(sum, product);
-        nodes.push(Node::new(op.eval(nodes), op));
+    let mut sum_data = old[bias as usize].data;
+    for (i, (pair, (w, x))) in new.chunks_exact_mut(2).zip(terms).enumerate() {
+        let product = (start + 2 * i) as NodeId;
+        // Op::Mul's and Op::Add's forward, the sum kept in a register
+        let product_data = old[w as usize].data * old[x as usize].data;
+        sum_data += product_data;
+        pair[0] = Node::new(product_data, Op::Mul(w, x));
+        pair[1] = Node::new(sum_data, Op::Add(sum, product));
         sum = product + 1;
     }
     sum

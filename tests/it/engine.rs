@@ -276,3 +276,58 @@ fn million_node_chain_does_not_overflow_the_stack() {
     drop(x);
     assert_eq!(tape_len(), base);
 }
+
+/// `Value::neuron` builds the same nodes as the operators would, to the bit:
+/// same data, same grads, same number of nodes.
+#[test]
+fn fused_neuron_matches_the_plain_fold_bit_for_bit() {
+    use micrograd::engine::Activation;
+    let numbers = [0.3, -1.7, 2.9, 0.0001, -0.25, 1e3, -7.5, 0.125];
+    let leaves = |offset: usize| -> Vec<Value> {
+        (0..8)
+            .map(|i| Value::leaf(numbers[(i + offset) % 8] * 1.1))
+            .collect()
+    };
+    for activation in [
+        Activation::Relu,
+        Activation::Tanh,
+        Activation::Sigmoid,
+        Activation::Linear,
+    ] {
+        let (w, x, b) = (leaves(0), leaves(3), Value::leaf(0.7));
+        let before = tape_len();
+        let fused = Value::neuron(&b, &w, &x, activation).pow(2.0);
+        let fused_nodes = tape_len() - before;
+        fused.backward();
+        let fused_grads: Vec<u64> = w
+            .iter()
+            .chain(&x)
+            .chain([&b])
+            .map(|v| v.grad().to_bits())
+            .collect();
+
+        let (w2, x2, b2) = (leaves(0), leaves(3), Value::leaf(0.7));
+        let before = tape_len();
+        let sum = w2
+            .iter()
+            .zip(&x2)
+            .fold(b2.clone(), |sum, (wi, xi)| sum + wi * xi);
+        let plain = activation.apply(&sum).pow(2.0);
+        let plain_nodes = tape_len() - before;
+        plain.backward();
+        let plain_grads: Vec<u64> = w2
+            .iter()
+            .chain(&x2)
+            .chain([&b2])
+            .map(|v| v.grad().to_bits())
+            .collect();
+
+        assert_eq!(
+            fused.data().to_bits(),
+            plain.data().to_bits(),
+            "{activation:?}"
+        );
+        assert_eq!(fused_grads, plain_grads, "{activation:?}");
+        assert_eq!(fused_nodes, plain_nodes, "{activation:?}");
+    }
+}
