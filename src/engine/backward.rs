@@ -16,7 +16,8 @@ pub(crate) fn backward(tape: &mut Tape, root: NodeId) {
     let root = root as usize;
     // Computed nodes start from 0. Nodes pushed since the last backward already
     // are (their grads are new), so only the older ones need clearing.
-    let had_grads = tape.grads.len().min(root);
+    let had_grads = tape.clean_from.min(root);
+    tape.clean_from = tape.clean_from.max(root + 1);
     tape.grads_through(root as NodeId);
     let Tape { nodes, grads, .. } = tape;
     let nodes = &nodes[..=root];

@@ -51,6 +51,8 @@ pub(crate) struct Tape {
     /// Each node's grad. Shorter than `nodes` until backward or `set_grad`
     /// reaches the newest nodes: a node past its end has grad 0.
     pub grads: Vec<f64>,
+    /// Nodes from here up have had no grad but 0 since they were pushed.
+    pub clean_from: usize,
     /// Labels, for the few nodes that have one.
     pub labels: BTreeMap<NodeId, Box<str>>,
 }
@@ -64,6 +66,7 @@ thread_local! {
             nodes: Vec::new(),
             handles: Vec::new(),
             grads: Vec::new(),
+            clean_from: 0,
             labels: BTreeMap::new(),
         })
     };
@@ -93,6 +96,11 @@ impl Tape {
         assert!(id < MAX_NODES, "the tape is full: 2^30 nodes are alive");
         self.nodes.push(Node::new(data, op));
         self.handles.push(0);
+        // Keep grads in step while they are: a huge graph built op by op then
+        // pays for its grads' memory as it grows, not all at once in backward.
+        if self.grads.len() == id {
+            self.grads.push(0.0);
+        }
         id as NodeId
     }
 
@@ -142,6 +150,7 @@ impl Tape {
         self.nodes.truncate(len);
         self.handles.truncate(len);
         self.grads.truncate(len);
+        self.clean_from = self.clean_from.min(len);
         if !self.labels.is_empty() {
             self.labels.split_off(&(len as NodeId));
         }
@@ -158,6 +167,11 @@ impl Tape {
     #[inline]
     pub fn grad(&self, id: NodeId) -> f64 {
         self.grads.get(id as usize).copied().unwrap_or(0.0)
+    }
+
+    pub fn set_grad(&mut self, id: NodeId, grad: f64) {
+        self.grads_through(id)[id as usize] = grad;
+        self.clean_from = self.clean_from.max(id as usize + 1);
     }
 
     /// Makes `grads` cover every node up to `id`, new ones at 0.

@@ -219,7 +219,7 @@ impl Value {
     }
 
     pub fn set_grad(&self, grad: f64) {
-        tape::with(|tape| tape.grads_through(self.id)[self.id as usize] = grad);
+        tape::with(|tape| tape.set_grad(self.id, grad));
     }
 
     /// The label given with [`Value::with_label`] or [`Value::set_label`], if any.
