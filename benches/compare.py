@@ -19,7 +19,7 @@ MICROGRAD_STEPS = int(os.environ.get("MICROGRAD_STEPS", "5"))
 TORCH_RUNS, TORCH_STEPS = 11, 100
 # Shared machines drift: Rust and PyTorch take turns this many times and each
 # keeps its best median, so that both are measured under the same conditions.
-ROUNDS = int(os.environ.get("COMPARE_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("COMPARE_ROUNDS", "5"))
 
 
 def load_moons():
