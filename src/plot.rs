@@ -214,13 +214,13 @@ where
             .map_err(draw_error)?
             .label("validation (per epoch)")
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], orange.stroke_width(2)));
-        chart
-            .draw_series(
-                validation
-                    .iter()
-                    .map(|&point| Circle::new(point, 3, orange.filled())),
-            )
-            .map_err(draw_error)?;
+        // dots mark the epochs, while there are few enough to tell apart
+        if validation.len() <= 100 {
+            let dots = validation
+                .iter()
+                .map(|&point| Circle::new(point, 3, orange.filled()));
+            chart.draw_series(dots).map_err(draw_error)?;
+        }
     }
     chart
         .configure_series_labels()

@@ -484,3 +484,48 @@ fn graph_draws_a_trained_model() {
     );
     fails_with(&output, &["add --scalar"]);
 }
+
+#[test]
+fn regression_trains_and_evaluates() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut csv = String::from("a,b,target\n");
+    for i in 0..80 {
+        let (a, b) = ((i % 9) as f64 / 4.0 - 1.0, (i % 7) as f64 / 3.0 - 1.0);
+        csv.push_str(&format!("{a},{b},{}\n", 2.0 * a - b + 0.5));
+    }
+    std::fs::write(dir.path().join("linear.csv"), csv).expect("written");
+    let config = r#"{"dataset": "linear.csv", "model": {"hidden": [8]}, "optimizer": {"kind": "adam", "lr": 0.05}, "steps": 300}"#;
+    std::fs::write(dir.path().join("config.json"), config).expect("written");
+    let stderr = succeeded(&micrograd_in(
+        dir.path(),
+        &["train", "--config", "config.json", "--log-every", "100"],
+    ));
+    assert!(
+        stderr.contains("step 100 loss") && stderr.contains("R² "),
+        "{stderr}"
+    );
+    let model = saved_model(&dir.path().join("model.json"));
+    assert_eq!(model["task"], "regression");
+    assert_eq!(model["loss"], "mse");
+    assert!(model["metrics"]["train"]["r2"].as_f64().expect("R²") > 0.99);
+    assert!(
+        !dir.path().join("boundary.png").exists(),
+        "no boundary for a regression"
+    );
+    let output = micrograd_in(
+        dir.path(),
+        &[
+            "eval",
+            "--model",
+            "model.json",
+            "--data",
+            "linear.csv",
+            "--json",
+        ],
+    );
+    succeeded(&output);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    for key in ["loss", "mse", "mae", "r2"] {
+        assert_eq!(report[key], model["metrics"]["train"][key], "{key}");
+    }
+}
