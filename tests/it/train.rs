@@ -127,7 +127,7 @@ fn default_train_reproduces_micrograds_demo() {
             assert_eq!(got.0, want[1], "step 0 loss is exact");
         }
         assert!(
-            ((got.0 - want[1]) / want[1]).abs() < 1e-9,
+            ((got.0 - want[1]) / want[1]).abs() < 1e-12,
             "step {step}: loss {} vs micrograd {}",
             got.0,
             want[1]
