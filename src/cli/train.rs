@@ -69,9 +69,14 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
 
     let stop = Arc::new(AtomicBool::new(false));
     let handler_stop = Arc::clone(&stop);
-    // Ctrl-C finishes the current step, then the model so far is written.
-    ctrlc::set_handler(move || handler_stop.store(true, Ordering::Relaxed))
-        .context("cannot listen for Ctrl-C")?;
+    // Ctrl-C finishes the current step, then the model so far is written;
+    // a second Ctrl-C does not wait.
+    ctrlc::set_handler(move || {
+        if handler_stop.swap(true, Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+    })
+    .context("cannot listen for Ctrl-C")?;
 
     let started = Instant::now();
     let problem = train::Problem::new(&dataset, config.task, config.loss)
@@ -320,9 +325,9 @@ fn describe_model(trained: &Trained) -> String {
 fn summarise(trained: &Trained, seconds: f64, written: &[PathBuf]) {
     let metrics = &trained.saved.metrics;
     let describe = |m: &micrograd::metrics::Metrics| match (m.accuracy, m.r2) {
-        (Some(accuracy), _) => format!("loss {:.4}, accuracy {:.1}%", m.loss, accuracy * 100.0),
-        (None, Some(r2)) => format!("loss {:.4}, R² {r2:.4}", m.loss),
-        (None, None) => format!("loss {:.4}", m.loss),
+        (Some(accuracy), _) => format!("loss {:.6}, accuracy {:.1}%", m.loss, accuracy * 100.0),
+        (None, Some(r2)) => format!("loss {:.6}, R² {r2:.4}", m.loss),
+        (None, None) => format!("loss {:.6}", m.loss),
     };
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
