@@ -322,37 +322,28 @@ impl Parser<'_> {
     }
 
     fn expr(&mut self) -> Result<ExprId, ExprError> {
-        let start = self.offset();
-        let mut lhs = self.term()?;
-        loop {
-            let op = if self.eat("+") {
-                BinaryOp::Add
-            } else if self.eat("-") {
-                BinaryOp::Sub
-            } else {
-                return Ok(lhs);
-            };
-            let rhs = self.term()?;
-            let end = self.exprs[rhs].end;
-            lhs = self.push(ExprKind::Binary(op, lhs, rhs), start, end);
-        }
+        self.binary_chain([("+", BinaryOp::Add), ("-", BinaryOp::Sub)], Self::term)
     }
 
     fn term(&mut self) -> Result<ExprId, ExprError> {
+        self.binary_chain([("*", BinaryOp::Mul), ("/", BinaryOp::Div)], Self::unary)
+    }
+
+    /// `next (op next)*` for the operators in `ops`, grouped to the left.
+    fn binary_chain(
+        &mut self,
+        ops: [(&str, BinaryOp); 2],
+        next: fn(&mut Self) -> Result<ExprId, ExprError>,
+    ) -> Result<ExprId, ExprError> {
         let start = self.offset();
-        let mut lhs = self.unary()?;
-        loop {
-            let op = if self.eat("*") {
-                BinaryOp::Mul
-            } else if self.eat("/") {
-                BinaryOp::Div
-            } else {
-                return Ok(lhs);
-            };
-            let rhs = self.unary()?;
+        let mut lhs = next(self)?;
+        // `eat` consumes the first operator that matches
+        while let Some(&(_, op)) = ops.iter().find(|(symbol, _)| self.eat(symbol)) {
+            let rhs = next(self)?;
             let end = self.exprs[rhs].end;
             lhs = self.push(ExprKind::Binary(op, lhs, rhs), start, end);
         }
+        Ok(lhs)
     }
 
     /// Unary minus binds looser than `**`, as in Python: `-x**2` is `-(x**2)`.

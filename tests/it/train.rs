@@ -186,19 +186,17 @@ fn eval_reproduces_the_training_metrics() {
     let model_path = dir.path().join("circles-model.json");
     let trained = saved_model(&model_path);
     let predictions = dir.path().join("predictions.csv");
-    let output = micrograd_in(
-        &repo("."),
-        &[
-            "eval",
-            "--model",
-            model_path.to_str().expect("utf-8"),
-            "--data",
-            "data/circles.csv",
-            "--json",
-            "--predictions",
-            predictions.to_str().expect("utf-8"),
-        ],
-    );
+    let model_arg = model_path.to_str().expect("utf-8");
+    let eval = |extra: &[&str]| {
+        let mut args = vec!["eval", "--model", model_arg, "--data", "data/circles.csv"];
+        args.extend_from_slice(extra);
+        micrograd_in(&repo("."), &args)
+    };
+    let output = eval(&[
+        "--json",
+        "--predictions",
+        predictions.to_str().expect("utf-8"),
+    ]);
     succeeded(&output);
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
     for key in ["samples", "loss", "accuracy", "classes", "confusion"] {
@@ -208,16 +206,7 @@ fn eval_reproduces_the_training_metrics() {
     assert_eq!(csv.lines().next(), Some("x1,x2,prediction,score"));
     assert_eq!(csv.lines().count(), 201);
 
-    let text = micrograd_in(
-        &repo("."),
-        &[
-            "eval",
-            "--model",
-            model_path.to_str().expect("utf-8"),
-            "--data",
-            "data/circles.csv",
-        ],
-    );
+    let text = eval(&[]);
     let text = String::from_utf8(text.stdout).expect("utf-8");
     assert!(
         text.contains("accuracy  ") && text.contains("confusion matrix"),
