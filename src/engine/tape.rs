@@ -125,7 +125,7 @@ impl Tape {
             "the tape is full: 2^30 nodes are alive"
         );
         let sum = push_sum_nodes(&mut self.nodes, bias, terms);
-        self.handles.resize(start + n_nodes, 0);
+        self.handles.resize(self.nodes.len(), 0);
         sum
     }
 
@@ -206,8 +206,10 @@ fn live_len(handles: &[u32]) -> usize {
         .map_or(0, |top| top + 1)
 }
 
-/// `Tape::push_weighted_sum`'s loop, on its own so that the compiler sees that
-/// `nodes` is the only thing written.
+/// `Tape::push_weighted_sum`'s loop: the hottest code in training, so it
+/// writes each new node once, straight into reserved capacity, with the running
+/// sum in a register. Each node's data is what `Op::Mul` and `Op::Add` compute,
+/// in the same order (a test checks the nodes match the operators' bit for bit).
 #[inline(never)]
 fn push_sum_nodes(
     nodes: &mut Vec<Node>,
@@ -215,20 +217,32 @@ fn push_sum_nodes(
     terms: impl ExactSizeIterator<Item = (NodeId, NodeId)>,
 ) -> NodeId {
     let start = nodes.len();
-    nodes.resize(start + 2 * terms.len(), Node::new(0.0, Op::Leaf));
-    // The bias and every term's inputs are older than `start`.
-    let (old, new) = nodes.split_at_mut(start);
+    let n_terms = terms.len();
+    nodes.reserve(2 * n_terms);
+    let base = nodes.as_mut_ptr();
+    // SAFETY: `old` is the initialised nodes, and the writes below go only to
+    // the capacity reserved after them, so the two never overlap; `base` stays
+    // valid because nothing reallocates `nodes` until `set_len`.
+    let old = unsafe { std::slice::from_raw_parts(base, start) };
     let mut sum = bias;
     let mut sum_data = old[bias as usize].data;
-    for (i, (pair, (w, x))) in new.chunks_exact_mut(2).zip(terms).enumerate() {
-        let product = (start + 2 * i) as NodeId;
-        // Op::Mul's and Op::Add's forward, the sum kept in a register
+    let mut written = 0;
+    for (w, x) in terms.take(n_terms) {
+        let product = (start + written) as NodeId;
         let product_data = old[w as usize].data * old[x as usize].data;
         sum_data += product_data;
-        pair[0] = Node::new(product_data, Op::Mul(w, x));
-        pair[1] = Node::new(sum_data, Op::Add(sum, product));
+        // SAFETY: `start + written + 1 < start + 2 * n_terms`, within the reserved capacity.
+        unsafe {
+            base.add(start + written)
+                .write(Node::new(product_data, Op::Mul(w, x)));
+            base.add(start + written + 1)
+                .write(Node::new(sum_data, Op::Add(sum, product)));
+        }
+        written += 2;
         sum = product + 1;
     }
+    // SAFETY: every slot up to `start + written` has been written above.
+    unsafe { nodes.set_len(start + written) };
     sum
 }
 
