@@ -21,12 +21,7 @@ fn micrograd_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 fn stdout_of(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "exit {:?}, stderr: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
+    super::assert_success(output);
     String::from_utf8(output.stdout.clone()).expect("utf-8")
 }
 

@@ -6,3 +6,13 @@ mod engine;
 mod gradcheck;
 mod seed;
 mod train;
+
+/// Fails the test, showing the exit status and stderr, unless `output` succeeded.
+fn assert_success(output: &std::process::Output) {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -19,13 +19,9 @@ fn micrograd_in(dir: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// The stderr of a run that must have succeeded.
 fn succeeded(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstderr: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
+    super::assert_success(output);
     String::from_utf8(output.stderr.clone()).expect("utf-8")
 }
 
