@@ -16,15 +16,16 @@ pub struct Neuron {
 impl Neuron {
     /// Weights drawn from `rng` in order, bias 0.
     pub fn new(nin: usize, activation: Activation, rng: &mut WeightRng) -> Neuron {
-        let w = (0..nin).map(|_| Value::leaf(rng.uniform())).collect();
+        let w: Vec<f64> = (0..nin).map(|_| rng.uniform()).collect();
         Neuron {
-            w,
+            w: Value::leaves(&w),
             b: Value::leaf(0.0),
             activation,
         }
     }
 
-    /// `activation(((b + w0*x0) + w1*x1) + ...)`, summed in micrograd's order.
+    /// `activation(((b + w0*x0) + w1*x1) + ...)`, summed in micrograd's order,
+    /// as one node when it can be (see [`Value::neuron`]).
     pub fn forward(&self, x: &[Value]) -> Value {
         assert_eq!(
             x.len(),
@@ -34,6 +35,18 @@ impl Neuron {
             x.len()
         );
         Value::neuron(&self.b, &self.w, x, self.activation)
+    }
+
+    /// The same sum built from the operators, a `*` and a `+` node per
+    /// weight, for showing every scalar; same data, same grads.
+    pub fn forward_scalar(&self, x: &[Value]) -> Value {
+        assert_eq!(x.len(), self.w.len(), "one input per weight");
+        let sum = self
+            .w
+            .iter()
+            .zip(x)
+            .fold(self.b.clone(), |sum, (w, x)| sum + w * x);
+        self.activation.apply(&sum)
     }
 
     /// The weights, then the bias.
@@ -56,7 +69,7 @@ impl Layer {
             .iter()
             .zip(biases)
             .map(|(row, &bias)| Neuron {
-                w: row.iter().map(|&w| Value::leaf(w)).collect(),
+                w: Value::leaves(row),
                 b: Value::leaf(bias),
                 activation,
             })
@@ -72,10 +85,33 @@ impl Layer {
         }
     }
 
+    /// Each neuron on `x`, as [`Neuron::forward`] gives it; when all the
+    /// neurons share one activation, built in one go ([`Value::neurons`]).
     pub fn forward(&self, x: &[Value]) -> Vec<Value> {
+        let Some(first) = self.neurons.first() else {
+            return Vec::new();
+        };
+        let activation = first.activation;
+        if self
+            .neurons
+            .iter()
+            .any(|n| n.activation != activation || n.w.len() != x.len())
+        {
+            return self
+                .neurons
+                .iter()
+                .map(|neuron| neuron.forward(x))
+                .collect();
+        }
+        let neurons = self.neurons.iter().map(|neuron| (&neuron.b, &neuron.w[..]));
+        Value::neurons(neurons, x, activation)
+    }
+
+    /// [`Layer::forward`] with every `*` and `+` a node of its own.
+    pub fn forward_scalar(&self, x: &[Value]) -> Vec<Value> {
         self.neurons
             .iter()
-            .map(|neuron| neuron.forward(x))
+            .map(|neuron| neuron.forward_scalar(x))
             .collect()
     }
 

@@ -171,7 +171,11 @@ fn build_network(
     let mut layers_out = vec![inputs.clone()];
     let mut activations = inputs;
     for layer in &model.layers {
-        activations = layer.forward(&activations);
+        activations = if args.scalar {
+            layer.forward_scalar(&activations)
+        } else {
+            layer.forward(&activations)
+        };
         layers_out.push(activations.clone());
     }
     let outputs = layers_out.last().expect("a model has layers");

@@ -5,8 +5,8 @@
 //! nodes it feeds. Its grad is then final and can be pushed to its inputs.
 //! No recursion, no sort, no visited set.
 
-use super::ops::{LocalGrads, Op};
-use super::tape::{Node, NodeId, Tape};
+use super::ops::{LocalGrads, NeuronOp, Op, PackedOp};
+use super::tape::{NodeId, Tape};
 
 /// Seeds `root`'s grad with 1 and sets every computed node older than the root
 /// to d(root)/d(node), 0 where the root does not depend on it. Leaves (weights,
@@ -19,44 +19,101 @@ pub(crate) fn backward(tape: &mut Tape, root: NodeId) {
     let had_grads = tape.clean_from.min(root);
     tape.clean_from = tape.clean_from.max(root + 1);
     tape.grads_through(root as NodeId);
-    let Tape { nodes, grads, .. } = tape;
-    let nodes = &nodes[..=root];
-    for (grad, node) in grads[..had_grads].iter_mut().zip(nodes) {
-        if !matches!(node.op(), Op::Leaf) {
+    let Tape {
+        data,
+        ops,
+        neurons,
+        grads,
+        ..
+    } = tape;
+    for (grad, op) in grads[..had_grads].iter_mut().zip(ops.iter()) {
+        if *op != PackedOp::pack(Op::Leaf) {
             *grad = 0.0;
         }
     }
     grads[root] = 1.0;
-    sweep(nodes, &mut grads[..=root]);
+    sweep(&data[..=root], &ops[..=root], neurons, &mut grads[..=root]);
 }
 
 /// The reverse sweep from the last node, whose grad is seeded, down to the first.
-/// On its own so that the compiler knows `nodes` and `grads` do not overlap.
+/// On its own so that the compiler knows `data` and `grads` do not overlap.
 #[inline(never)]
-fn sweep(nodes: &[Node], grads: &mut [f64]) {
-    for id in (0..nodes.len()).rev() {
+fn sweep(data: &[f64], ops: &[PackedOp], neurons: &[(NodeId, NeuronOp)], grads: &mut [f64]) {
+    for id in (0..data.len()).rev() {
         let grad = grads[id];
         // Nothing to pass on: the root does not depend on this node, or not here.
         if grad == 0.0 {
             continue;
         }
         // The chain rule: input.grad += d(node)/d(input) * node.grad
-        match nodes[id].op().local_grads(nodes[id].data, nodes) {
+        match ops[id].unpack(neurons).local_grads(data[id], data) {
             LocalGrads::None => {}
             LocalGrads::One(a, da) => grads[a as usize] += da * grad,
             LocalGrads::Two(a, da, b, db) => {
                 grads[a as usize] += da * grad;
                 grads[b as usize] += db * grad;
             }
+            LocalGrads::Neuron(neuron, derivative) => {
+                neuron_backward(neuron, derivative * grad, data, grads);
+            }
         }
+    }
+}
+
+/// A neuron's chain rule, given `g` = d(root)/d(sum): `b.grad += g`,
+/// `w_i.grad += x_i * g`, `x_i.grad += w_i * g`.
+///
+/// Each grad gets the same additions, in the same order, as it would from the
+/// `*` and `+` nodes the operators build, so the bits are the same too.
+#[inline(always)]
+fn neuron_backward(neuron: NeuronOp, g: f64, data: &[f64], grads: &mut [f64]) {
+    // The operator graph passes nothing on from a sum whose grad is 0.
+    if g == 0.0 {
+        return;
+    }
+    let (weights, inputs, bias) = (
+        neuron.weight_ids(),
+        neuron.input_ids(),
+        neuron.bias as usize,
+    );
+    let apart = weights.end <= inputs.start || inputs.end <= weights.start;
+    let bias_apart = !weights.contains(&bias) && !inputs.contains(&bias);
+    if apart && bias_apart {
+        // Every grad is touched once: two loops over slices, which vectorise.
+        let (w_data, x_data) = (&data[weights.clone()], &data[inputs.clone()]);
+        let (w_grads, x_grads) = if weights.start < inputs.start {
+            let (low, high) = grads.split_at_mut(inputs.start);
+            (&mut low[weights], &mut high[..inputs.len()])
+        } else {
+            let (low, high) = grads.split_at_mut(weights.start);
+            (&mut high[..weights.len()], &mut low[inputs])
+        };
+        for (w_grad, x) in w_grads.iter_mut().zip(x_data) {
+            *w_grad += x * g;
+        }
+        for (x_grad, w) in x_grads.iter_mut().zip(w_data) {
+            *x_grad += w * g;
+        }
+        grads[bias] += g;
+        return;
+    }
+    // A node appears more than once (a weight is also an input, as in L2's
+    // sum of p*p): the operator graph's order, last term first, the bias
+    // just before the first term.
+    for i in (0..neuron.n as usize).rev() {
+        let (w, x) = (weights.start + i, inputs.start + i);
+        if i == 0 {
+            grads[bias] += g;
+        }
+        grads[w] += data[x] * g;
+        grads[x] += data[w] * g;
     }
 }
 
 /// The nodes `backward` from `root` visits, in the order it visits them:
 /// the root first, each node after every node that uses it.
 pub(crate) fn visit_order(tape: &Tape, root: NodeId) -> Vec<NodeId> {
-    let nodes = &tape.nodes[..=root as usize];
-    let mut reached = vec![false; nodes.len()];
+    let mut reached = vec![false; root as usize + 1];
     reached[root as usize] = true;
     let mut order = Vec::new();
     for id in (0..=root as usize).rev() {
@@ -64,7 +121,7 @@ pub(crate) fn visit_order(tape: &Tape, root: NodeId) -> Vec<NodeId> {
             continue;
         }
         order.push(id as NodeId);
-        for input in nodes[id].op().inputs() {
+        for input in tape.op(id as NodeId).inputs() {
             reached[input as usize] = true;
         }
     }

@@ -4,8 +4,13 @@
 //! The set of ops is closed, so it is an enum that owns its inputs' ids; the
 //! forward pass is [`Op::eval`] and the backward pass asks [`Op::local_grads`]
 //! for the chain rule's local factor of each input.
+//!
+//! One op has many inputs: [`Op::Neuron`], a whole neuron
+//! `activation(b + w0*x0 + w1*x1 + ...)` as one node. It exists for speed (one
+//! node instead of two per weight); the backward sweep runs its derivative as
+//! tight loops over slices (`backward.rs`).
 
-use super::tape::{Node, NodeId};
+use super::tape::NodeId;
 
 /// The operation that produced a node, holding the ids of its inputs.
 /// Inputs always have smaller ids than the node itself.
@@ -25,11 +30,105 @@ pub(crate) enum Op {
     Exp(NodeId),
     Log(NodeId),
     Sigmoid(NodeId),
+    /// A neuron: `activation(((bias + w0*x0) + w1*x1) + ...)`, summed in that order.
+    Neuron(NeuronOp),
+}
+
+/// A neuron's operands. Its weights are `n` consecutive nodes from `weights`,
+/// its inputs `n` consecutive nodes from `inputs`: that is how a layer's
+/// weights and the previous layer's outputs lie on the tape, and it lets the
+/// sweep treat them as slices.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct NeuronOp {
+    pub bias: NodeId,
+    pub weights: NodeId,
+    pub inputs: NodeId,
+    pub n: u32,
+    pub activation: Activation,
+}
+
+impl NeuronOp {
+    pub fn weight_ids(&self) -> std::ops::Range<usize> {
+        self.weights as usize..(self.weights + self.n) as usize
+    }
+
+    pub fn input_ids(&self) -> std::ops::Range<usize> {
+        self.inputs as usize..(self.inputs + self.n) as usize
+    }
+}
+
+/// The nonlinearity a neuron applies to its weighted sum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activation {
+    Relu,
+    Tanh,
+    Sigmoid,
+    Linear,
+}
+
+impl Activation {
+    /// Forward, on a plain number: the same formulas as `Op::Relu`, `Op::Tanh`
+    /// and `Op::Sigmoid`, so a neuron node gives the bits the separate ops would.
+    #[inline(always)]
+    pub fn eval(self, x: f64) -> f64 {
+        match self {
+            Activation::Relu => relu(x),
+            Activation::Tanh => x.tanh(),
+            Activation::Sigmoid => sigmoid(x),
+            Activation::Linear => x,
+        }
+    }
+
+    /// Backward: d(out)/d(x) from the output `out`, as the separate ops compute it.
+    #[inline(always)]
+    pub fn derivative(self, out: f64) -> f64 {
+        match self {
+            Activation::Relu => relu_derivative(out),
+            Activation::Tanh => 1.0 - out * out,
+            Activation::Sigmoid => out * (1.0 - out),
+            Activation::Linear => 1.0,
+        }
+    }
+
+    /// The derivative as `local_grad_formulas` writes it.
+    fn derivative_formula(self) -> &'static str {
+        match self {
+            Activation::Relu => "({out} > 0)",
+            Activation::Tanh => "(1 - {out}**2)",
+            Activation::Sigmoid => "{out} * (1 - {out})",
+            Activation::Linear => "1",
+        }
+    }
+}
+
+/// as micrograd: 0 if x < 0 else x
+#[inline(always)]
+fn relu(x: f64) -> f64 {
+    if x < 0.0 { 0.0 } else { x }
+}
+
+/// d relu(a)/da = 1 if relu(a) > 0 else 0
+#[inline(always)]
+fn relu_derivative(out: f64) -> f64 {
+    if out > 0.0 { 1.0 } else { 0.0 }
+}
+
+/// `1 / (1 + e^-x)`: exp only ever sees a non-positive argument, so it cannot overflow
+#[inline(always)]
+fn sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
 }
 
 /// An [`Op`] as the tape stores it: 4 bits of kind, then two 30-bit input ids,
 /// in one u64, so that a node (data and op) is 16 bytes and a training step's
-/// graph stays in the processor's cache. Code reads it back as an `Op`.
+/// graph stays in the processor's cache. A neuron's operands do not fit: its
+/// packed op holds the index of a [`NeuronOp`] in the tape's neuron table.
+/// Code reads it back as an `Op`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct PackedOp(u64);
 
@@ -39,6 +138,7 @@ const ID_BITS: u32 = 30;
 pub(crate) const MAX_NODES: usize = 1 << ID_BITS;
 
 impl PackedOp {
+    /// Packs `op`; a neuron's packed op is `PackedOp::neuron` instead.
     #[inline(always)]
     pub fn pack(op: Op) -> PackedOp {
         let (kind, a, b) = match op {
@@ -54,12 +154,20 @@ impl PackedOp {
             Op::Exp(a) => (9, a, 0),
             Op::Log(a) => (10, a, 0),
             Op::Sigmoid(a) => (11, a, 0),
+            Op::Neuron(_) => unreachable!("a neuron is packed with PackedOp::neuron"),
         };
         PackedOp(kind | (a as u64) << KIND_BITS | (b as u64) << (KIND_BITS + ID_BITS))
     }
 
+    /// A neuron node's op: the index of its operands in the tape's neuron table.
     #[inline(always)]
-    pub fn unpack(self) -> Op {
+    pub fn neuron(index: usize) -> PackedOp {
+        PackedOp(12 | (index as u64) << KIND_BITS)
+    }
+
+    /// The op, with a neuron's operands looked up in `neurons`.
+    #[inline(always)]
+    pub fn unpack(self, neurons: &[(NodeId, NeuronOp)]) -> Op {
         let a = ((self.0 >> KIND_BITS) & ((1 << ID_BITS) - 1)) as NodeId;
         let b = (self.0 >> (KIND_BITS + ID_BITS)) as NodeId;
         match self.0 & ((1 << KIND_BITS) - 1) {
@@ -75,7 +183,8 @@ impl PackedOp {
             9 => Op::Exp(a),
             10 => Op::Log(a),
             11 => Op::Sigmoid(a),
-            _ => unreachable!("packed ops hold kinds 0 to 11"),
+            12 => Op::Neuron(neurons[a as usize].1),
+            _ => unreachable!("packed ops hold kinds 0 to 12"),
         }
     }
 }
@@ -87,13 +196,17 @@ pub(crate) enum LocalGrads {
     None,
     One(NodeId, f64),
     Two(NodeId, f64, NodeId, f64),
+    /// A neuron: d(out)/d(bias) is this factor (the activation's derivative);
+    /// d(out)/d(w_i) is `x_i` times it, d(out)/d(x_i) is `w_i` times it.
+    Neuron(NeuronOp, f64),
 }
 
 impl Op {
     /// Forward: the node's value from the values of its inputs.
     #[inline(always)]
-    pub fn eval(self, nodes: &[Node]) -> f64 {
-        let data = |id: NodeId| nodes[id as usize].data;
+    pub fn eval(self, data: &[f64]) -> f64 {
+        let values = data;
+        let data = |id: NodeId| values[id as usize];
         match self {
             Op::Leaf => unreachable!("a leaf is made with a value, not computed"),
             Op::Add(a, b) => data(a) + data(b),
@@ -104,30 +217,28 @@ impl Op {
             Op::Pow(a, exponent) => data(a).powf(data(exponent)),
             // libm's tanh saturates to ±1; micrograd's (e^2x - 1)/(e^2x + 1) gives NaN past |x| = 355
             Op::Tanh(a) => data(a).tanh(),
-            // as micrograd: 0 if x < 0 else x
-            Op::Relu(a) => {
-                let x = data(a);
-                if x < 0.0 { 0.0 } else { x }
-            }
+            Op::Relu(a) => relu(data(a)),
             Op::Exp(a) => data(a).exp(),
             Op::Log(a) => data(a).ln(),
-            // exp only ever sees a non-positive argument, so it cannot overflow
-            Op::Sigmoid(a) => {
-                let x = data(a);
-                if x >= 0.0 {
-                    1.0 / (1.0 + (-x).exp())
-                } else {
-                    let e = x.exp();
-                    e / (1.0 + e)
+            Op::Sigmoid(a) => sigmoid(data(a)),
+            // b + w0*x0 + w1*x1 + ..., left to right as micrograd sums, then the activation
+            Op::Neuron(neuron) => {
+                let weights = &values[neuron.weight_ids()];
+                let inputs = &values[neuron.input_ids()];
+                let mut sum = data(neuron.bias);
+                for (w, x) in weights.iter().zip(inputs) {
+                    sum += w * x;
                 }
+                neuron.activation.eval(sum)
             }
         }
     }
 
     /// Backward: d(out)/d(input) for each input, where `out` is this op's result.
     #[inline(always)]
-    pub fn local_grads(self, out: f64, nodes: &[Node]) -> LocalGrads {
-        let data = |id: NodeId| nodes[id as usize].data;
+    pub fn local_grads(self, out: f64, data: &[f64]) -> LocalGrads {
+        let values = data;
+        let data = |id: NodeId| values[id as usize];
         match self {
             Op::Leaf => LocalGrads::None,
             // d(a + b)/da = 1, d(a + b)/db = 1
@@ -151,20 +262,24 @@ impl Op {
             // d tanh(a)/da = 1 - tanh(a)^2
             Op::Tanh(a) => LocalGrads::One(a, 1.0 - out * out),
             // d relu(a)/da = 1 if relu(a) > 0 else 0
-            Op::Relu(a) => LocalGrads::One(a, if out > 0.0 { 1.0 } else { 0.0 }),
+            Op::Relu(a) => LocalGrads::One(a, relu_derivative(out)),
             // d e^a/da = e^a
             Op::Exp(a) => LocalGrads::One(a, out),
             // d ln(a)/da = 1/a
             Op::Log(a) => LocalGrads::One(a, 1.0 / data(a)),
             // d sigmoid(a)/da = sigmoid(a) * (1 - sigmoid(a))
             Op::Sigmoid(a) => LocalGrads::One(a, out * (1.0 - out)),
+            // out = act(s), s = b + sum_i w_i*x_i:
+            // d out/db = act'(s), d out/dw_i = x_i * act'(s), d out/dx_i = w_i * act'(s)
+            Op::Neuron(neuron) => LocalGrads::Neuron(neuron, neuron.activation.derivative(out)),
         }
     }
 
     /// `local_grads` as people write it, one formula per input, in terms of the
-    /// node's inputs `{a}` and `{b}`, its own data `{out}`, and a power's `{n}`.
-    pub fn local_grad_formulas(self) -> &'static [&'static str] {
-        match self {
+    /// node's inputs `{a}` and `{b}`, its own data `{out}`, and a power's `{n}`;
+    /// a neuron's name its weights and inputs `w0`, `x0`, ... In the order of `inputs`.
+    pub fn local_grad_formulas(self) -> Vec<String> {
+        let formulas: &[&str] = match self {
             Op::Leaf => &[],
             Op::Add(..) => &["1", "1"],
             Op::Sub(..) => &["1", "-1"],
@@ -177,11 +292,22 @@ impl Op {
             Op::Exp(..) => &["{out}"],
             Op::Log(..) => &["1/{a}"],
             Op::Sigmoid(..) => &["{out} * (1 - {out})"],
-        }
+            Op::Neuron(neuron) => {
+                let derivative = neuron.activation.derivative_formula();
+                let mut formulas = Vec::with_capacity(2 * neuron.n as usize + 1);
+                for i in 0..neuron.n {
+                    formulas.push(format!("x{i}.data * {derivative}"));
+                    formulas.push(format!("w{i}.data * {derivative}"));
+                }
+                formulas.push(derivative.to_string());
+                return formulas;
+            }
+        };
+        formulas.iter().map(|formula| formula.to_string()).collect()
     }
 
     /// The op as people write it: `+`, `*`, `**2`, `tanh`; empty for a leaf.
-    pub fn symbol(self, nodes: &[Node]) -> String {
+    pub fn symbol(self, data: &[f64]) -> String {
         let symbol = match self {
             Op::Leaf => "",
             Op::Add(..) => "+",
@@ -189,17 +315,24 @@ impl Op {
             Op::Mul(..) => "*",
             Op::Div(..) => "/",
             Op::Neg(..) => "neg",
-            Op::Pow(_, exponent) => return format!("**{}", nodes[exponent as usize].data),
+            Op::Pow(_, exponent) => return format!("**{}", data[exponent as usize]),
             Op::Tanh(..) => "tanh",
             Op::Relu(..) => "relu",
             Op::Exp(..) => "exp",
             Op::Log(..) => "log",
             Op::Sigmoid(..) => "sigmoid",
+            Op::Neuron(neuron) => match neuron.activation {
+                Activation::Linear => "w·x+b",
+                Activation::Relu => "relu(w·x+b)",
+                Activation::Tanh => "tanh(w·x+b)",
+                Activation::Sigmoid => "sigmoid(w·x+b)",
+            },
         };
         symbol.to_string()
     }
 
-    /// The ids of the op's inputs, in order; a power's exponent is part of the op, not an input.
+    /// The ids of the op's inputs, in order; a power's exponent is part of the op,
+    /// not an input. A neuron's are `w0, x0, w1, x1, ..., b`.
     pub fn inputs(self) -> Vec<NodeId> {
         match self {
             Op::Leaf => vec![],
@@ -211,6 +344,41 @@ impl Op {
             | Op::Exp(a)
             | Op::Log(a)
             | Op::Sigmoid(a) => vec![a],
+            Op::Neuron(neuron) => {
+                let mut ids = Vec::with_capacity(2 * neuron.n as usize + 1);
+                for (w, x) in neuron.weight_ids().zip(neuron.input_ids()) {
+                    ids.extend([w as NodeId, x as NodeId]);
+                }
+                ids.push(neuron.bias);
+                ids
+            }
+        }
+    }
+
+    /// Calls `f` on every node id the op holds (a power's exponent too), and
+    /// returns the op with each id replaced by what `f` gave for it. A neuron's
+    /// runs of weights and inputs are mapped by their first id: `f` must map a
+    /// run of consecutive ids to consecutive ids.
+    pub fn map_ids(self, mut f: impl FnMut(NodeId) -> NodeId) -> Op {
+        match self {
+            Op::Leaf => Op::Leaf,
+            Op::Add(a, b) => Op::Add(f(a), f(b)),
+            Op::Sub(a, b) => Op::Sub(f(a), f(b)),
+            Op::Mul(a, b) => Op::Mul(f(a), f(b)),
+            Op::Div(a, b) => Op::Div(f(a), f(b)),
+            Op::Neg(a) => Op::Neg(f(a)),
+            Op::Pow(a, exponent) => Op::Pow(f(a), f(exponent)),
+            Op::Tanh(a) => Op::Tanh(f(a)),
+            Op::Relu(a) => Op::Relu(f(a)),
+            Op::Exp(a) => Op::Exp(f(a)),
+            Op::Log(a) => Op::Log(f(a)),
+            Op::Sigmoid(a) => Op::Sigmoid(f(a)),
+            Op::Neuron(neuron) => Op::Neuron(NeuronOp {
+                bias: f(neuron.bias),
+                weights: f(neuron.weights),
+                inputs: f(neuron.inputs),
+                ..neuron
+            }),
         }
     }
 }
@@ -237,8 +405,17 @@ mod tests {
             Op::Sigmoid(a),
         ];
         for op in ops {
-            assert_eq!(PackedOp::pack(op).unpack(), op);
+            assert_eq!(PackedOp::pack(op).unpack(&[]), op);
         }
+        let neuron = NeuronOp {
+            bias: a,
+            weights: 0,
+            inputs: b,
+            n: 1,
+            activation: Activation::Tanh,
+        };
+        let table = vec![(0, neuron); MAX_NODES.min(3)];
+        assert_eq!(PackedOp::neuron(2).unpack(&table), Op::Neuron(neuron));
         assert_eq!(std::mem::size_of::<PackedOp>(), 8);
     }
 }

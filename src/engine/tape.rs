@@ -1,73 +1,90 @@
 //! The tape: one flat arena of nodes per thread, in creation order.
 //!
-//! Every [`Value`](super::Value) is an index into this arena. A node's inputs
-//! always sit below it, so creation order is already a topological order and
-//! backward is a single reverse sweep (see `backward.rs`).
+//! A node's inputs always sit below it, so creation order is already a
+//! topological order and backward is a single reverse sweep (see `backward.rs`).
 //!
-//! Memory is reclaimed from the top: each node counts the `Value` handles that
-//! point at it, and when the topmost node has none left it is popped, then the
-//! one below it, and so on. A training step pushes its whole graph above the
-//! parameters and pops it again when the step's last handle is dropped, so
-//! memory stays flat however many steps run. A dead node under a live one waits
-//! until everything above it is gone.
+//! Users hold nodes through handles: a [`Value`](super::Value) is the index of
+//! a slot, and the slot holds the node's id. Each node counts the slots that
+//! point at it. Memory is what live handles can reach:
 //!
-//! A node is 16 bytes (its data and its packed op); its handle count, grad and label
-//! live in side arrays, so that building a graph writes as little as it can.
+//! - **From the top.** When the topmost node has no handle left it is popped,
+//!   then the one below it, and so on. A training step pushes its graph above
+//!   the parameters and pops it again when the step's last handle is dropped.
+//! - **From the middle.** A dead node under a live one cannot be popped (a
+//!   loop that keeps last step's loss keeps it there). When the tape has grown
+//!   to half again what was reachable at the last look, `compact` keeps only
+//!   the nodes handles can reach, moves them down in order, and points the
+//!   slots at their new ids.
+//!
+//! A node is 16 bytes (its data and its packed op, in two arrays); its handle
+//! count, grad and label live in side arrays, and a neuron's operands in a
+//! table of their own, so that building a graph writes as little as it can.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use super::ops::{MAX_NODES, Op, PackedOp};
+use super::ops::{MAX_NODES, NeuronOp, Op, PackedOp};
 
 /// Index of a node in the tape.
 pub(crate) type NodeId = u32;
+/// Index of a handle's slot.
+pub(crate) type SlotId = u32;
 
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Node {
-    pub data: f64,
-    packed: PackedOp,
-}
+/// A free slot holds this bit.
+const FREE: u32 = 1 << 31;
 
-impl Node {
-    #[inline(always)]
-    pub fn new(data: f64, op: Op) -> Node {
-        Node {
-            data,
-            packed: PackedOp::pack(op),
-        }
-    }
-
-    #[inline(always)]
-    pub fn op(&self) -> Op {
-        self.packed.unpack()
-    }
-}
+/// Below this many nodes the tape keeps its capacity whatever happens.
+const KEEP_CAPACITY: usize = 1 << 20;
+/// The tape is not compacted while it is shorter than this.
+const MIN_COMPACT: usize = 1 << 10;
 
 pub(crate) struct Tape {
-    /// Every node's data and op, in creation order.
-    pub nodes: Vec<Node>,
-    /// How many `Value` handles point at each node; as long as `nodes`.
+    /// Every node's data, in creation order.
+    pub data: Vec<f64>,
+    /// Every node's op, packed; as long as `data`.
+    pub ops: Vec<PackedOp>,
+    /// The operands of the neuron nodes, with each one's id, in node order.
+    pub neurons: Vec<(NodeId, NeuronOp)>,
+    /// How many slots point at each node; as long as `data`.
     pub handles: Vec<u32>,
-    /// Each node's grad. Shorter than `nodes` until backward or `set_grad`
+    /// Each node's grad. Shorter than `data` until backward or `set_grad`
     /// reaches the newest nodes: a node past its end has grad 0.
     pub grads: Vec<f64>,
     /// Nodes from here up have had no grad but 0 since they were pushed.
     pub clean_from: usize,
     /// Labels, for the few nodes that have one.
     pub labels: BTreeMap<NodeId, Box<str>>,
+    /// For each handle, the node it refers to, or `FREE`.
+    slots: Vec<u32>,
+    /// The free slots, the last freed on top.
+    free_slots: Vec<SlotId>,
+    /// How many nodes were reachable when `compact` last looked: the tape is
+    /// looked at again once it is half as long again (or four times as long).
+    reachable: usize,
+    /// A dropped handle may have left much of the tape dead: look at the next visit.
+    look_for_dead: bool,
+    /// The longest the tape has been since it last dropped to a quarter of its capacity.
+    peak: usize,
+    /// `peak` as it was the time before.
+    previous_peak: usize,
 }
-
-/// Below this many nodes the tape keeps its capacity when it shrinks.
-const KEEP_CAPACITY: usize = 1 << 20;
 
 thread_local! {
     static TAPE: RefCell<Tape> = const {
         RefCell::new(Tape {
-            nodes: Vec::new(),
+            data: Vec::new(),
+            ops: Vec::new(),
+            neurons: Vec::new(),
             handles: Vec::new(),
             grads: Vec::new(),
             clean_from: 0,
             labels: BTreeMap::new(),
+            slots: Vec::new(),
+            free_slots: Vec::new(),
+            reachable: 0,
+            look_for_dead: false,
+            peak: 0,
+            previous_peak: 0,
         })
     };
 }
@@ -78,23 +95,57 @@ pub(crate) fn with<R>(f: impl FnOnce(&mut Tape) -> R) -> R {
     TAPE.with(|tape| f(&mut tape.borrow_mut()))
 }
 
-/// Drops one handle to `id`, popping dead nodes off the top of the tape.
+/// Runs `f`, which makes nodes, with this thread's tape, compacting it first
+/// if a dropped handle asked for that. Waiting until the next node is made
+/// lets the drops that come together (a step's values, then the loss kept
+/// from the step before) all be in; and here no node id is in flight.
 #[inline]
-pub(crate) fn release(id: NodeId) {
+pub(crate) fn with_new_nodes<R>(f: impl FnOnce(&mut Tape) -> R) -> R {
+    TAPE.with(|tape| {
+        let mut tape = tape.borrow_mut();
+        if tape.look_for_dead {
+            tape.look_for_dead = false;
+            tape.compact();
+        }
+        f(&mut tape)
+    })
+}
+
+/// Frees a handle's slot, and the nodes nothing can reach any more.
+#[inline]
+pub(crate) fn release(slot: SlotId) {
     // The tape is gone only while the thread itself is being torn down;
     // then there is nothing left to free.
-    let _ = TAPE.try_with(|tape| tape.borrow_mut().release(id));
+    let _ = TAPE.try_with(|tape| tape.borrow_mut().release(slot));
 }
 
 impl Tape {
+    pub fn len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// The op of node `id`.
+    #[inline(always)]
+    pub fn op(&self, id: NodeId) -> Op {
+        self.ops[id as usize].unpack(&self.neurons)
+    }
+
     /// Appends a node and returns its id. No handle points at it yet: one made
-    /// with `retain` will, or it is an intermediate (the constant in `&a * 2.0`)
-    /// that lives exactly as long as the nodes that use it.
+    /// with `new_handle` will, or it is an intermediate (the constant in
+    /// `&a * 2.0`) that lives exactly as long as the nodes that use it.
     #[inline(always)]
     pub fn push(&mut self, data: f64, op: Op) -> NodeId {
-        let id = self.nodes.len();
+        let id = self.data.len();
         assert!(id < MAX_NODES, "the tape is full: 2^30 nodes are alive");
-        self.nodes.push(Node::new(data, op));
+        let packed = match op {
+            Op::Neuron(neuron) => {
+                self.neurons.push((id as NodeId, neuron));
+                PackedOp::neuron(self.neurons.len() - 1)
+            }
+            op => PackedOp::pack(op),
+        };
+        self.data.push(data);
+        self.ops.push(packed);
         self.handles.push(0);
         // Keep grads in step while they are: a huge graph built op by op then
         // pays for its grads' memory as it grows, not all at once in backward.
@@ -107,60 +158,268 @@ impl Tape {
     /// Appends the node `op` computes from its inputs, as `push`.
     #[inline(always)]
     pub fn push_op(&mut self, op: Op) -> NodeId {
-        let data = op.eval(&self.nodes);
+        let data = op.eval(&self.data);
         self.push(data, op)
     }
 
-    /// Appends `((bias + w0*x0) + w1*x1) + ...` as alternating `*` and `+` nodes
-    /// and returns the id of the last sum.
-    pub fn push_weighted_sum(
-        &mut self,
-        bias: NodeId,
-        terms: impl ExactSizeIterator<Item = (NodeId, NodeId)>,
-    ) -> NodeId {
-        let start = self.nodes.len();
-        let n_nodes = 2 * terms.len();
-        assert!(
-            start + n_nodes <= MAX_NODES,
-            "the tape is full: 2^30 nodes are alive"
-        );
-        let sum = push_sum_nodes(&mut self.nodes, bias, terms);
-        self.handles.resize(self.nodes.len(), 0);
-        sum
+    /// Appends a neuron node for each of up to four ops on the same inputs;
+    /// returns their ids. Each node's data is `Op::eval`'s, computed for the
+    /// four at once: one neuron's sum is a chain of additions that must run
+    /// in order, but four chains side by side keep the processor busy.
+    pub fn push_neurons(&mut self, ops: &[NeuronOp]) -> std::ops::Range<NodeId> {
+        let first = self.len() as NodeId;
+        let mut outputs = [0.0; 4];
+        if let Ok(four) = <&[NeuronOp; 4]>::try_from(ops) {
+            let inputs = &self.data[four[0].input_ids()];
+            let n = inputs.len();
+            let [w0, w1, w2, w3] = four.map(|op| &self.data[op.weight_ids()][..n]);
+            let [mut s0, mut s1, mut s2, mut s3] = four.map(|op| self.data[op.bias as usize]);
+            for i in 0..n {
+                let x = inputs[i];
+                s0 += w0[i] * x;
+                s1 += w1[i] * x;
+                s2 += w2[i] * x;
+                s3 += w3[i] * x;
+            }
+            for ((output, op), sum) in outputs.iter_mut().zip(four).zip([s0, s1, s2, s3]) {
+                *output = op.activation.eval(sum);
+            }
+        } else {
+            for (output, &op) in outputs.iter_mut().zip(ops) {
+                *output = Op::Neuron(op).eval(&self.data);
+            }
+        }
+        for (&op, output) in ops.iter().zip(outputs) {
+            self.push(output, Op::Neuron(op));
+        }
+        first..first + ops.len() as NodeId
     }
 
+    /// The nodes that `n` consecutive slots from `first` refer to.
+    #[inline]
+    pub fn nodes_of_slots(&self, first: SlotId, n: usize) -> &[u32] {
+        &self.slots[first as usize..first as usize + n]
+    }
+
+    /// A new handle to node `id`.
     #[inline(always)]
-    pub fn retain(&mut self, id: NodeId) {
+    pub fn new_handle(&mut self, id: NodeId) -> SlotId {
         self.handles[id as usize] += 1;
+        let Some(slot) = self.free_slots.pop() else {
+            self.slots.push(id);
+            return (self.slots.len() - 1) as SlotId;
+        };
+        self.slots[slot as usize] = id;
+        slot
+    }
+
+    /// A handle to each of the `n` leaves from `first`, in consecutive slots
+    /// when it can: `run_start` then checks a run of values (a neuron's
+    /// weights, at every forward pass) with two passes over contiguous memory
+    /// instead of a lookup per value.
+    pub fn new_leaf_handles(&mut self, first: NodeId, n: usize) -> Vec<SlotId> {
+        if n == 0 {
+            return Vec::new();
+        }
+        // A run freed together lies on top of the free slots, in the order freed.
+        let top = self.free_slots.len().saturating_sub(n);
+        let reuse = &self.free_slots[top..];
+        let freed_run = reuse.len() == n && {
+            let ascending = reuse
+                .iter()
+                .zip(reuse[0]..)
+                .all(|(&slot, want)| slot == want);
+            let descending = reuse
+                .iter()
+                .rev()
+                .zip(reuse[n - 1]..)
+                .all(|(&slot, want)| slot == want);
+            ascending || descending
+        };
+        // Else new slots, unless that would let free slots pile up: at most
+        // four free for each slot in use, and a few thousand more.
+        let in_use = self.slots.len() - self.free_slots.len();
+        let slots: Vec<SlotId> = if freed_run {
+            let first_slot = reuse[0].min(reuse[n - 1]);
+            self.free_slots.truncate(top);
+            (first_slot..first_slot + n as SlotId).collect()
+        } else if self.free_slots.len() <= 4 * in_use + 4096 {
+            let first_slot = self.slots.len() as SlotId;
+            self.slots.resize(self.slots.len() + n, FREE);
+            (first_slot..first_slot + n as SlotId).collect()
+        } else {
+            (0..n).map(|_| self.new_handle_slot()).collect()
+        };
+        for (&slot, id) in slots.iter().zip(first..) {
+            self.slots[slot as usize] = id;
+            self.handles[id as usize] += 1;
+        }
+        slots
+    }
+
+    /// A free slot, or a new one.
+    fn new_handle_slot(&mut self) -> SlotId {
+        self.free_slots.pop().unwrap_or_else(|| {
+            self.slots.push(FREE);
+            (self.slots.len() - 1) as SlotId
+        })
+    }
+
+    /// The node a handle refers to.
+    #[inline(always)]
+    pub fn node(&self, slot: SlotId) -> NodeId {
+        self.slots[slot as usize]
     }
 
     #[inline]
-    fn release(&mut self, id: NodeId) {
-        let handles = &mut self.handles[id as usize];
+    fn release(&mut self, slot: SlotId) {
+        let id = self.slots[slot as usize] as usize;
+        self.slots[slot as usize] = FREE;
+        self.free_slots.push(slot);
+        let handles = &mut self.handles[id];
         *handles -= 1;
-        if *handles == 0 && id as usize + 1 == self.nodes.len() {
+        if *handles > 0 {
+            return;
+        }
+        let len = self.len();
+        if id + 1 == len {
             self.pop_dead();
+            return;
+        }
+        // A handle dropped deep in the tape may leave much of it dead (last
+        // step's kept loss, say); one dropped near the top rarely does (a
+        // chain of sums drops each link as it adds the next). The look waits
+        // for the next node made (`with_new_nodes`).
+        let reachable = self.reachable.max(MIN_COMPACT);
+        let deep = len - id > len / 4;
+        if (deep && len >= reachable + reachable / 2) || len >= 4 * reachable {
+            self.look_for_dead = true;
         }
     }
 
     /// Pops every node from the top down to the first one still held by a handle.
     /// Nothing above a node can be its input, so a top node without handles is dead.
     fn pop_dead(&mut self) {
+        let old_len = self.len();
         let len = live_len(&self.handles);
-        self.nodes.truncate(len);
+        self.truncate(len);
+        self.peak = self.peak.max(old_len);
+        if len < self.data.capacity() / 4 {
+            self.give_back_memory();
+        }
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.data.truncate(len);
+        self.ops.truncate(len);
         self.handles.truncate(len);
         self.grads.truncate(len);
+        let neurons_below = self.neurons.partition_point(|&(id, _)| (id as usize) < len);
+        self.neurons.truncate(neurons_below);
         self.clean_from = self.clean_from.min(len);
         if !self.labels.is_empty() {
             self.labels.split_off(&(len as NodeId));
         }
-        // Give memory back after a very large graph, with room to spare so that
-        // a tape that grows and shrinks every step does not reallocate each time.
-        if self.nodes.capacity() > KEEP_CAPACITY && len < self.nodes.capacity() / 4 {
-            let keep = (2 * len).max(KEEP_CAPACITY);
-            self.nodes.shrink_to(keep);
+    }
+
+    /// Called when the tape has fallen to under a quarter of its capacity.
+    /// A tape that grows to the same size step after step keeps its capacity,
+    /// so that it never reallocates in a loop; after a one-off large graph it
+    /// gives the memory back, keeping room for twice what is left (and for
+    /// the graph before that one, in case the large one was the odd one out).
+    fn give_back_memory(&mut self) {
+        let keep = (2 * self.len()).max(self.previous_peak).max(KEEP_CAPACITY);
+        if self.data.capacity() > 2 * keep {
+            self.data.shrink_to(keep);
+            self.ops.shrink_to(keep);
             self.handles.shrink_to(keep);
             self.grads.shrink_to(keep);
+        }
+        // The next look for dead nodes: not before the tape grows half again
+        // past this cycle's peak, so that a loop that frees its graph every
+        // step never pays for one.
+        self.reachable = self.peak;
+        self.previous_peak = self.peak;
+        self.peak = 0;
+    }
+
+    /// Drops the nodes no handle can reach, moving the rest down in order.
+    /// Inputs stay older than the nodes that use them, so every invariant holds.
+    /// When less than a quarter of the tape is dead it moves nothing (ids stay put).
+    fn compact(&mut self) {
+        let len = self.len();
+        // Mark: a node is reached if a handle holds it or a reached node uses
+        // it. Users sit above their inputs, so one sweep down marks them all.
+        let mut reached: Vec<bool> = self.handles.iter().map(|&h| h > 0).collect();
+        for id in (0..len).rev() {
+            if !reached[id] {
+                continue;
+            }
+            match self.op(id as NodeId) {
+                Op::Neuron(neuron) => {
+                    reached[neuron.weight_ids()].fill(true);
+                    reached[neuron.input_ids()].fill(true);
+                    reached[neuron.bias as usize] = true;
+                }
+                op => {
+                    op.map_ids(|input| {
+                        reached[input as usize] = true;
+                        input
+                    });
+                }
+            }
+        }
+        let kept = reached.iter().filter(|&&r| r).count();
+        self.reachable = kept;
+        if kept > len - len / 4 {
+            return;
+        }
+
+        // Each kept node's new id; a run of kept nodes stays a run.
+        let mut new_ids = vec![0 as NodeId; len];
+        let mut next = 0;
+        for (id, &reached) in reached.iter().enumerate() {
+            new_ids[id] = next;
+            next += NodeId::from(reached);
+        }
+        let old_neurons = std::mem::take(&mut self.neurons);
+        let old_grads_len = self.grads.len();
+        for (id, &reached) in reached.iter().enumerate() {
+            if !reached {
+                continue;
+            }
+            let new_id = new_ids[id] as usize;
+            let op = self.ops[id]
+                .unpack(&old_neurons)
+                .map_ids(|input| new_ids[input as usize]);
+            self.ops[new_id] = match op {
+                Op::Neuron(neuron) => {
+                    self.neurons.push((new_id as NodeId, neuron));
+                    PackedOp::neuron(self.neurons.len() - 1)
+                }
+                op => PackedOp::pack(op),
+            };
+            self.data[new_id] = self.data[id];
+            self.handles[new_id] = self.handles[id];
+            if id < old_grads_len {
+                self.grads[new_id] = self.grads[id];
+            }
+        }
+        self.data.truncate(kept);
+        self.ops.truncate(kept);
+        self.handles.truncate(kept);
+        let grads_len = reached[..old_grads_len].iter().filter(|&&r| r).count();
+        self.grads.truncate(grads_len);
+        self.clean_from = reached[..self.clean_from].iter().filter(|&&r| r).count();
+        self.labels = std::mem::take(&mut self.labels)
+            .into_iter()
+            .filter(|&(id, _)| reached[id as usize])
+            .map(|(id, label)| (new_ids[id as usize], label))
+            .collect();
+        for slot in &mut self.slots {
+            if *slot & FREE == 0 {
+                *slot = new_ids[*slot as usize];
+            }
         }
     }
 
@@ -178,7 +437,7 @@ impl Tape {
     #[inline]
     pub fn grads_through(&mut self, id: NodeId) -> &mut [f64] {
         if self.grads.len() <= id as usize {
-            self.grads.resize(self.nodes.len(), 0.0);
+            self.grads.resize(self.data.len(), 0.0);
         }
         &mut self.grads
     }
@@ -206,47 +465,7 @@ fn live_len(handles: &[u32]) -> usize {
         .map_or(0, |top| top + 1)
 }
 
-/// `Tape::push_weighted_sum`'s loop: the hottest code in training, so it
-/// writes each new node once, straight into reserved capacity, with the running
-/// sum in a register. Each node's data is what `Op::Mul` and `Op::Add` compute,
-/// in the same order (a test checks the nodes match the operators' bit for bit).
-#[inline(never)]
-fn push_sum_nodes(
-    nodes: &mut Vec<Node>,
-    bias: NodeId,
-    terms: impl ExactSizeIterator<Item = (NodeId, NodeId)>,
-) -> NodeId {
-    let start = nodes.len();
-    let n_terms = terms.len();
-    nodes.reserve(2 * n_terms);
-    let base = nodes.as_mut_ptr();
-    // SAFETY: `old` is the initialised nodes, and the writes below go only to
-    // the capacity reserved after them, so the two never overlap; `base` stays
-    // valid because nothing reallocates `nodes` until `set_len`.
-    let old = unsafe { std::slice::from_raw_parts(base, start) };
-    let mut sum = bias;
-    let mut sum_data = old[bias as usize].data;
-    let mut written = 0;
-    for (w, x) in terms.take(n_terms) {
-        let product = (start + written) as NodeId;
-        let product_data = old[w as usize].data * old[x as usize].data;
-        sum_data += product_data;
-        // SAFETY: `start + written + 1 < start + 2 * n_terms`, within the reserved capacity.
-        unsafe {
-            base.add(start + written)
-                .write(Node::new(product_data, Op::Mul(w, x)));
-            base.add(start + written + 1)
-                .write(Node::new(sum_data, Op::Add(sum, product)));
-        }
-        written += 2;
-        sum = product + 1;
-    }
-    // SAFETY: every slot up to `start + written` has been written above.
-    unsafe { nodes.set_len(start + written) };
-    sum
-}
-
-/// How many nodes this thread's tape holds, live or waiting to be popped.
+/// How many nodes this thread's tape holds, live or waiting to be freed.
 pub fn len() -> usize {
-    with(|tape| tape.nodes.len())
+    with(|tape| tape.len())
 }

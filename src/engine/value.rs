@@ -5,14 +5,16 @@ use std::marker::PhantomData;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
 use super::backward;
-use super::ops::{LocalGrads, Op};
-use super::tape::{self, NodeId, Tape};
+use super::ops::{LocalGrads, NeuronOp, Op};
+use super::tape::{self, NodeId, SlotId, Tape};
+
+pub use super::ops::Activation;
 
 /// A scalar in the computation graph: its data, its gradient, and how it was made.
 ///
-/// A `Value` is a small handle (an index into this thread's tape), so cloning
-/// it is cheap and clones refer to the same node. It cannot be sent to another
-/// thread: each thread builds its own graphs.
+/// A `Value` is a small handle (a slot that holds a node's place on this
+/// thread's tape), so cloning it is cheap and clones refer to the same node.
+/// It cannot be sent to another thread: each thread builds its own graphs.
 ///
 /// ```
 /// use micrograd::Value;
@@ -25,21 +27,13 @@ use super::tape::{self, NodeId, Tape};
 /// assert_eq!(a.grad(), 0.0);
 /// ```
 pub struct Value {
-    id: NodeId,
+    slot: SlotId,
     /// A raw pointer makes `Value` neither `Send` nor `Sync`: ids index a thread-local tape.
     _not_send: PhantomData<*const ()>,
 }
 
-/// The nonlinearity a neuron applies to its weighted sum.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Activation {
-    Relu,
-    Tanh,
-    Sigmoid,
-    Linear,
-}
-
 impl Activation {
+    /// Applies the activation with the engine's op for it (no node for `Linear`).
     pub fn apply(self, x: &Value) -> Value {
         match self {
             Activation::Relu => x.relu(),
@@ -75,7 +69,7 @@ impl Operand<'_> {
     #[inline(always)]
     fn node(self, tape: &mut Tape) -> NodeId {
         match self {
-            Operand::Node(value) => value.id,
+            Operand::Node(value) => tape.node(value.slot),
             Operand::Const(number) => tape.push(number, Op::Leaf),
         }
     }
@@ -97,9 +91,27 @@ impl Value {
         value
     }
 
+    /// New leaves holding `data`, made one after another: the weights of a
+    /// neuron made this way can be one [`Value::neuron`] node.
+    pub fn leaves(data: &[f64]) -> Vec<Value> {
+        tape::with_new_nodes(|tape| {
+            let first = tape.len();
+            for &number in data {
+                tape.push(number, Op::Leaf);
+            }
+            tape.new_leaf_handles(first as NodeId, data.len())
+                .into_iter()
+                .map(|slot| Value {
+                    slot,
+                    _not_send: PhantomData,
+                })
+                .collect()
+        })
+    }
+
     /// A new unlabelled leaf: an input, a weight or a constant.
     pub fn leaf(data: f64) -> Value {
-        tape::with(|tape| {
+        tape::with_new_nodes(|tape| {
             let id = tape.push(data, Op::Leaf);
             Value::retained(tape, id)
         })
@@ -121,36 +133,44 @@ impl Value {
 
     #[inline(always)]
     fn unary(&self, op: impl FnOnce(NodeId) -> Op) -> Value {
-        tape::with(|tape| Value::compute(tape, op(self.id)))
+        tape::with_new_nodes(|tape| Value::compute(tape, op(tape.node(self.slot))))
     }
 
     #[inline(always)]
     fn binary(lhs: Operand, rhs: Operand, op: impl FnOnce(NodeId, NodeId) -> Op) -> Value {
-        tape::with(|tape| {
+        tape::with_new_nodes(|tape| {
             let a = lhs.node(tape);
             let b = rhs.node(tape);
             Value::compute(tape, op(a, b))
         })
     }
 
-    /// A neuron's weighted sum `((bias + w0*x0) + w1*x1) + ...`, in that order.
-    ///
-    /// It builds exactly the `*` and `+` nodes that folding with the operators
-    /// would, and so gives bit-identical data and grads; it is faster because it
-    /// visits the tape once instead of once per node and per dropped temporary.
+    /// A neuron's weighted sum `((bias + w0*x0) + w1*x1) + ...`, in that order:
+    /// [`Value::neuron`] with no activation.
     pub fn weighted_sum(bias: &Value, weights: &[Value], inputs: &[Value]) -> Value {
-        assert_eq!(weights.len(), inputs.len(), "one weight per input");
-        tape::with(|tape| {
-            let sum = tape.push_weighted_sum(
-                bias.id,
-                weights.iter().zip(inputs).map(|(w, x)| (w.id, x.id)),
-            );
-            Value::retained(tape, sum)
-        })
+        Value::neuron(bias, weights, inputs, Activation::Linear)
     }
 
-    /// A neuron: `activation(((bias + w0*x0) + w1*x1) + ...)`, the same nodes as
-    /// [`Value::weighted_sum`] followed by the activation's op, in one visit to the tape.
+    /// A neuron: `activation(((bias + w0*x0) + w1*x1) + ...)`.
+    ///
+    /// Its data and the grads backward gives are bit for bit those of the
+    /// same formula written with the operators. When the weights were made one
+    /// after another, and so were the inputs (as [`nn::MLP`](crate::nn::MLP)
+    /// makes them), it is one node whose backward runs as two loops over
+    /// slices; otherwise it is built from the operators' `*` and `+` nodes.
+    ///
+    /// ```
+    /// use micrograd::Value;
+    /// use micrograd::nn::Activation;
+    ///
+    /// let w = [Value::leaf(-3.0), Value::leaf(1.0)];
+    /// let x = [Value::leaf(2.0), Value::leaf(0.0)];
+    /// let b = Value::leaf(6.881373587019543);
+    /// let o = Value::neuron(&b, &w, &x, Activation::Tanh);
+    /// o.backward();
+    /// assert!((o.data() - 0.7071).abs() < 1e-4);
+    /// assert!((w[0].grad() - 1.0).abs() < 1e-12);
+    /// ```
     pub fn neuron(
         bias: &Value,
         weights: &[Value],
@@ -158,26 +178,84 @@ impl Value {
         activation: Activation,
     ) -> Value {
         assert_eq!(weights.len(), inputs.len(), "one weight per input");
-        tape::with(|tape| {
-            let sum = tape.push_weighted_sum(
-                bias.id,
-                weights.iter().zip(inputs).map(|(w, x)| (w.id, x.id)),
-            );
-            let out = match activation {
-                Activation::Relu => tape.push_op(Op::Relu(sum)),
-                Activation::Tanh => tape.push_op(Op::Tanh(sum)),
-                Activation::Sigmoid => tape.push_op(Op::Sigmoid(sum)),
-                Activation::Linear => sum,
-            };
-            Value::retained(tape, out)
+        let fused = tape::with_new_nodes(|tape| {
+            if weights.is_empty() {
+                return None;
+            }
+            let weights_start = run_start(tape, weights)?;
+            let inputs_start = run_start(tape, inputs)?;
+            let op = Op::Neuron(NeuronOp {
+                bias: tape.node(bias.slot),
+                weights: weights_start,
+                inputs: inputs_start,
+                n: weights.len() as u32,
+                activation,
+            });
+            Some(Value::compute(tape, op))
+        });
+        if let Some(fused) = fused {
+            return fused;
+        }
+        let sum = weights
+            .iter()
+            .zip(inputs)
+            .fold(bias.clone(), |sum, (w, x)| sum + w * x);
+        activation.apply(&sum)
+    }
+
+    /// A layer: [`Value::neuron`] for each `(bias, weights)` on the same
+    /// inputs, with one activation. Same nodes and bits as calling
+    /// `Value::neuron` for each in turn; faster, because it visits the tape
+    /// once and keeps four neurons' sums in flight.
+    pub fn neurons<'a>(
+        neurons: impl Iterator<Item = (&'a Value, &'a [Value])> + Clone,
+        inputs: &[Value],
+        activation: Activation,
+    ) -> Vec<Value> {
+        let fused = tape::with_new_nodes(|tape| {
+            let inputs_start = run_start(tape, inputs)?;
+            for (_, weights) in neurons.clone() {
+                assert_eq!(weights.len(), inputs.len(), "one weight per input");
+                run_start(tape, weights)?;
+            }
+            let first = tape.len();
+            let mut group = [NeuronOp {
+                bias: 0,
+                weights: 0,
+                inputs: inputs_start,
+                n: inputs.len() as u32,
+                activation,
+            }; 4];
+            let mut in_group = 0;
+            for (bias, weights) in neurons.clone() {
+                group[in_group].bias = tape.node(bias.slot);
+                group[in_group].weights = tape.node(weights[0].slot);
+                in_group += 1;
+                if in_group == 4 {
+                    tape.push_neurons(&group);
+                    in_group = 0;
+                }
+            }
+            tape.push_neurons(&group[..in_group]);
+            let outputs = first as NodeId..tape.len() as NodeId;
+            Some(
+                outputs
+                    .map(|id| Value::retained(tape, id))
+                    .collect::<Vec<_>>(),
+            )
+        });
+        fused.unwrap_or_else(|| {
+            neurons
+                .map(|(bias, weights)| Value::neuron(bias, weights, inputs, activation))
+                .collect()
         })
     }
 
     /// `self` raised to a constant power. Its derivative is `n * self^(n-1)`.
     pub fn pow(&self, exponent: f64) -> Value {
-        tape::with(|tape| {
+        tape::with_new_nodes(|tape| {
             let exponent = tape.push(exponent, Op::Leaf);
-            Value::compute(tape, Op::Pow(self.id, exponent))
+            Value::compute(tape, Op::Pow(tape.node(self.slot), exponent))
         })
     }
 
@@ -205,53 +283,63 @@ impl Value {
         self.unary(Op::Sigmoid)
     }
 
+    #[inline]
     pub fn data(&self) -> f64 {
-        tape::with(|tape| tape.nodes[self.id as usize].data)
+        tape::with(|tape| tape.data[tape.node(self.slot) as usize])
     }
 
+    #[inline]
     pub fn grad(&self) -> f64 {
-        tape::with(|tape| tape.grad(self.id))
+        tape::with(|tape| tape.grad(tape.node(self.slot)))
     }
 
     /// Changes the data of this node. Nodes computed from it earlier keep their data.
+    #[inline]
     pub fn set_data(&self, data: f64) {
-        tape::with(|tape| tape.nodes[self.id as usize].data = data);
+        tape::with(|tape| {
+            let id = tape.node(self.slot);
+            tape.data[id as usize] = data;
+        });
     }
 
+    #[inline]
     pub fn set_grad(&self, grad: f64) {
-        tape::with(|tape| tape.set_grad(self.id, grad));
+        tape::with(|tape| tape.set_grad(tape.node(self.slot), grad));
     }
 
     /// The label given with [`Value::with_label`] or [`Value::set_label`], if any.
     pub fn label(&self) -> Option<String> {
-        tape::with(|tape| tape.label(self.id).map(str::to_string))
+        tape::with(|tape| tape.label(tape.node(self.slot)).map(str::to_string))
     }
 
     pub fn set_label(&self, label: impl Into<String>) {
         let label = label.into();
-        tape::with(|tape| tape.set_label(self.id, label));
+        tape::with(|tape| tape.set_label(tape.node(self.slot), label));
     }
 
     /// This node's position on the tape: unique among live values, and larger
-    /// than the ids of all the nodes it was computed from.
+    /// than the ids of all the nodes it was computed from. It changes only
+    /// when the tape is compacted, which happens when over a quarter of it
+    /// can no longer be reached from any live value.
     pub fn id(&self) -> usize {
-        self.id as usize
+        tape::with(|tape| tape.node(self.slot) as usize)
     }
 
-    /// The op that made this value as people write it (`+`, `*`, `**2`, `tanh`),
-    /// or an empty string for a leaf.
+    /// The op that made this value as people write it (`+`, `*`, `**2`, `tanh`,
+    /// `relu(w·x+b)`), or an empty string for a leaf.
     pub fn op(&self) -> String {
-        tape::with(|tape| tape.nodes[self.id as usize].op().symbol(&tape.nodes))
+        tape::with(|tape| tape.op(tape.node(self.slot)).symbol(&tape.data))
     }
 
     pub fn is_leaf(&self) -> bool {
-        tape::with(|tape| matches!(tape.nodes[self.id as usize].op(), Op::Leaf))
+        tape::with(|tape| matches!(tape.op(tape.node(self.slot)), Op::Leaf))
     }
 
-    /// The values this one was computed from, in order (`a` then `b` for `a - b`).
+    /// The values this one was computed from, in order (`a` then `b` for
+    /// `a - b`; `w0, x0, w1, x1, ..., b` for a neuron).
     pub fn inputs(&self) -> Vec<Value> {
         tape::with(|tape| {
-            let inputs = tape.nodes[self.id as usize].op().inputs();
+            let inputs = tape.op(tape.node(self.slot)).inputs();
             inputs
                 .into_iter()
                 .map(|id| Value::retained(tape, id))
@@ -260,20 +348,29 @@ impl Value {
     }
 
     /// For each input, d(self)/d(input) at the current data: the factor by
-    /// which backward multiplies this node's grad before adding it to the input's.
+    /// which backward multiplies this node's grad before adding it to the
+    /// input's. In the order of [`Value::inputs`].
     pub fn local_grads(&self) -> Vec<(Value, f64)> {
         tape::with(|tape| {
-            let node = tape.nodes[self.id as usize];
-            match node.op().local_grads(node.data, &tape.nodes) {
+            let id = tape.node(self.slot);
+            let local_grads = match tape.op(id).local_grads(tape.data[id as usize], &tape.data) {
                 LocalGrads::None => vec![],
-                LocalGrads::One(a, da) => vec![(Value::retained(tape, a), da)],
-                LocalGrads::Two(a, da, b, db) => {
-                    vec![
-                        (Value::retained(tape, a), da),
-                        (Value::retained(tape, b), db),
-                    ]
+                LocalGrads::One(a, da) => vec![(a, da)],
+                LocalGrads::Two(a, da, b, db) => vec![(a, da), (b, db)],
+                LocalGrads::Neuron(neuron, derivative) => {
+                    let mut local_grads = Vec::with_capacity(2 * neuron.n as usize + 1);
+                    for (w, x) in neuron.weight_ids().zip(neuron.input_ids()) {
+                        local_grads.push((w as NodeId, tape.data[x] * derivative));
+                        local_grads.push((x as NodeId, tape.data[w] * derivative));
+                    }
+                    local_grads.push((neuron.bias, derivative));
+                    local_grads
                 }
-            }
+            };
+            local_grads
+                .into_iter()
+                .map(|(input, local)| (Value::retained(tape, input), local))
+                .collect()
         })
     }
 
@@ -282,9 +379,9 @@ impl Value {
     /// value's data and `{n}` for a power's exponent: `"(1 - {out}**2)"` for tanh.
     pub fn local_grad_formulas(&self) -> Vec<String> {
         tape::with(|tape| {
-            let op = tape.nodes[self.id as usize].op();
+            let op = tape.op(tape.node(self.slot));
             let exponent = match op {
-                Op::Pow(_, exponent) => tape.nodes[exponent as usize].data.to_string(),
+                Op::Pow(_, exponent) => tape.data[exponent as usize].to_string(),
                 _ => String::new(),
             };
             let formulas = op.local_grad_formulas();
@@ -295,12 +392,11 @@ impl Value {
         })
     }
 
-    /// A new handle to a node: the only way a `Value` is made.
+    /// A new handle to a node: the only way a `Value` is made, with `leaves`.
     #[inline(always)]
     fn retained(tape: &mut Tape, id: NodeId) -> Value {
-        tape.retain(id);
         Value {
-            id,
+            slot: tape.new_handle(id),
             _not_send: PhantomData,
         }
     }
@@ -310,14 +406,14 @@ impl Value {
     /// overwritten with d(self)/d(node). Runs in one pass with no recursion,
     /// so graphs of any depth are fine.
     pub fn backward(&self) {
-        tape::with(|tape| backward::backward(tape, self.id));
+        tape::with(|tape| backward::backward(tape, tape.node(self.slot)));
     }
 
     /// The nodes [`Value::backward`] visits, in the order it visits them:
     /// this value first, then each node after all the nodes that use it.
     pub fn backward_order(&self) -> Vec<Value> {
         tape::with(|tape| {
-            let order = backward::visit_order(tape, self.id);
+            let order = backward::visit_order(tape, tape.node(self.slot));
             order
                 .into_iter()
                 .map(|id| Value::retained(tape, id))
@@ -329,14 +425,14 @@ impl Value {
 impl Clone for Value {
     #[inline]
     fn clone(&self) -> Value {
-        tape::with(|tape| Value::retained(tape, self.id))
+        tape::with(|tape| Value::retained(tape, tape.node(self.slot)))
     }
 }
 
 impl Drop for Value {
     #[inline]
     fn drop(&mut self) {
-        tape::release(self.id);
+        tape::release(self.slot);
     }
 }
 
@@ -350,11 +446,11 @@ impl fmt::Debug for Value {
     /// `Value(data=2.0, grad=0.0)` as in micrograd, with the label when there is one.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (data, grad, label) = tape::with(|tape| {
-            let data = tape.nodes[self.id as usize].data;
+            let id = tape.node(self.slot);
             (
-                data,
-                tape.grad(self.id),
-                tape.label(self.id).map(str::to_string),
+                tape.data[id as usize],
+                tape.grad(id),
+                tape.label(id).map(str::to_string),
             )
         });
         match label {
@@ -392,6 +488,35 @@ impl<'a> std::iter::Sum<&'a Value> for Value {
     fn sum<I: Iterator<Item = &'a Value>>(values: I) -> Value {
         values.cloned().sum()
     }
+}
+
+/// Where `values` lie on the tape if they are consecutive nodes, first to last.
+#[inline]
+fn run_start(tape: &Tape, values: &[Value]) -> Option<NodeId> {
+    let first_slot = values.first()?.slot;
+    let start = tape.node(first_slot);
+    // Values made one after another usually hold consecutive slots too; then
+    // the test is two passes over contiguous memory that OR together any
+    // difference from a run, which the compiler vectorises.
+    let mut off_run = 0;
+    for (i, value) in values.iter().enumerate() {
+        off_run |= value.slot ^ first_slot.wrapping_add(i as u32);
+    }
+    if off_run == 0 {
+        for (i, &id) in tape
+            .nodes_of_slots(first_slot, values.len())
+            .iter()
+            .enumerate()
+        {
+            off_run |= id ^ start.wrapping_add(i as u32);
+        }
+    } else {
+        off_run = 0;
+        for (i, value) in values.iter().enumerate() {
+            off_run |= tape.node(value.slot) ^ start.wrapping_add(i as u32);
+        }
+    }
+    (off_run == 0).then_some(start)
 }
 
 /// Implements a binary operator for every mix of `Value`, `&Value` and `f64`,

@@ -90,6 +90,62 @@ fn ops_on_reused_nodes_match_finite_differences() {
     }
 }
 
+/// The neuron node, for each activation, with its operands laid out apart,
+/// shared (weights that are also inputs) and overlapping.
+#[test]
+fn neuron_matches_finite_differences() {
+    use micrograd::engine::Activation;
+    let mut rng = ChaCha8Rng::seed_from_u64(99);
+    for activation in [
+        Activation::Relu,
+        Activation::Tanh,
+        Activation::Sigmoid,
+        Activation::Linear,
+    ] {
+        for _ in 0..30 {
+            let n = rng.random_range(1..6);
+            // away from relu's kink: a positive bias outweighs the terms' spread
+            let mut x: Vec<f64> = (0..2 * n + 1)
+                .map(|_| rng.random_range(-1.0..1.0))
+                .collect();
+            x[2 * n] = rng.random_range(-3.0..3.0);
+            let name = format!("neuron {activation:?} of {n}");
+            // (bias, weights, inputs) as positions among the leaves
+            let layouts = [
+                ("apart", 2 * n, 0..n, n..2 * n),
+                ("shared", 2 * n, 0..n, 0..n),
+                (
+                    "overlapping, bias among the weights",
+                    0,
+                    0..n + 1,
+                    n..2 * n + 1,
+                ),
+            ];
+            for (layout, bias, weights, inputs) in layouts {
+                // relu has a kink where its sum crosses 0: stay clear of it
+                let sum: f64 = x[bias]
+                    + x[weights.clone()]
+                        .iter()
+                        .zip(&x[inputs.clone()])
+                        .map(|(w, x)| w * x)
+                        .sum::<f64>();
+                if activation == Activation::Relu && sum.abs() < 1e-3 {
+                    continue;
+                }
+                let build = |v: &[Value]| {
+                    Value::neuron(
+                        &v[bias],
+                        &v[weights.clone()],
+                        &v[inputs.clone()],
+                        activation,
+                    ) * &v[1]
+                };
+                check(&format!("{name}, {layout}"), &build, &x);
+            }
+        }
+    }
+}
+
 /// A random expression: each step applies a random op to earlier results, so
 /// nodes are reused at random depths.
 #[derive(Clone, Copy, Debug)]
