@@ -49,6 +49,9 @@ pub struct Config {
     pub standardize: bool,
     #[serde(default)]
     pub outputs: OutputsConfig,
+    /// Threads to train on; every core when absent. The model does not depend on it.
+    #[serde(default)]
+    pub threads: Option<usize>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -336,6 +339,9 @@ impl Config {
         if self.batch_size == Some(0) {
             return Err("at `batch_size`: must be at least 1".into());
         }
+        if self.threads == Some(0) {
+            return Err("at `threads`: must be at least 1".into());
+        }
         if !(0.0..1.0).contains(&self.validation_split) {
             return Err(format!(
                 "at `validation_split`: {} is not in [0, 1)",
@@ -362,6 +368,13 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The threads to train on: the config's, else every core.
+    pub fn threads(&self) -> usize {
+        self.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+        })
     }
 
     /// The activation of each hidden layer.

@@ -5,12 +5,17 @@ use crate::engine::Value;
 /// micrograd's max-margin loss: `mean(relu(1 - y*score))` for labels y in {-1, +1},
 /// summed left to right and taken as `sum * (1/n)`, exactly as demo.ipynb does.
 pub fn hinge(scores: &[Value], labels: &[f64]) -> Value {
+    hinge_sum(scores, labels) * (1.0 / scores.len() as f64)
+}
+
+/// `hinge` before the mean: `sum(relu(1 - y*score))`.
+pub fn hinge_sum(scores: &[Value], labels: &[f64]) -> Value {
     assert_eq!(scores.len(), labels.len(), "one label per score");
     let losses = labels
         .iter()
         .zip(scores)
         .map(|(&y, score)| (1.0 + -y * score).relu());
-    losses.sum::<Value>() * (1.0 / scores.len() as f64)
+    losses.sum::<Value>()
 }
 
 /// L2 regularisation: `alpha * sum(p*p)`, over the parameters in the order given.
@@ -23,18 +28,28 @@ pub fn l2(parameters: &[Value], alpha: f64) -> Value {
 /// written as `relu(z) + log(1 + exp(-|z|))` with `z = -y*score` so that it
 /// never overflows.
 pub fn logistic(scores: &[Value], labels: &[f64]) -> Value {
+    logistic_sum(scores, labels) * (1.0 / scores.len() as f64)
+}
+
+/// `logistic` before the mean.
+pub fn logistic_sum(scores: &[Value], labels: &[f64]) -> Value {
     assert_eq!(scores.len(), labels.len(), "one label per score");
     let losses = labels.iter().zip(scores).map(|(&y, score)| {
         let z = -y * score;
         let abs_z = z.relu() + (-&z).relu();
         z.relu() + ((-abs_z).exp() + 1.0).log()
     });
-    losses.sum::<Value>() * (1.0 / scores.len() as f64)
+    losses.sum::<Value>()
 }
 
 /// Softmax cross-entropy: `mean(logsumexp(scores) - scores[label])`. The
 /// largest score is subtracted first, as a constant, so `exp` never overflows.
 pub fn cross_entropy(scores: &[Vec<Value>], labels: &[usize]) -> Value {
+    cross_entropy_sum(scores, labels) * (1.0 / scores.len() as f64)
+}
+
+/// `cross_entropy` before the mean.
+pub fn cross_entropy_sum(scores: &[Vec<Value>], labels: &[usize]) -> Value {
     assert_eq!(scores.len(), labels.len(), "one label per sample");
     let losses = scores.iter().zip(labels).map(|(sample, &label)| {
         let max = sample
@@ -44,11 +59,16 @@ pub fn cross_entropy(scores: &[Vec<Value>], labels: &[usize]) -> Value {
         let sum_exp: Value = sample.iter().map(|score| (score - max).exp()).sum();
         sum_exp.log() + max - &sample[label]
     });
-    losses.sum::<Value>() * (1.0 / scores.len() as f64)
+    losses.sum::<Value>()
 }
 
 /// Mean squared error: `mean((prediction - target)^2)`.
 pub fn mse(predictions: &[Value], targets: &[f64]) -> Value {
+    mse_sum(predictions, targets) * (1.0 / predictions.len() as f64)
+}
+
+/// `mse` before the mean.
+pub fn mse_sum(predictions: &[Value], targets: &[f64]) -> Value {
     assert_eq!(
         predictions.len(),
         targets.len(),
@@ -58,7 +78,7 @@ pub fn mse(predictions: &[Value], targets: &[f64]) -> Value {
         .iter()
         .zip(targets)
         .map(|(prediction, &y)| (prediction - y).pow(2.0));
-    losses.sum::<Value>() * (1.0 / predictions.len() as f64)
+    losses.sum::<Value>()
 }
 
 #[cfg(test)]

@@ -165,6 +165,34 @@ impl MLP {
         MLP { layers }
     }
 
+    /// A network of the given shape holding `parameters`, in the order
+    /// [`MLP::parameters`] lists them. All of them are made in one run of
+    /// leaves, so every neuron's weights are consecutive nodes.
+    pub fn from_parameters(
+        nin: usize,
+        sizes: &[usize],
+        activations: &[Activation],
+        parameters: &[f64],
+    ) -> MLP {
+        assert_eq!(activations.len(), sizes.len(), "one activation per layer");
+        let mut values = Value::leaves(parameters).into_iter();
+        let mut layers = Vec::with_capacity(sizes.len());
+        let mut layer_nin = nin;
+        for (&nout, &activation) in sizes.iter().zip(activations) {
+            let neurons = (0..nout)
+                .map(|_| Neuron {
+                    w: values.by_ref().take(layer_nin).collect(),
+                    b: values.next().expect("one number per parameter"),
+                    activation,
+                })
+                .collect();
+            layers.push(Layer { neurons });
+            layer_nin = nout;
+        }
+        assert!(values.next().is_none(), "one number per parameter");
+        MLP { layers }
+    }
+
     /// Runs the network on one sample. Takes numbers (`&[1.0, 2.0]`) or values.
     pub fn forward<X: Clone + Into<Value>>(&self, x: &[X]) -> Vec<Value> {
         let mut activations: Vec<Value> = x.iter().map(|xi| xi.clone().into()).collect();

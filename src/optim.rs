@@ -1,7 +1,6 @@
 //! Optimizers: how parameters move given their gradients.
 
 use crate::config::{OptimizerConfig, OptimizerKind};
-use crate::engine::Value;
 
 /// An optimizer and the state it keeps per parameter.
 pub enum Optimizer {
@@ -40,17 +39,18 @@ impl Optimizer {
     }
 
     /// Moves every parameter by its grad, at learning rate `lr`.
-    pub fn step(&mut self, parameters: &[Value], lr: f64) {
+    pub fn step(&mut self, parameters: &mut [f64], grads: &[f64], lr: f64) {
+        assert_eq!(parameters.len(), grads.len(), "one grad per parameter");
         match self {
             Optimizer::Sgd => {
-                for p in parameters {
-                    p.set_data(p.data() - lr * p.grad());
+                for (p, grad) in parameters.iter_mut().zip(grads) {
+                    *p -= lr * grad;
                 }
             }
             Optimizer::Momentum { momentum, velocity } => {
-                for (p, v) in parameters.iter().zip(velocity) {
-                    *v = *momentum * *v + p.grad();
-                    p.set_data(p.data() - lr * *v);
+                for ((p, v), grad) in parameters.iter_mut().zip(velocity).zip(grads) {
+                    *v = *momentum * *v + grad;
+                    *p -= lr * *v;
                 }
             }
             Optimizer::Adam {
@@ -64,12 +64,11 @@ impl Optimizer {
                 *t += 1;
                 let correction1 = 1.0 - beta1.powi(*t);
                 let correction2 = 1.0 - beta2.powi(*t);
-                for ((p, m), v) in parameters.iter().zip(m).zip(v) {
-                    let grad = p.grad();
+                for (((p, m), v), &grad) in parameters.iter_mut().zip(m).zip(v).zip(grads) {
                     *m = *beta1 * *m + (1.0 - *beta1) * grad;
                     *v = *beta2 * *v + (1.0 - *beta2) * grad * grad;
                     let step = lr * (*m / correction1) / ((*v / correction2).sqrt() + *eps);
-                    p.set_data(p.data() - step);
+                    *p -= step;
                 }
             }
         }
@@ -93,19 +92,14 @@ mod tests {
                 lr: Some(0.05),
                 ..OptimizerConfig::default()
             };
-            let x = Value::leaf(0.0);
+            let mut x = [0.0];
             let mut optimizer = Optimizer::new(&config, 1);
             for _ in 0..1000 {
-                let loss = (&x - 3.0).pow(2.0);
-                x.set_grad(0.0);
-                loss.backward();
-                optimizer.step(std::slice::from_ref(&x), config.lr());
+                // d/dx (x - 3)^2 = 2 (x - 3)
+                let grad = [2.0 * (x[0] - 3.0)];
+                optimizer.step(&mut x, &grad, config.lr());
             }
-            assert!(
-                (x.data() - 3.0).abs() < 1e-3,
-                "{kind:?} ended at {}",
-                x.data()
-            );
+            assert!((x[0] - 3.0).abs() < 1e-3, "{kind:?} ended at {}", x[0]);
         }
     }
 }

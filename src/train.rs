@@ -1,11 +1,19 @@
 //! Training: a config and a dataset in; a trained model, its history and its
 //! metrics out. No files, no printing: progress goes to a callback.
+//!
+//! A step cuts its batch into shards of at most `SHARD_ROWS` rows, by a rule
+//! that does not look at the thread count. Each shard builds its own graph on
+//! the tape of whichever thread runs it, from its own copy of the parameters,
+//! and returns its loss and grads; the step adds them up in shard order and
+//! takes one optimizer step. So the model is the same, bit for bit, however
+//! many threads ran it, and a batch of one shard is plain serial training.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
+use rayon::prelude::*;
 
 use crate::config::{Config, DEFAULT_STEPS, InitKind, LossKind, Task};
 use crate::data::{Dataset, Targets};
@@ -177,21 +185,23 @@ impl Problem {
         }
     }
 
-    /// The data loss for a batch's network outputs.
-    pub fn loss(&self, scores: &[Vec<Value>], target: &Target) -> Value {
+    /// The data loss for network outputs: the sum of the samples' losses
+    /// times `1/n`, where `n` is the batch's size (`scores` may be a shard of it).
+    pub fn loss(&self, scores: &[Vec<Value>], target: &Target, n: usize) -> Value {
         let first = || {
             scores
                 .iter()
                 .map(|outputs| outputs[0].clone())
                 .collect::<Vec<_>>()
         };
-        match (self.loss, target) {
-            (LossKind::Hinge, Target::Signs(y)) => loss::hinge(&first(), y),
-            (LossKind::Logistic, Target::Signs(y)) => loss::logistic(&first(), y),
-            (LossKind::CrossEntropy, Target::Classes(y)) => loss::cross_entropy(scores, y),
-            (LossKind::Mse, Target::Numbers(y)) => loss::mse(&first(), y),
+        let sum = match (self.loss, target) {
+            (LossKind::Hinge, Target::Signs(y)) => loss::hinge_sum(&first(), y),
+            (LossKind::Logistic, Target::Signs(y)) => loss::logistic_sum(&first(), y),
+            (LossKind::CrossEntropy, Target::Classes(y)) => loss::cross_entropy_sum(scores, y),
+            (LossKind::Mse, Target::Numbers(y)) => loss::mse_sum(&first(), y),
             _ => unreachable!("Problem::new pairs each loss with its target"),
-        }
+        };
+        sum * (1.0 / n as f64)
     }
 
     /// Accuracy for classes, R² for numbers.
@@ -384,9 +394,30 @@ pub fn train(
         InitKind::Portable => Init::Portable { seed: config.seed },
         InitKind::Python => Init::Python { seed: config.seed },
     };
-    let mut model = MLP::with_init(dataset.feature_names.len(), &sizes, &activations, init);
-    let parameters = model.parameters();
+    let nin = dataset.feature_names.len();
+    let shape = Shape {
+        nin,
+        sizes: &sizes,
+        activations: &activations,
+    };
+    let mut parameters: Vec<f64> = MLP::with_init(nin, &sizes, &activations, init)
+        .parameters()
+        .iter()
+        .map(Value::data)
+        .collect();
     let mut optimizer = Optimizer::new(&config.optimizer, parameters.len());
+    // One thread runs the shards itself; more share them through a pool.
+    let pool = match config.threads() {
+        1 => None,
+        threads => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|err| {
+                    TrainError::Problem(format!("cannot start {threads} threads: {err}"))
+                })?,
+        ),
+    };
 
     let batch_size = config
         .batch_size
@@ -418,30 +449,41 @@ pub fn train(
             .collect();
         let batch_y = train_y.select(&batch);
 
-        let scores: Vec<Vec<Value>> = batch.iter().map(|&i| model.forward(&train_x[i])).collect();
-        let data_loss = problem.loss(&scores, &batch_y);
-        let total_loss = if config.l2 > 0.0 {
-            data_loss + loss::l2(&parameters, config.l2)
-        } else {
-            data_loss
+        let shards = shards(batch.len());
+        let run_shard = |(shard_index, rows): (usize, &std::ops::Range<usize>)| {
+            let shard = Shard {
+                rows: &batch[rows.clone()],
+                target: batch_y.select(&rows.clone().collect::<Vec<_>>()),
+                batch_size: batch.len(),
+                // The L2 term is added once, in the first shard.
+                l2: if shard_index == 0 { config.l2 } else { 0.0 },
+            };
+            shard.run(&shape, &parameters, &problem, &train_x)
         };
-        let loss_value = total_loss.data();
+        let results: Vec<ShardResult> = match &pool {
+            Some(pool) => pool.install(|| shards.par_iter().enumerate().map(run_shard).collect()),
+            None => shards.iter().enumerate().map(run_shard).collect(),
+        };
+        let mut results = results.into_iter();
+        let first = results.next().expect("a batch has at least one shard");
+        let (mut loss_value, mut grads, mut scores) = (first.loss, first.grads, first.scores);
+        for shard in results {
+            loss_value += shard.loss;
+            for (grad, shard_grad) in grads.iter_mut().zip(&shard.grads) {
+                *grad += shard_grad;
+            }
+            scores.extend(shard.scores);
+        }
         if !loss_value.is_finite() {
             return Err(TrainError::Diverged {
                 step,
                 loss: loss_value,
             });
         }
-        let score_data: Vec<Vec<f64>> = scores
-            .iter()
-            .map(|s| s.iter().map(Value::data).collect())
-            .collect();
-        let metric = problem.metric(&score_data, &batch_y);
+        let metric = problem.metric(&scores, &batch_y);
 
-        model.zero_grad();
-        total_loss.backward();
         let lr = config.schedule.lr(lr0, step, total_steps);
-        optimizer.step(&parameters, lr);
+        optimizer.step(&mut parameters, &grads, lr);
 
         let record = StepRecord {
             step,
@@ -455,6 +497,7 @@ pub fn train(
 
         let epoch_done = batch_in_epoch + 1 == batches_per_epoch || step + 1 == total_steps;
         if epoch_done && !validation_indices.is_empty() {
+            let model = shape.model(&parameters);
             let metrics = evaluate(&model, &problem, &validation_x, &validation_y);
             let metric = metrics.accuracy.or(metrics.r2).unwrap_or(0.0);
             history.validation.push(EpochRecord {
@@ -470,6 +513,7 @@ pub fn train(
         }
     }
 
+    let model = shape.model(&parameters);
     let train_metrics = evaluate(&model, &problem, &train_x, &train_y);
     let validation_metrics = (!validation_indices.is_empty())
         .then(|| evaluate(&model, &problem, &validation_x, &validation_y));
@@ -501,17 +545,116 @@ pub fn train(
     })
 }
 
-/// The model's outputs for each row.
+/// Rows per shard, at most: a batch of more rows is cut into
+/// `ceil(rows / SHARD_ROWS)` shards as equal as can be.
+pub const SHARD_ROWS: usize = 128;
+
+/// The shards of a batch of `n_rows` rows, as ranges of its positions.
+fn shards(n_rows: usize) -> Vec<std::ops::Range<usize>> {
+    let n_shards = n_rows.div_ceil(SHARD_ROWS).max(1);
+    let (size, extra) = (n_rows / n_shards, n_rows % n_shards);
+    let mut start = 0;
+    (0..n_shards)
+        .map(|shard| {
+            let end = start + size + usize::from(shard < extra);
+            let rows = start..end;
+            start = end;
+            rows
+        })
+        .collect()
+}
+
+/// The network's shape, to build it from a vector of parameters.
+struct Shape<'a> {
+    nin: usize,
+    sizes: &'a [usize],
+    activations: &'a [Activation],
+}
+
+impl Shape<'_> {
+    fn model(&self, parameters: &[f64]) -> MLP {
+        MLP::from_parameters(self.nin, self.sizes, self.activations, parameters)
+    }
+}
+
+/// A piece of a batch, to run on one thread.
+struct Shard<'a> {
+    /// Indices into the training rows.
+    rows: &'a [usize],
+    target: Target,
+    /// The whole batch's size: each sample's loss counts `1/batch_size`.
+    batch_size: usize,
+    l2: f64,
+}
+
+/// What a shard gives back: its part of the loss, of each grad, and its scores.
+struct ShardResult {
+    loss: f64,
+    grads: Vec<f64>,
+    scores: Vec<Vec<f64>>,
+}
+
+impl Shard<'_> {
+    /// Forward and backward on this thread's tape, with its own copy of the network.
+    fn run(
+        &self,
+        shape: &Shape,
+        parameters: &[f64],
+        problem: &Problem,
+        rows: &[Vec<f64>],
+    ) -> ShardResult {
+        let model = shape.model(parameters);
+        let scores: Vec<Vec<Value>> = self.rows.iter().map(|&i| model.forward(&rows[i])).collect();
+        let data_loss = problem.loss(&scores, &self.target, self.batch_size);
+        let parameters = model.parameters();
+        let total_loss = if self.l2 > 0.0 {
+            data_loss + loss::l2(&parameters, self.l2)
+        } else {
+            data_loss
+        };
+        total_loss.backward();
+        ShardResult {
+            loss: total_loss.data(),
+            grads: parameters.iter().map(Value::grad).collect(),
+            scores: scores
+                .iter()
+                .map(|s| s.iter().map(Value::data).collect())
+                .collect(),
+        }
+    }
+}
+
+/// The model's outputs for each row, computed on plain numbers (no graph),
+/// summed in the same order as the graph sums them, so with the same bits.
 pub fn outputs(model: &MLP, rows: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    let layers = SavedModel::layers_of(model);
     rows.iter()
-        .map(|row| model.forward(row).iter().map(Value::data).collect())
+        .map(|row| {
+            let mut activations = row.clone();
+            for layer in &layers {
+                let activation = Activation::from(layer.activation);
+                activations = layer
+                    .weights
+                    .iter()
+                    .zip(&layer.biases)
+                    .map(|(weights, &bias)| {
+                        let mut sum = bias;
+                        for (w, x) in weights.iter().zip(&activations) {
+                            sum += w * x;
+                        }
+                        activation.eval(sum)
+                    })
+                    .collect();
+            }
+            activations
+        })
         .collect()
 }
 
 /// Loss (without regularisation) and metrics of `model` on `rows`.
 pub fn evaluate(model: &MLP, problem: &Problem, rows: &[Vec<f64>], target: &Target) -> Metrics {
     let scores: Vec<Vec<Value>> = rows.iter().map(|row| model.forward(row)).collect();
-    let loss = problem.loss(&scores, target).data();
+    let loss = problem.loss(&scores, target, rows.len()).data();
     let score_data: Vec<Vec<f64>> = scores
         .iter()
         .map(|s| s.iter().map(Value::data).collect())
@@ -600,6 +743,21 @@ mod tests {
             digits.target,
             Target::Classes(vec![2, 0, 1]),
             "numeric classes sorted"
+        );
+    }
+
+    #[test]
+    fn batches_are_cut_into_equal_shards_whatever_the_threads() {
+        let sizes = |n| shards(n).iter().map(|rows| rows.len()).collect::<Vec<_>>();
+        assert_eq!(shards(100), vec![0..100], "the demo is one shard");
+        assert_eq!(sizes(SHARD_ROWS), vec![SHARD_ROWS]);
+        assert_eq!(sizes(SHARD_ROWS + 1), vec![65, 64]);
+        assert_eq!(sizes(1000), vec![125; 8]);
+        let rows: Vec<usize> = shards(1001).into_iter().flatten().collect();
+        assert_eq!(
+            rows,
+            (0..1001).collect::<Vec<_>>(),
+            "every row once, in order"
         );
     }
 

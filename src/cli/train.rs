@@ -50,6 +50,10 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
+    /// Train on N threads; the model comes out the same for any N [default: the config's, else every core]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub threads: Option<u64>,
+
     /// Draw the loss on a log scale
     #[arg(long)]
     pub log_scale: bool,
@@ -160,6 +164,9 @@ fn apply_overrides(config: &mut Config, args: &Args) -> anyhow::Result<()> {
     }
     if let Some(batch_size) = args.batch_size {
         config.batch_size = Some(batch_size);
+    }
+    if let Some(threads) = args.threads {
+        config.threads = Some(threads as usize);
     }
     if args.log_scale {
         config.outputs.log_scale = true;

@@ -514,3 +514,21 @@ fn regression_trains_and_evaluates() {
         assert_eq!(report[key], model["metrics"]["train"][key], "{key}");
     }
 }
+
+/// The model file does not depend on the thread count: shards are cut by a
+/// fixed rule and their grads added in a fixed order. 300 rows make three
+/// shards, with L2, cross-entropy and Adam on the way.
+#[test]
+fn the_model_is_the_same_bytes_for_any_thread_count() {
+    let models: Vec<Vec<u8>> = ["1", "2", "3"]
+        .iter()
+        .map(|threads| {
+            let dir = tempfile::tempdir().expect("a temp dir");
+            let extra = ["--batch-size", "300", "--steps", "25", "--threads", threads];
+            train_config("configs/spiral.json", dir.path(), &extra);
+            std::fs::read(dir.path().join("spiral-model.json")).expect("the model was written")
+        })
+        .collect();
+    assert!(models[0] == models[1], "1 and 2 threads differ");
+    assert!(models[0] == models[2], "1 and 3 threads differ");
+}
