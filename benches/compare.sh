@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 venv=target/bench-venv
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet micrograd==0.1.0 torch
+    "$venv/bin/pip" install --quiet micrograd==0.1.0 torch numpy
 fi
 exec "$venv/bin/python" benches/compare.py

@@ -2,22 +2,33 @@
 //!
 //! - the micrograd demo step (moons, MLP 2-16-16-1, hinge + L2, graph rebuilt
 //!   every step): median ms/step over runs of 100 steps, and ns per graph node;
+//! - `micrograd train`'s full-batch step on larger data at 1 and 2 threads:
+//!   1,000 and 5,000 moons with MLP 2-32-32-1 (hinge + L2), and data shaped
+//!   like scikit-learn's digits (1,078 rows, 64 features, 10 classes) with
+//!   MLP 64-32-10 (cross-entropy);
 //! - a 10M-node chain: build, backward and drop times, and peak bytes per node;
 //! - peak memory after 100 training steps against after 10,000.
 //!
 //! Memory is read from /proc/self/status (Linux), each measurement in a fresh
 //! child process so that one's peak does not hide another's.
-//! `cargo bench --bench engine -- demo` prints only the demo figure, for
-//! `benches/compare.sh`.
+//! `cargo bench --bench engine -- demo` prints only the demo figure and
+//! `-- tasks` only the larger tasks', one per line, for `benches/compare.sh`
+//! (`-- tasks moons1000 1` picks a task and a thread count).
 
 use std::hint::black_box;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use micrograd::config::Config;
+use micrograd::data::{Columns, Dataset};
+use micrograd::datasets::{self, Synthetic};
 use micrograd::engine::tape_len;
 use micrograd::nn::{Activation, MLP};
 use micrograd::rng::Init;
-use micrograd::{Value, datasets, loss};
+use micrograd::train;
+use micrograd::{Value, loss};
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
 
 const CHILD_ENV: &str = "MICROGRAD_BENCH_CHILD";
 const DEMO_RUNS: usize = 11;
@@ -33,7 +44,27 @@ fn main() {
         }
         return;
     }
-    let demo_only = std::env::args().skip(1).any(|arg| arg == "demo");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|arg| arg == "tasks") {
+        // `-- tasks [NAME...] [THREADS...]` picks some
+        let named = |name: &str| args.iter().any(|arg| arg == name);
+        let any_task = TASKS.iter().any(|task| named(task.name));
+        let any_threads = named("1") || named("2");
+        for task in TASKS.iter().filter(|task| !any_task || named(task.name)) {
+            for threads in [1, 2]
+                .into_iter()
+                .filter(|t| !any_threads || named(&t.to_string()))
+            {
+                println!(
+                    "task_ms {} {threads} {:.4}",
+                    task.name,
+                    task.ms_per_step(threads)
+                );
+            }
+        }
+        return;
+    }
+    let demo_only = args.iter().any(|arg| arg == "demo");
     let (ms_per_step, nodes_per_step) = demo();
     if demo_only {
         println!("demo_ms_per_step {ms_per_step:.4}");
@@ -47,8 +78,104 @@ fn main() {
         "per node:    {:.2} ns/node ({nodes_per_step} nodes per step, forward + backward + free)",
         ms_per_step * 1e6 / nodes_per_step as f64
     );
+    for task in TASKS {
+        let one = task.ms_per_step(1);
+        let two = task.ms_per_step(2);
+        println!(
+            "{:<34} {one:>7.3} ms/step on 1 thread, {two:>7.3} on 2 ({:.2}x)",
+            task.title,
+            one / two
+        );
+    }
     print!("{}", run_child("chain"));
     print!("{}", run_child("memory"));
+}
+
+/// A full-batch training task, run through `micrograd train`'s own loop.
+struct Task {
+    name: &'static str,
+    title: &'static str,
+    rows: usize,
+    /// `moons` or `digits`
+    data: &'static str,
+    /// The config, but for the dataset, the steps and the threads.
+    config: &'static str,
+}
+
+const MOONS_CONFIG: &str = r#""model": {"hidden": [32, 32], "activation": "relu"}, "loss": "hinge",
+    "l2": 1e-4, "optimizer": {"kind": "sgd", "lr": 0.1}, "standardize": false"#;
+const DIGITS_CONFIG: &str = r#""task": "multiclass", "model": {"hidden": [32], "activation": "relu"},
+    "optimizer": {"kind": "sgd", "lr": 0.1}, "init": "portable""#;
+
+const TASKS: [Task; 3] = [
+    Task {
+        name: "moons1000",
+        title: "1,000 moons, MLP 2-32-32-1",
+        rows: 1000,
+        data: "moons",
+        config: MOONS_CONFIG,
+    },
+    Task {
+        name: "moons5000",
+        title: "5,000 moons, MLP 2-32-32-1",
+        rows: 5000,
+        data: "moons",
+        config: MOONS_CONFIG,
+    },
+    Task {
+        name: "digits",
+        title: "digits-shaped 1,078 x 64, MLP 64-32-10",
+        rows: 1078,
+        data: "digits",
+        config: DIGITS_CONFIG,
+    },
+];
+
+impl Task {
+    /// Median ms per step: the time of 25 steps less that of 5, over 20,
+    /// so that loading, the first step and the final scoring drop out.
+    fn ms_per_step(&self, threads: usize) -> f64 {
+        let csv = match self.data {
+            "moons" => datasets::generate(Synthetic::Moons, self.rows, 0.1, 1),
+            _ => digits_like(self.rows),
+        };
+        let dataset = Dataset::from_csv(&csv, &Columns::default()).expect("valid CSV");
+        let run = |steps: usize| {
+            let json = format!(
+                r#"{{"dataset": "-", "steps": {steps}, "threads": {threads}, {}}}"#,
+                self.config
+            );
+            let config = Config::from_json(&json).expect("a valid config");
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            let start = Instant::now();
+            let trained = train::train(&config, &dataset, &mut |_, _| {}, &stop);
+            black_box(trained.expect("trains"));
+            start.elapsed().as_secs_f64() * 1e3
+        };
+        let mut per_step: Vec<f64> = (0..5).map(|_| (run(25) - run(5)) / 20.0).collect();
+        per_step.sort_by(f64::total_cmp);
+        per_step[per_step.len() / 2]
+    }
+}
+
+/// Data shaped like scikit-learn's digits: 64 features in [0, 16], ten
+/// classes whose means differ, seeded.
+fn digits_like(rows: usize) -> String {
+    let mut rng = ChaCha8Rng::seed_from_u64(64);
+    let centres: Vec<Vec<f64>> = (0..10)
+        .map(|_| (0..64).map(|_| rng.random_range(0.0..16.0)).collect())
+        .collect();
+    let mut csv: String = (0..64).map(|j| format!("p{j},")).collect();
+    csv.push_str("digit\n");
+    for row in 0..rows {
+        let class = row % 10;
+        for centre in &centres[class] {
+            let pixel: f64 = (centre + rng.random_range(-4.0..4.0)).clamp(0.0, 16.0);
+            csv.push_str(&format!("{pixel:.0},"));
+        }
+        csv.push_str(&format!("{class}\n"));
+    }
+    csv
 }
 
 fn run_child(scenario: &str) -> String {

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ActivationName, InitKind, LossKind, Task};
+use crate::engine::Value;
 use crate::metrics::Metrics;
 use crate::nn::{Layer, MLP};
 
@@ -99,7 +100,7 @@ impl SavedModel {
                 weights: layer
                     .neurons
                     .iter()
-                    .map(|neuron| neuron.w.iter().map(|w| w.data()).collect())
+                    .map(|neuron| neuron.w().iter().map(Value::data).collect())
                     .collect(),
                 biases: layer.neurons.iter().map(|neuron| neuron.b.data()).collect(),
             })

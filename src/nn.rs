@@ -8,20 +8,37 @@ use crate::rng::{Init, WeightRng};
 pub use crate::engine::Activation;
 
 pub struct Neuron {
-    pub w: Vec<Value>,
+    /// The weights, read through [`Neuron::w`]: they cannot be swapped for
+    /// others, so whether they lie in a run on the tape is known once.
+    w: Vec<Value>,
     pub b: Value,
     pub activation: Activation,
+    /// The weights are consecutive nodes: `forward` can be one neuron node.
+    weights_in_a_run: bool,
 }
 
 impl Neuron {
     /// Weights drawn from `rng` in order, bias 0.
     pub fn new(nin: usize, activation: Activation, rng: &mut WeightRng) -> Neuron {
         let w: Vec<f64> = (0..nin).map(|_| rng.uniform()).collect();
+        Neuron::from_values(Value::leaves(&w), Value::leaf(0.0), activation)
+    }
+
+    /// A neuron with these weights and bias. Weights made together with
+    /// [`Value::leaves`] make the fastest neurons.
+    pub fn from_values(w: Vec<Value>, b: Value, activation: Activation) -> Neuron {
+        let weights_in_a_run = Value::is_run(&w);
         Neuron {
-            w: Value::leaves(&w),
-            b: Value::leaf(0.0),
+            w,
+            b,
             activation,
+            weights_in_a_run,
         }
+    }
+
+    /// The weights, one per input.
+    pub fn w(&self) -> &[Value] {
+        &self.w
     }
 
     /// `activation(((b + w0*x0) + w1*x1) + ...)`, summed in micrograd's order,
@@ -68,10 +85,8 @@ impl Layer {
         let neurons = weights
             .iter()
             .zip(biases)
-            .map(|(row, &bias)| Neuron {
-                w: Value::leaves(row),
-                b: Value::leaf(bias),
-                activation,
+            .map(|(row, &bias)| {
+                Neuron::from_values(Value::leaves(row), Value::leaf(bias), activation)
             })
             .collect();
         Layer { neurons }
@@ -85,26 +100,31 @@ impl Layer {
         }
     }
 
-    /// Each neuron on `x`, as [`Neuron::forward`] gives it; when all the
-    /// neurons share one activation, built in one go ([`Value::neurons`]).
+    /// Each neuron on `x`, as [`Neuron::forward`] gives it; when the neurons
+    /// share one activation and their weights are runs, built in one go.
     pub fn forward(&self, x: &[Value]) -> Vec<Value> {
+        self.forward_with(x, true)
+    }
+
+    /// `forward`; without `input_grads`, backward passes `x` no grads.
+    fn forward_with(&self, x: &[Value], input_grads: bool) -> Vec<Value> {
         let Some(first) = self.neurons.first() else {
             return Vec::new();
         };
         let activation = first.activation;
-        if self
-            .neurons
-            .iter()
-            .any(|n| n.activation != activation || n.w.len() != x.len())
-        {
-            return self
-                .neurons
+        let one_go = self.neurons.iter().all(|neuron| {
+            neuron.weights_in_a_run && neuron.activation == activation && neuron.w.len() == x.len()
+        });
+        let neurons = self.neurons.iter().map(|neuron| (&neuron.b, &neuron.w[0]));
+        let outputs = one_go
+            .then(|| Value::neurons_on_weight_runs(neurons, x, activation, input_grads))
+            .flatten();
+        outputs.unwrap_or_else(|| {
+            self.neurons
                 .iter()
                 .map(|neuron| neuron.forward(x))
-                .collect();
-        }
-        let neurons = self.neurons.iter().map(|neuron| (&neuron.b, &neuron.w[..]));
-        Value::neurons(neurons, x, activation)
+                .collect()
+        })
     }
 
     /// [`Layer::forward`] with every `*` and `+` a node of its own.
@@ -180,10 +200,10 @@ impl MLP {
         let mut layer_nin = nin;
         for (&nout, &activation) in sizes.iter().zip(activations) {
             let neurons = (0..nout)
-                .map(|_| Neuron {
-                    w: values.by_ref().take(layer_nin).collect(),
-                    b: values.next().expect("one number per parameter"),
-                    activation,
+                .map(|_| {
+                    let w = values.by_ref().take(layer_nin).collect();
+                    let b = values.next().expect("one number per parameter");
+                    Neuron::from_values(w, b, activation)
                 })
                 .collect();
             layers.push(Layer { neurons });
@@ -197,7 +217,22 @@ impl MLP {
     pub fn forward<X: Clone + Into<Value>>(&self, x: &[X]) -> Vec<Value> {
         let mut activations: Vec<Value> = x.iter().map(|xi| xi.clone().into()).collect();
         for layer in &self.layers {
-            activations = layer.forward(&activations);
+            let outputs = layer.forward(&activations);
+            Value::drop_all(std::mem::replace(&mut activations, outputs));
+        }
+        activations
+    }
+
+    /// [`MLP::forward`] on a row of data: the inputs are constants, so
+    /// backward passes them no grads (their `grad()` stays 0), as PyTorch
+    /// does for a tensor without `requires_grad`. The outputs, and every
+    /// weight's grad, are the same to the bit; the first layer's backward is
+    /// about twice as fast.
+    pub fn forward_data(&self, x: &[f64]) -> Vec<Value> {
+        let mut activations = Value::leaves(x);
+        for (layer_index, layer) in self.layers.iter().enumerate() {
+            let outputs = layer.forward_with(&activations, layer_index > 0);
+            Value::drop_all(std::mem::replace(&mut activations, outputs));
         }
         activations
     }

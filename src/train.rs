@@ -604,7 +604,11 @@ impl Shard<'_> {
         rows: &[Vec<f64>],
     ) -> ShardResult {
         let model = shape.model(parameters);
-        let scores: Vec<Vec<Value>> = self.rows.iter().map(|&i| model.forward(&rows[i])).collect();
+        let scores: Vec<Vec<Value>> = self
+            .rows
+            .iter()
+            .map(|&i| model.forward_data(&rows[i]))
+            .collect();
         let data_loss = problem.loss(&scores, &self.target, self.batch_size);
         let parameters = model.parameters();
         let total_loss = if self.l2 > 0.0 {

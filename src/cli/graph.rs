@@ -150,7 +150,7 @@ fn build_network(
     let model = saved.to_mlp();
     for (layer_index, layer) in model.layers.iter().enumerate() {
         for (neuron_index, neuron) in layer.neurons.iter().enumerate() {
-            for (weight_index, w) in neuron.w.iter().enumerate() {
+            for (weight_index, w) in neuron.w().iter().enumerate() {
                 w.set_label(format!(
                     "L{}.N{}.w{weight_index}",
                     layer_index + 1,

@@ -61,7 +61,7 @@ fn sweep(data: &[f64], ops: &[PackedOp], neurons: &[(NodeId, NeuronOp)], grads: 
 }
 
 /// A neuron's chain rule, given `g` = d(root)/d(sum): `b.grad += g`,
-/// `w_i.grad += x_i * g`, `x_i.grad += w_i * g`.
+/// `w_i.grad += x_i * g`, `x_i.grad += w_i * g` (unless the inputs are data).
 ///
 /// Each grad gets the same additions, in the same order, as it would from the
 /// `*` and `+` nodes the operators build, so the bits are the same too.
@@ -91,8 +91,10 @@ fn neuron_backward(neuron: NeuronOp, g: f64, data: &[f64], grads: &mut [f64]) {
         for (w_grad, x) in w_grads.iter_mut().zip(x_data) {
             *w_grad += x * g;
         }
-        for (x_grad, w) in x_grads.iter_mut().zip(w_data) {
-            *x_grad += w * g;
+        if neuron.input_grads {
+            for (x_grad, w) in x_grads.iter_mut().zip(w_data) {
+                *x_grad += w * g;
+            }
         }
         grads[bias] += g;
         return;
@@ -106,7 +108,9 @@ fn neuron_backward(neuron: NeuronOp, g: f64, data: &[f64], grads: &mut [f64]) {
             grads[bias] += g;
         }
         grads[w] += data[x] * g;
-        grads[x] += data[w] * g;
+        if neuron.input_grads {
+            grads[x] += data[w] * g;
+        }
     }
 }
 

@@ -45,6 +45,9 @@ pub(crate) struct NeuronOp {
     pub inputs: NodeId,
     pub n: u32,
     pub activation: Activation,
+    /// Pass grads on to the inputs; off when they are data, whose grads no
+    /// one reads (as a tensor without `requires_grad`).
+    pub input_grads: bool,
 }
 
 impl NeuronOp {
@@ -277,7 +280,8 @@ impl Op {
 
     /// `local_grads` as people write it, one formula per input, in terms of the
     /// node's inputs `{a}` and `{b}`, its own data `{out}`, and a power's `{n}`;
-    /// a neuron's name its weights and inputs `w0`, `x0`, ... In the order of `inputs`.
+    /// a neuron's name its weights and inputs `w0`, `x0`, ... In the order of
+    /// `inputs`, less a neuron's data inputs (see `NeuronOp::input_grads`).
     pub fn local_grad_formulas(self) -> Vec<String> {
         let formulas: &[&str] = match self {
             Op::Leaf => &[],
@@ -297,7 +301,9 @@ impl Op {
                 let mut formulas = Vec::with_capacity(2 * neuron.n as usize + 1);
                 for i in 0..neuron.n {
                     formulas.push(format!("x{i}.data * {derivative}"));
-                    formulas.push(format!("w{i}.data * {derivative}"));
+                    if neuron.input_grads {
+                        formulas.push(format!("w{i}.data * {derivative}"));
+                    }
                 }
                 formulas.push(derivative.to_string());
                 return formulas;
@@ -413,6 +419,7 @@ mod tests {
             inputs: b,
             n: 1,
             activation: Activation::Tanh,
+            input_grads: true,
         };
         let table = vec![(0, neuron); MAX_NODES.min(3)];
         assert_eq!(PackedOp::neuron(2).unpack(&table), Op::Neuron(neuron));

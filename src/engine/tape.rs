@@ -35,6 +35,8 @@ const FREE: u32 = 1 << 31;
 
 /// Below this many nodes the tape keeps its capacity whatever happens.
 const KEEP_CAPACITY: usize = 1 << 20;
+/// How many neurons `push_neurons` sums side by side.
+pub(crate) const IN_FLIGHT: usize = 8;
 /// The tape is not compacted while it is shorter than this.
 const MIN_COMPACT: usize = 1 << 10;
 
@@ -155,6 +157,23 @@ impl Tape {
         id as NodeId
     }
 
+    /// Appends a leaf for each number, as `push` would one by one.
+    pub fn push_leaves(&mut self, data: &[f64]) {
+        let first = self.len();
+        assert!(
+            first + data.len() <= MAX_NODES,
+            "the tape is full: 2^30 nodes are alive"
+        );
+        let in_step = self.grads.len() == first;
+        self.data.extend_from_slice(data);
+        self.ops
+            .resize(first + data.len(), PackedOp::pack(Op::Leaf));
+        self.handles.resize(first + data.len(), 0);
+        if in_step {
+            self.grads.resize(first + data.len(), 0.0);
+        }
+    }
+
     /// Appends the node `op` computes from its inputs, as `push`.
     #[inline(always)]
     pub fn push_op(&mut self, op: Op) -> NodeId {
@@ -162,26 +181,23 @@ impl Tape {
         self.push(data, op)
     }
 
-    /// Appends a neuron node for each of up to four ops on the same inputs;
-    /// returns their ids. Each node's data is `Op::eval`'s, computed for the
-    /// four at once: one neuron's sum is a chain of additions that must run
-    /// in order, but four chains side by side keep the processor busy.
-    pub fn push_neurons(&mut self, ops: &[NeuronOp]) -> std::ops::Range<NodeId> {
-        let first = self.len() as NodeId;
-        let mut outputs = [0.0; 4];
-        if let Ok(four) = <&[NeuronOp; 4]>::try_from(ops) {
-            let inputs = &self.data[four[0].input_ids()];
+    /// Appends a neuron node for each of up to `IN_FLIGHT` ops on the same
+    /// inputs. Each node's data is `Op::eval`'s, computed for all of them at
+    /// once: one neuron's sum is a chain of additions that must run in order,
+    /// but several chains side by side keep the processor busy.
+    pub fn push_neurons(&mut self, ops: &[NeuronOp]) {
+        let mut outputs = [0.0; IN_FLIGHT];
+        if let Ok(group) = <&[NeuronOp; IN_FLIGHT]>::try_from(ops) {
+            let inputs = &self.data[group[0].input_ids()];
             let n = inputs.len();
-            let [w0, w1, w2, w3] = four.map(|op| &self.data[op.weight_ids()][..n]);
-            let [mut s0, mut s1, mut s2, mut s3] = four.map(|op| self.data[op.bias as usize]);
-            for i in 0..n {
-                let x = inputs[i];
-                s0 += w0[i] * x;
-                s1 += w1[i] * x;
-                s2 += w2[i] * x;
-                s3 += w3[i] * x;
+            let weights = group.map(|op| &self.data[op.weight_ids()][..n]);
+            let mut sums = group.map(|op| self.data[op.bias as usize]);
+            for (i, x) in inputs.iter().enumerate() {
+                for (sum, weights) in sums.iter_mut().zip(&weights) {
+                    *sum += weights[i] * x;
+                }
             }
-            for ((output, op), sum) in outputs.iter_mut().zip(four).zip([s0, s1, s2, s3]) {
+            for ((output, op), sum) in outputs.iter_mut().zip(group).zip(sums) {
                 *output = op.activation.eval(sum);
             }
         } else {
@@ -189,10 +205,21 @@ impl Tape {
                 *output = Op::Neuron(op).eval(&self.data);
             }
         }
-        for (&op, output) in ops.iter().zip(outputs) {
-            self.push(output, Op::Neuron(op));
+        let first = self.len();
+        assert!(
+            first + ops.len() <= MAX_NODES,
+            "the tape is full: 2^30 nodes are alive"
+        );
+        let in_step = self.grads.len() == first;
+        for (k, &op) in ops.iter().enumerate() {
+            self.neurons.push(((first + k) as NodeId, op));
+            self.ops.push(PackedOp::neuron(self.neurons.len() - 1));
         }
-        first..first + ops.len() as NodeId
+        self.data.extend_from_slice(&outputs[..ops.len()]);
+        self.handles.resize(first + ops.len(), 0);
+        if in_step {
+            self.grads.resize(first + ops.len(), 0.0);
+        }
     }
 
     /// The nodes that `n` consecutive slots from `first` refer to.
@@ -272,7 +299,7 @@ impl Tape {
     }
 
     #[inline]
-    fn release(&mut self, slot: SlotId) {
+    pub fn release(&mut self, slot: SlotId) {
         let id = self.slots[slot as usize] as usize;
         self.slots[slot as usize] = FREE;
         self.free_slots.push(slot);
@@ -337,8 +364,9 @@ impl Tape {
         }
         // The next look for dead nodes: not before the tape grows half again
         // past this cycle's peak, so that a loop that frees its graph every
-        // step never pays for one.
-        self.reachable = self.peak;
+        // step never pays for one. (Only a look that finds nodes to drop
+        // lowers this again.)
+        self.reachable = self.reachable.max(self.peak);
         self.previous_peak = self.peak;
         self.peak = 0;
     }

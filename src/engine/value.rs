@@ -6,7 +6,7 @@ use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssi
 
 use super::backward;
 use super::ops::{LocalGrads, NeuronOp, Op};
-use super::tape::{self, NodeId, SlotId, Tape};
+use super::tape::{self, IN_FLIGHT, NodeId, SlotId, Tape};
 
 pub use super::ops::Activation;
 
@@ -96,9 +96,7 @@ impl Value {
     pub fn leaves(data: &[f64]) -> Vec<Value> {
         tape::with_new_nodes(|tape| {
             let first = tape.len();
-            for &number in data {
-                tape.push(number, Op::Leaf);
-            }
+            tape.push_leaves(data);
             tape.new_leaf_handles(first as NodeId, data.len())
                 .into_iter()
                 .map(|slot| Value {
@@ -110,6 +108,7 @@ impl Value {
     }
 
     /// A new unlabelled leaf: an input, a weight or a constant.
+    #[inline]
     pub fn leaf(data: f64) -> Value {
         tape::with_new_nodes(|tape| {
             let id = tape.push(data, Op::Leaf);
@@ -190,6 +189,7 @@ impl Value {
                 inputs: inputs_start,
                 n: weights.len() as u32,
                 activation,
+                input_grads: true,
             });
             Some(Value::compute(tape, op))
         });
@@ -203,55 +203,66 @@ impl Value {
         activation.apply(&sum)
     }
 
-    /// A layer: [`Value::neuron`] for each `(bias, weights)` on the same
-    /// inputs, with one activation. Same nodes and bits as calling
-    /// `Value::neuron` for each in turn; faster, because it visits the tape
-    /// once and keeps four neurons' sums in flight.
-    pub fn neurons<'a>(
-        neurons: impl Iterator<Item = (&'a Value, &'a [Value])> + Clone,
+    /// Drops `values` in one visit to the tape rather than one per value.
+    pub fn drop_all(values: Vec<Value>) {
+        tape::with(|tape| {
+            for value in &values {
+                tape.release(value.slot);
+            }
+        });
+        for value in values {
+            std::mem::forget(value);
+        }
+    }
+
+    /// Whether `values` are consecutive nodes, first to last: the weights of a
+    /// [`Value::neuron`] that is one node.
+    pub fn is_run(values: &[Value]) -> bool {
+        tape::with(|tape| run_start(tape, values).is_some())
+    }
+
+    /// A layer: [`Value::neuron`] for each `(bias, first weight)` on the same
+    /// inputs, with one activation, where each neuron's weights are a run of
+    /// nodes from its first (as `nn::Neuron` checks once, when it is made).
+    /// Same nodes and bits as `Value::neuron` for each in turn; faster,
+    /// because it visits the tape once and keeps several neurons' sums in
+    /// flight. Without `input_grads` the inputs are data: backward passes
+    /// them no grads. `None` when the inputs are not a run.
+    pub(crate) fn neurons_on_weight_runs<'a>(
+        neurons: impl Iterator<Item = (&'a Value, &'a Value)>,
         inputs: &[Value],
         activation: Activation,
-    ) -> Vec<Value> {
-        let fused = tape::with_new_nodes(|tape| {
-            let inputs_start = run_start(tape, inputs)?;
-            for (_, weights) in neurons.clone() {
-                assert_eq!(weights.len(), inputs.len(), "one weight per input");
-                run_start(tape, weights)?;
-            }
+        input_grads: bool,
+    ) -> Option<Vec<Value>> {
+        tape::with_new_nodes(|tape| {
             let first = tape.len();
+            let inputs_start = run_start(tape, inputs)?;
             let mut group = [NeuronOp {
                 bias: 0,
                 weights: 0,
                 inputs: inputs_start,
                 n: inputs.len() as u32,
                 activation,
-            }; 4];
+                input_grads,
+            }; IN_FLIGHT];
             let mut in_group = 0;
-            for (bias, weights) in neurons.clone() {
+            for (bias, first_weight) in neurons {
                 group[in_group].bias = tape.node(bias.slot);
-                group[in_group].weights = tape.node(weights[0].slot);
+                group[in_group].weights = tape.node(first_weight.slot);
                 in_group += 1;
-                if in_group == 4 {
+                if in_group == IN_FLIGHT {
                     tape.push_neurons(&group);
                     in_group = 0;
                 }
             }
             tape.push_neurons(&group[..in_group]);
             let outputs = first as NodeId..tape.len() as NodeId;
-            Some(
-                outputs
-                    .map(|id| Value::retained(tape, id))
-                    .collect::<Vec<_>>(),
-            )
-        });
-        fused.unwrap_or_else(|| {
-            neurons
-                .map(|(bias, weights)| Value::neuron(bias, weights, inputs, activation))
-                .collect()
+            Some(outputs.map(|id| Value::retained(tape, id)).collect())
         })
     }
 
     /// `self` raised to a constant power. Its derivative is `n * self^(n-1)`.
+    #[inline]
     pub fn pow(&self, exponent: f64) -> Value {
         tape::with_new_nodes(|tape| {
             let exponent = tape.push(exponent, Op::Leaf);
@@ -260,25 +271,30 @@ impl Value {
     }
 
     /// Hyperbolic tangent: within [-1, 1] and never NaN for a finite input.
+    #[inline]
     pub fn tanh(&self) -> Value {
         self.unary(Op::Tanh)
     }
 
     /// `max(0, self)`, as micrograd: negative inputs give 0.
+    #[inline]
     pub fn relu(&self) -> Value {
         self.unary(Op::Relu)
     }
 
+    #[inline]
     pub fn exp(&self) -> Value {
         self.unary(Op::Exp)
     }
 
     /// Natural logarithm; NaN below zero and -inf at zero, as `f64::ln`.
+    #[inline]
     pub fn log(&self) -> Value {
         self.unary(Op::Log)
     }
 
     /// `1 / (1 + e^-self)`, computed so that it never overflows.
+    #[inline]
     pub fn sigmoid(&self) -> Value {
         self.unary(Op::Sigmoid)
     }
@@ -349,7 +365,8 @@ impl Value {
 
     /// For each input, d(self)/d(input) at the current data: the factor by
     /// which backward multiplies this node's grad before adding it to the
-    /// input's. In the order of [`Value::inputs`].
+    /// input's. In the order of [`Value::inputs`], less the data inputs of a
+    /// neuron made by [`MLP::forward_data`](crate::nn::MLP::forward_data).
     pub fn local_grads(&self) -> Vec<(Value, f64)> {
         tape::with(|tape| {
             let id = tape.node(self.slot);
@@ -361,7 +378,9 @@ impl Value {
                     let mut local_grads = Vec::with_capacity(2 * neuron.n as usize + 1);
                     for (w, x) in neuron.weight_ids().zip(neuron.input_ids()) {
                         local_grads.push((w as NodeId, tape.data[x] * derivative));
-                        local_grads.push((x as NodeId, tape.data[w] * derivative));
+                        if neuron.input_grads {
+                            local_grads.push((x as NodeId, tape.data[w] * derivative));
+                        }
                     }
                     local_grads.push((neuron.bias, derivative));
                     local_grads
@@ -405,6 +424,7 @@ impl Value {
     /// to the grad of every leaf it depends on. Nodes in between are
     /// overwritten with d(self)/d(node). Runs in one pass with no recursion,
     /// so graphs of any depth are fine.
+    #[inline]
     pub fn backward(&self) {
         tape::with(|tape| backward::backward(tape, tape.node(self.slot)));
     }
@@ -437,6 +457,7 @@ impl Drop for Value {
 }
 
 impl From<f64> for Value {
+    #[inline]
     fn from(data: f64) -> Value {
         Value::leaf(data)
     }
@@ -462,6 +483,7 @@ impl fmt::Debug for Value {
 
 impl Neg for &Value {
     type Output = Value;
+    #[inline]
     fn neg(self) -> Value {
         self.unary(Op::Neg)
     }
@@ -525,63 +547,74 @@ macro_rules! binary_operator {
     ($Trait:ident, $method:ident, $AssignTrait:ident, $assign_method:ident, $op:path) => {
         impl $Trait<&Value> for &Value {
             type Output = Value;
+            #[inline]
             fn $method(self, rhs: &Value) -> Value {
                 Value::binary(Operand::Node(self), Operand::Node(rhs), $op)
             }
         }
         impl $Trait<Value> for &Value {
             type Output = Value;
+            #[inline]
             fn $method(self, rhs: Value) -> Value {
                 Value::binary(Operand::Node(self), Operand::Node(&rhs), $op)
             }
         }
         impl $Trait<&Value> for Value {
             type Output = Value;
+            #[inline]
             fn $method(self, rhs: &Value) -> Value {
                 Value::binary(Operand::Node(&self), Operand::Node(rhs), $op)
             }
         }
         impl $Trait<Value> for Value {
             type Output = Value;
+            #[inline]
             fn $method(self, rhs: Value) -> Value {
                 Value::binary(Operand::Node(&self), Operand::Node(&rhs), $op)
             }
         }
         impl $Trait<f64> for &Value {
             type Output = Value;
+            #[inline]
             fn $method(self, rhs: f64) -> Value {
                 Value::binary(Operand::Node(self), Operand::Const(rhs), $op)
             }
         }
         impl $Trait<f64> for Value {
             type Output = Value;
+            #[inline]
             fn $method(self, rhs: f64) -> Value {
                 Value::binary(Operand::Node(&self), Operand::Const(rhs), $op)
             }
         }
         impl $Trait<&Value> for f64 {
             type Output = Value;
+            #[inline]
             fn $method(self, rhs: &Value) -> Value {
                 Value::binary(Operand::Const(self), Operand::Node(rhs), $op)
             }
         }
         impl $Trait<Value> for f64 {
             type Output = Value;
+            #[inline]
             fn $method(self, rhs: Value) -> Value {
                 Value::binary(Operand::Const(self), Operand::Node(&rhs), $op)
             }
         }
         impl $AssignTrait<&Value> for Value {
+            #[inline]
             fn $assign_method(&mut self, rhs: &Value) {
                 *self = Value::binary(Operand::Node(self), Operand::Node(rhs), $op);
             }
         }
         impl $AssignTrait<Value> for Value {
+            #[inline]
             fn $assign_method(&mut self, rhs: Value) {
                 *self = Value::binary(Operand::Node(self), Operand::Node(&rhs), $op);
             }
         }
         impl $AssignTrait<f64> for Value {
+            #[inline]
             fn $assign_method(&mut self, rhs: f64) {
                 *self = Value::binary(Operand::Node(self), Operand::Const(rhs), $op);
             }

@@ -449,3 +449,50 @@ fn a_value_kept_across_steps_keeps_only_its_own_graph() {
     assert_eq!(inputs.len(), 2);
     assert!(last_loss.data().is_finite());
 }
+
+/// `forward_data` treats the row as constants: same outputs and weight grads
+/// to the bit as `forward`, and no grads for the inputs.
+#[test]
+fn forward_data_skips_only_the_inputs_grads() {
+    use micrograd::nn::{Activation, MLP};
+    use micrograd::rng::Init;
+    let sizes = [6, 3];
+    let activations = [Activation::Tanh, Activation::Linear];
+    let row = [0.5, -1.25, 2.0, 0.125];
+    let run = |data: bool| -> (Vec<u64>, Vec<u64>, Vec<f64>) {
+        let model = MLP::with_init(4, &sizes, &activations, Init::Portable { seed: 3 });
+        let outputs = if data {
+            model.forward_data(&row)
+        } else {
+            model.forward(&row)
+        };
+        let loss = outputs.iter().map(|o| o.pow(2.0)).sum::<Value>();
+        loss.backward();
+        // the output neuron's inputs are w0, x0, w1, ...; its x0, the first
+        // hidden neuron, has the row's leaves as its x0..x3
+        let inputs = outputs[0].inputs()[1].inputs();
+        let input_grads = inputs
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .take(4)
+            .map(Value::grad)
+            .collect();
+        let bits = |values: &[Value]| values.iter().map(|v| v.data().to_bits()).collect();
+        let grads = model
+            .parameters()
+            .iter()
+            .map(|p| p.grad().to_bits())
+            .collect();
+        (bits(&outputs), grads, input_grads)
+    };
+    let (outputs, grads, input_grads) = run(false);
+    let (data_outputs, data_grads, data_input_grads) = run(true);
+    assert_eq!(outputs, data_outputs);
+    assert_eq!(grads, data_grads);
+    assert!(
+        input_grads.iter().all(|&g| g != 0.0),
+        "forward gives the inputs grads"
+    );
+    assert_eq!(data_input_grads, vec![0.0; 4], "forward_data does not");
+}
