@@ -10,7 +10,8 @@
 //! node instead of two per weight); the backward sweep runs its derivative as
 //! tight loops over slices (`backward.rs`).
 
-use super::tape::NodeId;
+/// Index of a node in the tape.
+pub(crate) type NodeId = u32;
 
 /// The operation that produced a node, holding the ids of its inputs.
 /// Inputs always have smaller ids than the node itself.

@@ -23,10 +23,9 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+pub(crate) use super::ops::NodeId;
 use super::ops::{MAX_NODES, NeuronOp, Op, PackedOp};
 
-/// Index of a node in the tape.
-pub(crate) type NodeId = u32;
 /// Index of a handle's slot.
 pub(crate) type SlotId = u32;
 
