@@ -46,15 +46,18 @@ fn sweep(data: &[f64], ops: &[PackedOp], neurons: &[(NodeId, NeuronOp)], grads: 
             continue;
         }
         // The chain rule: input.grad += d(node)/d(input) * node.grad
-        match ops[id].unpack(neurons).local_grads(data[id], data) {
+        let op = ops[id].unpack(neurons);
+        match op.local_grads(data[id], data) {
             LocalGrads::None => {}
             LocalGrads::One(a, da) => grads[a as usize] += da * grad,
             LocalGrads::Two(a, da, b, db) => {
                 grads[a as usize] += da * grad;
                 grads[b as usize] += db * grad;
             }
-            LocalGrads::Neuron(neuron, derivative) => {
-                neuron_backward(neuron, derivative * grad, data, grads);
+            LocalGrads::Neuron(derivative) => {
+                if let Op::Neuron(neuron) = op {
+                    neuron_backward(neuron, derivative * grad, data, grads);
+                }
             }
         }
     }

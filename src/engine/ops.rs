@@ -202,7 +202,7 @@ pub(crate) enum LocalGrads {
     Two(NodeId, f64, NodeId, f64),
     /// A neuron: d(out)/d(bias) is this factor (the activation's derivative);
     /// d(out)/d(w_i) is `x_i` times it, d(out)/d(x_i) is `w_i` times it.
-    Neuron(NeuronOp, f64),
+    Neuron(f64),
 }
 
 impl Op {
@@ -275,7 +275,7 @@ impl Op {
             Op::Sigmoid(a) => LocalGrads::One(a, out * (1.0 - out)),
             // out = act(s), s = b + sum_i w_i*x_i:
             // d out/db = act'(s), d out/dw_i = x_i * act'(s), d out/dx_i = w_i * act'(s)
-            Op::Neuron(neuron) => LocalGrads::Neuron(neuron, neuron.activation.derivative(out)),
+            Op::Neuron(neuron) => LocalGrads::Neuron(neuron.activation.derivative(out)),
         }
     }
 

@@ -370,11 +370,15 @@ impl Value {
     pub fn local_grads(&self) -> Vec<(Value, f64)> {
         tape::with(|tape| {
             let id = tape.node(self.slot);
-            let local_grads = match tape.op(id).local_grads(tape.data[id as usize], &tape.data) {
+            let op = tape.op(id);
+            let local_grads = match op.local_grads(tape.data[id as usize], &tape.data) {
                 LocalGrads::None => vec![],
                 LocalGrads::One(a, da) => vec![(a, da)],
                 LocalGrads::Two(a, da, b, db) => vec![(a, da), (b, db)],
-                LocalGrads::Neuron(neuron, derivative) => {
+                LocalGrads::Neuron(derivative) => {
+                    let Op::Neuron(neuron) = op else {
+                        unreachable!("only a neuron has a neuron's local grads")
+                    };
                     let mut local_grads = Vec::with_capacity(2 * neuron.n as usize + 1);
                     for (w, x) in neuron.weight_ids().zip(neuron.input_ids()) {
                         local_grads.push((w as NodeId, tape.data[x] * derivative));
