@@ -284,8 +284,8 @@ fn chain() {
     assert_eq!(tape_len(), 0);
     let bytes_per_node = peak as f64 / nodes as f64;
     println!(
-        "10M chain:   build {:.0} ms, backward {:.1} ms (target <= 100), drop {:.1} ms, \
-         peak {bytes_per_node:.1} bytes/node (target <= 48) over {nodes} nodes",
+        "10M chain:   build {:.0} ms, backward {:.1} ms (target <= 50), drop {:.1} ms, \
+         peak {bytes_per_node:.1} bytes/node (target <= 32) over {nodes} nodes",
         ms(built),
         ms(backward),
         ms(dropped)
