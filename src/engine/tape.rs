@@ -106,7 +106,11 @@ pub(crate) fn with_new_nodes<R>(f: impl FnOnce(&mut Tape) -> R) -> R {
         let mut tape = tape.borrow_mut();
         if tape.look_for_dead {
             tape.look_for_dead = false;
-            tape.compact();
+            // Still worth a look: the tape may have been popped since.
+            let reachable = tape.reachable.max(MIN_COMPACT);
+            if tape.len() >= reachable + reachable / 2 {
+                tape.compact();
+            }
         }
         f(&mut tape)
     })
@@ -397,10 +401,12 @@ impl Tape {
             }
         }
         let kept = reached.iter().filter(|&&r| r).count();
-        self.reachable = kept;
         if kept > len - len / 4 {
+            // Little to gain: look again only once the tape is half as long again.
+            self.reachable = self.reachable.max(kept);
             return;
         }
+        self.reachable = kept;
 
         // Each kept node's new id; a run of kept nodes stays a run.
         let mut new_ids = vec![0 as NodeId; len];
