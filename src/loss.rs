@@ -42,8 +42,8 @@ pub fn logistic_sum(scores: &[Value], labels: &[f64]) -> Value {
     losses.sum::<Value>()
 }
 
-/// Softmax cross-entropy: `mean(logsumexp(scores) - scores[label])`. The
-/// largest score is subtracted first, as a constant, so `exp` never overflows.
+/// Softmax cross-entropy: `mean(logsumexp(scores) - scores[label])`, with
+/// `Value::logsumexp`, which never overflows.
 pub fn cross_entropy(scores: &[Vec<Value>], labels: &[usize]) -> Value {
     cross_entropy_sum(scores, labels) * (1.0 / scores.len() as f64)
 }
@@ -51,14 +51,10 @@ pub fn cross_entropy(scores: &[Vec<Value>], labels: &[usize]) -> Value {
 /// `cross_entropy` before the mean.
 pub fn cross_entropy_sum(scores: &[Vec<Value>], labels: &[usize]) -> Value {
     assert_eq!(scores.len(), labels.len(), "one label per sample");
-    let losses = scores.iter().zip(labels).map(|(sample, &label)| {
-        let max = sample
-            .iter()
-            .map(Value::data)
-            .fold(f64::NEG_INFINITY, f64::max);
-        let sum_exp: Value = sample.iter().map(|score| (score - max).exp()).sum();
-        sum_exp.log() + max - &sample[label]
-    });
+    let losses = scores
+        .iter()
+        .zip(labels)
+        .map(|(sample, &label)| Value::logsumexp(sample) - &sample[label]);
     losses.sum::<Value>()
 }
 

@@ -59,6 +59,12 @@ fn sweep(data: &[f64], ops: &[PackedOp], neurons: &[(NodeId, NeuronOp)], grads: 
                     neuron_backward(neuron, derivative * grad, data, grads);
                 }
             }
+            LocalGrads::LogSumExp(first, n) => {
+                let inputs = first as usize..(first + n) as usize;
+                for (x_grad, x) in grads[inputs.clone()].iter_mut().zip(&data[inputs]) {
+                    *x_grad += (x - data[id]).exp() * grad;
+                }
+            }
         }
     }
 }

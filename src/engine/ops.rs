@@ -33,6 +33,9 @@ pub(crate) enum Op {
     Sigmoid(NodeId),
     /// A neuron: `activation(((bias + w0*x0) + w1*x1) + ...)`, summed in that order.
     Neuron(NeuronOp),
+    /// `log(e^x0 + e^x1 + ...)` over the `n` consecutive nodes from the first
+    /// id (the second is `n`): a softmax's normaliser.
+    LogSumExp(NodeId, u32),
 }
 
 /// A neuron's operands. Its weights are `n` consecutive nodes from `weights`,
@@ -159,6 +162,7 @@ impl PackedOp {
             Op::Log(a) => (10, a, 0),
             Op::Sigmoid(a) => (11, a, 0),
             Op::Neuron(_) => unreachable!("a neuron is packed with PackedOp::neuron"),
+            Op::LogSumExp(first, n) => (13, first, n),
         };
         PackedOp(kind | (a as u64) << KIND_BITS | (b as u64) << (KIND_BITS + ID_BITS))
     }
@@ -188,7 +192,8 @@ impl PackedOp {
             10 => Op::Log(a),
             11 => Op::Sigmoid(a),
             12 => Op::Neuron(neurons[a as usize].1),
-            _ => unreachable!("packed ops hold kinds 0 to 12"),
+            13 => Op::LogSumExp(a, b),
+            _ => unreachable!("packed ops hold kinds 0 to 13"),
         }
     }
 }
@@ -203,6 +208,8 @@ pub(crate) enum LocalGrads {
     /// A neuron: d(out)/d(bias) is this factor (the activation's derivative);
     /// d(out)/d(w_i) is `x_i` times it, d(out)/d(x_i) is `w_i` times it.
     Neuron(f64),
+    /// `n` consecutive inputs from the first: d(out)/d(x_i) = e^(x_i - out).
+    LogSumExp(NodeId, u32),
 }
 
 impl Op {
@@ -234,6 +241,13 @@ impl Op {
                     sum += w * x;
                 }
                 neuron.activation.eval(sum)
+            }
+            // max + log(sum(e^(x - max))): the largest term is e^0, so exp never overflows
+            Op::LogSumExp(first, n) => {
+                let xs = &values[first as usize..(first + n) as usize];
+                let max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let sum: f64 = xs.iter().map(|x| (x - max).exp()).sum();
+                max + sum.ln()
             }
         }
     }
@@ -276,6 +290,8 @@ impl Op {
             // out = act(s), s = b + sum_i w_i*x_i:
             // d out/db = act'(s), d out/dw_i = x_i * act'(s), d out/dx_i = w_i * act'(s)
             Op::Neuron(neuron) => LocalGrads::Neuron(neuron.activation.derivative(out)),
+            // d/dx_i log(sum_j e^x_j) = e^x_i / sum_j e^x_j = e^(x_i - out): the softmax
+            Op::LogSumExp(first, n) => LocalGrads::LogSumExp(first, n),
         }
     }
 
@@ -297,6 +313,11 @@ impl Op {
             Op::Exp(..) => &["{out}"],
             Op::Log(..) => &["1/{a}"],
             Op::Sigmoid(..) => &["{out} * (1 - {out})"],
+            Op::LogSumExp(_, n) => {
+                return (0..n)
+                    .map(|i| format!("exp(x{i}.data - {{out}})"))
+                    .collect();
+            }
             Op::Neuron(neuron) => {
                 let derivative = neuron.activation.derivative_formula();
                 let mut formulas = Vec::with_capacity(2 * neuron.n as usize + 1);
@@ -328,6 +349,7 @@ impl Op {
             Op::Exp(..) => "exp",
             Op::Log(..) => "log",
             Op::Sigmoid(..) => "sigmoid",
+            Op::LogSumExp(..) => "logsumexp",
             Op::Neuron(neuron) => match neuron.activation {
                 Activation::Linear => "w·x+b",
                 Activation::Relu => "relu(w·x+b)",
@@ -351,6 +373,7 @@ impl Op {
             | Op::Exp(a)
             | Op::Log(a)
             | Op::Sigmoid(a) => vec![a],
+            Op::LogSumExp(first, n) => (first..first + n).collect(),
             Op::Neuron(neuron) => {
                 let mut ids = Vec::with_capacity(2 * neuron.n as usize + 1);
                 for (w, x) in neuron.weight_ids().zip(neuron.input_ids()) {
@@ -380,6 +403,7 @@ impl Op {
             Op::Exp(a) => Op::Exp(f(a)),
             Op::Log(a) => Op::Log(f(a)),
             Op::Sigmoid(a) => Op::Sigmoid(f(a)),
+            Op::LogSumExp(first, n) => Op::LogSumExp(f(first), n),
             Op::Neuron(neuron) => Op::Neuron(NeuronOp {
                 bias: f(neuron.bias),
                 weights: f(neuron.weights),
@@ -410,6 +434,7 @@ mod tests {
             Op::Exp(1),
             Op::Log(a),
             Op::Sigmoid(a),
+            Op::LogSumExp(a, b),
         ];
         for op in ops {
             assert_eq!(PackedOp::pack(op).unpack(&[]), op);

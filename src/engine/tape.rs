@@ -392,6 +392,9 @@ impl Tape {
                     reached[neuron.input_ids()].fill(true);
                     reached[neuron.bias as usize] = true;
                 }
+                Op::LogSumExp(first, n) => {
+                    reached[first as usize..(first + n) as usize].fill(true);
+                }
                 op => {
                     op.map_ids(|input| {
                         reached[input as usize] = true;

@@ -261,6 +261,30 @@ impl Value {
         })
     }
 
+    /// `log(e^v0 + e^v1 + ...)`, computed so that it never overflows; its
+    /// derivative with respect to each value is the softmax, `e^(v_i - out)`.
+    /// One node when the values are consecutive (a layer's outputs are);
+    /// otherwise built from `-`, `exp`, `+` and `log`. At least one value.
+    pub fn logsumexp(values: &[Value]) -> Value {
+        assert!(!values.is_empty(), "logsumexp of nothing");
+        let fused = tape::with_new_nodes(|tape| {
+            let first = run_start(tape, values)?;
+            Some(Value::compute(
+                tape,
+                Op::LogSumExp(first, values.len() as u32),
+            ))
+        });
+        if let Some(fused) = fused {
+            return fused;
+        }
+        let max = values
+            .iter()
+            .map(Value::data)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let sum_exp: Value = values.iter().map(|value| (value - max).exp()).sum();
+        sum_exp.log() + max
+    }
+
     /// `self` raised to a constant power. Its derivative is `n * self^(n-1)`.
     #[inline]
     pub fn pow(&self, exponent: f64) -> Value {
@@ -375,6 +399,12 @@ impl Value {
                 LocalGrads::None => vec![],
                 LocalGrads::One(a, da) => vec![(a, da)],
                 LocalGrads::Two(a, da, b, db) => vec![(a, da), (b, db)],
+                LocalGrads::LogSumExp(first, n) => {
+                    let out = tape.data[id as usize];
+                    (first..first + n)
+                        .map(|x| (x, (tape.data[x as usize] - out).exp()))
+                        .collect()
+                }
                 LocalGrads::Neuron(derivative) => {
                     let Op::Neuron(neuron) = op else {
                         unreachable!("only a neuron has a neuron's local grads")

@@ -496,3 +496,31 @@ fn forward_data_skips_only_the_inputs_grads() {
     );
     assert_eq!(data_input_grads, vec![0.0; 4], "forward_data does not");
 }
+
+/// `logsumexp` is one node over consecutive values and the operators'
+/// composition otherwise, with the same value and the softmax as its grads;
+/// it never overflows.
+#[test]
+fn logsumexp_is_the_softmax_normaliser() {
+    let run = Value::leaves(&[1.0, 2.0, 3.0]);
+    let before = tape_len();
+    let fused = Value::logsumexp(&run);
+    assert_eq!(tape_len() - before, 1, "one node");
+    fused.backward();
+    let scattered = [run[2].clone(), run[0].clone(), run[1].clone()];
+    let composed = Value::logsumexp(&scattered);
+    let want = (1f64.exp() + 2f64.exp() + 3f64.exp()).ln();
+    assert!((fused.data() - want).abs() < 1e-12);
+    assert!((composed.data() - want).abs() < 1e-12);
+    for (value, x) in run.iter().zip([1.0f64, 2.0, 3.0]) {
+        let softmax = x.exp() / (1f64.exp() + 2f64.exp() + 3f64.exp());
+        assert!((value.grad() - softmax).abs() < 1e-12, "{}", value.grad());
+    }
+
+    let huge = Value::leaves(&[1000.0, -1000.0]);
+    let lse = Value::logsumexp(&huge);
+    lse.backward();
+    assert_eq!(lse.data(), 1000.0);
+    assert_eq!(huge[0].grad(), 1.0);
+    assert_eq!(huge[1].grad(), 0.0);
+}

@@ -39,7 +39,7 @@ type Op = (&'static str, fn(&[Value]) -> Value);
 
 /// Each op, fed in its smooth domain: `x` in [-3, 3] for most, (0.1, 5) where
 /// the op needs a positive argument.
-const OPS: [Op; 14] = [
+const OPS: [Op; 15] = [
     ("a + b", |v| &v[0] + &v[1]),
     ("a - b", |v| &v[0] - &v[1]),
     ("a * b", |v| &v[0] * &v[1]),
@@ -54,6 +54,7 @@ const OPS: [Op; 14] = [
     ("log b", |v| v[1].log()),
     ("sigmoid a", |v| v[0].sigmoid()),
     ("2.5 / b - a * 3", |v| 2.5 / &v[1] - &v[0] * 3.0),
+    ("logsumexp(a, b)", |v| Value::logsumexp(&v[..2])),
 ];
 
 #[test]
