@@ -215,12 +215,8 @@ impl MLP {
 
     /// Runs the network on one sample. Takes numbers (`&[1.0, 2.0]`) or values.
     pub fn forward<X: Clone + Into<Value>>(&self, x: &[X]) -> Vec<Value> {
-        let mut activations: Vec<Value> = x.iter().map(|xi| xi.clone().into()).collect();
-        for layer in &self.layers {
-            let outputs = layer.forward(&activations);
-            Value::drop_all(std::mem::replace(&mut activations, outputs));
-        }
-        activations
+        let inputs = x.iter().map(|xi| xi.clone().into()).collect();
+        self.forward_layers(inputs, true)
     }
 
     /// [`MLP::forward`] on a row of data: the inputs are constants, so
@@ -229,9 +225,15 @@ impl MLP {
     /// weight's grad, are the same to the bit; the first layer's backward is
     /// about twice as fast.
     pub fn forward_data(&self, x: &[f64]) -> Vec<Value> {
-        let mut activations = Value::leaves(x);
+        self.forward_layers(Value::leaves(x), false)
+    }
+
+    /// Each layer on the one before; `input_grads` as `Layer::forward_with`,
+    /// for the first layer (the later ones always pass grads on).
+    fn forward_layers(&self, inputs: Vec<Value>, input_grads: bool) -> Vec<Value> {
+        let mut activations = inputs;
         for (layer_index, layer) in self.layers.iter().enumerate() {
-            let outputs = layer.forward_with(&activations, layer_index > 0);
+            let outputs = layer.forward_with(&activations, input_grads || layer_index > 0);
             Value::drop_all(std::mem::replace(&mut activations, outputs));
         }
         activations

@@ -225,12 +225,6 @@ impl Tape {
         }
     }
 
-    /// The nodes that `n` consecutive slots from `first` refer to.
-    #[inline]
-    pub fn nodes_of_slots(&self, first: SlotId, n: usize) -> &[u32] {
-        &self.slots[first as usize..first as usize + n]
-    }
-
     /// A new handle to node `id`.
     #[inline(always)]
     pub fn new_handle(&mut self, id: NodeId) -> SlotId {
@@ -241,58 +235,6 @@ impl Tape {
         };
         self.slots[slot as usize] = id;
         slot
-    }
-
-    /// A handle to each of the `n` leaves from `first`, in consecutive slots
-    /// when it can: `run_start` then checks a run of values (a neuron's
-    /// weights, at every forward pass) with two passes over contiguous memory
-    /// instead of a lookup per value.
-    pub fn new_leaf_handles(&mut self, first: NodeId, n: usize) -> Vec<SlotId> {
-        if n == 0 {
-            return Vec::new();
-        }
-        // A run freed together lies on top of the free slots, in the order freed.
-        let top = self.free_slots.len().saturating_sub(n);
-        let reuse = &self.free_slots[top..];
-        let freed_run = reuse.len() == n && {
-            let ascending = reuse
-                .iter()
-                .zip(reuse[0]..)
-                .all(|(&slot, want)| slot == want);
-            let descending = reuse
-                .iter()
-                .rev()
-                .zip(reuse[n - 1]..)
-                .all(|(&slot, want)| slot == want);
-            ascending || descending
-        };
-        // Else new slots, unless that would let free slots pile up: at most
-        // four free for each slot in use, and a few thousand more.
-        let in_use = self.slots.len() - self.free_slots.len();
-        let slots: Vec<SlotId> = if freed_run {
-            let first_slot = reuse[0].min(reuse[n - 1]);
-            self.free_slots.truncate(top);
-            (first_slot..first_slot + n as SlotId).collect()
-        } else if self.free_slots.len() <= 4 * in_use + 4096 {
-            let first_slot = self.slots.len() as SlotId;
-            self.slots.resize(self.slots.len() + n, FREE);
-            (first_slot..first_slot + n as SlotId).collect()
-        } else {
-            (0..n).map(|_| self.new_handle_slot()).collect()
-        };
-        for (&slot, id) in slots.iter().zip(first..) {
-            self.slots[slot as usize] = id;
-            self.handles[id as usize] += 1;
-        }
-        slots
-    }
-
-    /// A free slot, or a new one.
-    fn new_handle_slot(&mut self) -> SlotId {
-        self.free_slots.pop().unwrap_or_else(|| {
-            self.slots.push(FREE);
-            (self.slots.len() - 1) as SlotId
-        })
     }
 
     /// The node a handle refers to.
@@ -344,8 +286,14 @@ impl Tape {
         self.ops.truncate(len);
         self.handles.truncate(len);
         self.grads.truncate(len);
-        let neurons_below = self.neurons.partition_point(|&(id, _)| (id as usize) < len);
-        self.neurons.truncate(neurons_below);
+        if self
+            .neurons
+            .last()
+            .is_some_and(|&(id, _)| id as usize >= len)
+        {
+            let neurons_below = self.neurons.partition_point(|&(id, _)| (id as usize) < len);
+            self.neurons.truncate(neurons_below);
+        }
         self.clean_from = self.clean_from.min(len);
         if !self.labels.is_empty() {
             self.labels.split_off(&(len as NodeId));

@@ -95,14 +95,10 @@ impl Value {
     /// neuron made this way can be one [`Value::neuron`] node.
     pub fn leaves(data: &[f64]) -> Vec<Value> {
         tape::with_new_nodes(|tape| {
-            let first = tape.len();
+            let first = tape.len() as NodeId;
             tape.push_leaves(data);
-            tape.new_leaf_handles(first as NodeId, data.len())
-                .into_iter()
-                .map(|slot| Value {
-                    slot,
-                    _not_send: PhantomData,
-                })
+            (first..tape.len() as NodeId)
+                .map(|id| Value::retained(tape, id))
                 .collect()
         })
     }
@@ -204,7 +200,7 @@ impl Value {
     }
 
     /// Drops `values` in one visit to the tape rather than one per value.
-    pub fn drop_all(values: Vec<Value>) {
+    pub(crate) fn drop_all(values: Vec<Value>) {
         tape::with(|tape| {
             for value in &values {
                 tape.release(value.slot);
@@ -445,7 +441,7 @@ impl Value {
         })
     }
 
-    /// A new handle to a node: the only way a `Value` is made, with `leaves`.
+    /// A new handle to a node: the only way a `Value` is made.
     #[inline(always)]
     fn retained(tape: &mut Tape, id: NodeId) -> Value {
         Value {
@@ -549,28 +545,11 @@ impl<'a> std::iter::Sum<&'a Value> for Value {
 /// Where `values` lie on the tape if they are consecutive nodes, first to last.
 #[inline]
 fn run_start(tape: &Tape, values: &[Value]) -> Option<NodeId> {
-    let first_slot = values.first()?.slot;
-    let start = tape.node(first_slot);
-    // Values made one after another usually hold consecutive slots too; then
-    // the test is two passes over contiguous memory that OR together any
-    // difference from a run, which the compiler vectorises.
+    let start = tape.node(values.first()?.slot);
+    // OR together every difference from a run: no branch per value.
     let mut off_run = 0;
     for (i, value) in values.iter().enumerate() {
-        off_run |= value.slot ^ first_slot.wrapping_add(i as u32);
-    }
-    if off_run == 0 {
-        for (i, &id) in tape
-            .nodes_of_slots(first_slot, values.len())
-            .iter()
-            .enumerate()
-        {
-            off_run |= id ^ start.wrapping_add(i as u32);
-        }
-    } else {
-        off_run = 0;
-        for (i, value) in values.iter().enumerate() {
-            off_run |= tape.node(value.slot) ^ start.wrapping_add(i as u32);
-        }
+        off_run |= tape.node(value.slot) ^ start.wrapping_add(i as u32);
     }
     (off_run == 0).then_some(start)
 }
