@@ -604,11 +604,8 @@ impl Shard<'_> {
         rows: &[Vec<f64>],
     ) -> ShardResult {
         let model = shape.model(parameters);
-        let scores: Vec<Vec<Value>> = self
-            .rows
-            .iter()
-            .map(|&i| model.forward_data(&rows[i]))
-            .collect();
+        let batch: Vec<&[f64]> = self.rows.iter().map(|&i| rows[i].as_slice()).collect();
+        let scores = model.forward_rows(&batch);
         let data_loss = problem.loss(&scores, &self.target, self.batch_size);
         let parameters = model.parameters();
         let total_loss = if self.l2 > 0.0 {
@@ -617,9 +614,11 @@ impl Shard<'_> {
             data_loss
         };
         total_loss.backward();
+        let grads = Value::grads_of(&parameters);
+        Value::drop_all(parameters);
         ShardResult {
             loss: total_loss.data(),
-            grads: parameters.iter().map(Value::grad).collect(),
+            grads,
             scores: scores
                 .iter()
                 .map(|s| s.iter().map(Value::data).collect())

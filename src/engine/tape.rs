@@ -24,7 +24,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 pub(crate) use super::ops::NodeId;
-use super::ops::{MAX_NODES, NeuronOp, Op, PackedOp};
+use super::ops::{Activation, MAX_NODES, NeuronOp, Op, PackedOp};
 
 /// Index of a handle's slot.
 pub(crate) type SlotId = u32;
@@ -36,8 +36,17 @@ const FREE: u32 = 1 << 31;
 const KEEP_CAPACITY: usize = 1 << 20;
 /// How many neurons `push_neurons` sums side by side.
 pub(crate) const IN_FLIGHT: usize = 8;
+/// How many rows `push_network` computes side by side.
+pub(crate) const ROWS_IN_FLIGHT: usize = 8;
 /// The tape is not compacted while it is shorter than this.
 const MIN_COMPACT: usize = 1 << 10;
+
+/// A layer for `push_network`: each neuron's bias and first weight (its
+/// weights are a run as long as the layer's inputs), and their activation.
+pub(crate) struct LayerIds {
+    pub neurons: Vec<(NodeId, NodeId)>,
+    pub activation: Activation,
+}
 
 pub(crate) struct Tape {
     /// Every node's data, in creation order.
@@ -208,20 +217,96 @@ impl Tape {
                 *output = Op::Neuron(op).eval(&self.data);
             }
         }
+        self.extend_neurons(ops.iter().copied(), outputs[..ops.len()].iter().copied());
+    }
+
+    /// A network on rows of data, as `push_leaves` for each row's numbers and
+    /// then `push_neurons` for each layer would build it row by row, with the
+    /// same data in every node; returns where each row's outputs start.
+    ///
+    /// Rows go in groups of `ROWS_IN_FLIGHT`: a group's inputs, then its
+    /// first layer row after row, then its second, and so on. A neuron's sum
+    /// is a chain of additions that must run in order, but the group's rows
+    /// are independent chains, each in its own lane of the processor's vector
+    /// registers. No node gets a handle: the caller holds the outputs.
+    ///
+    /// Backward gives every weight and every input the same grads, to the
+    /// bit, as the row-by-row graph: a weight sits in one layer and gets its
+    /// terms from that layer's nodes, last row first, in either layout; an
+    /// activation gets its terms from its own row's next layer, last neuron first.
+    pub fn push_network(&mut self, layers: &[LayerIds], rows: &[&[f64]]) -> Vec<NodeId> {
+        let mut outputs = Vec::with_capacity(rows.len());
+        // One group's inputs to a layer, transposed: `lanes[i][r]` is row r's input i.
+        let mut lanes: Vec<[f64; ROWS_IN_FLIGHT]> = Vec::new();
+        let mut sums: Vec<[f64; ROWS_IN_FLIGHT]> = Vec::new();
+        for group in rows.chunks(ROWS_IN_FLIGHT) {
+            let mut starts = [0 as NodeId; ROWS_IN_FLIGHT];
+            for (start, row) in starts.iter_mut().zip(group) {
+                *start = self.len() as NodeId;
+                self.push_leaves(row);
+            }
+            let mut n = group.first().map_or(0, |row| row.len());
+            for (index, layer) in layers.iter().enumerate() {
+                lanes.clear();
+                lanes.resize(n, [0.0; ROWS_IN_FLIGHT]);
+                for (r, &start) in starts[..group.len()].iter().enumerate() {
+                    for (lane, &x) in lanes.iter_mut().zip(&self.data[start as usize..][..n]) {
+                        lane[r] = x;
+                    }
+                }
+                sums.clear();
+                for &(bias, weights) in &layer.neurons {
+                    let weights = &self.data[weights as usize..][..n];
+                    let mut sum = [self.data[bias as usize]; ROWS_IN_FLIGHT];
+                    for (w, xs) in weights.iter().zip(&lanes) {
+                        for (sum, x) in sum.iter_mut().zip(xs) {
+                            *sum += w * x;
+                        }
+                    }
+                    sums.push(sum.map(|sum| layer.activation.eval(sum)));
+                }
+                for (r, start) in starts[..group.len()].iter_mut().enumerate() {
+                    let inputs = *start;
+                    *start = self.len() as NodeId;
+                    let ops = layer.neurons.iter().map(|&(bias, weights)| NeuronOp {
+                        bias,
+                        weights,
+                        inputs,
+                        n: n as u32,
+                        activation: layer.activation,
+                        // the first layer's inputs are data
+                        input_grads: index > 0,
+                    });
+                    self.extend_neurons(ops, sums.iter().map(|sum| sum[r]));
+                }
+                n = layer.neurons.len();
+            }
+            outputs.extend_from_slice(&starts[..group.len()]);
+        }
+        outputs
+    }
+
+    /// Appends a neuron node for each op, holding the data given for it.
+    fn extend_neurons(
+        &mut self,
+        ops: impl ExactSizeIterator<Item = NeuronOp>,
+        data: impl Iterator<Item = f64>,
+    ) {
         let first = self.len();
+        let count = ops.len();
         assert!(
-            first + ops.len() <= MAX_NODES,
+            first + count <= MAX_NODES,
             "the tape is full: 2^30 nodes are alive"
         );
         let in_step = self.grads.len() == first;
-        for (k, &op) in ops.iter().enumerate() {
+        for (k, op) in ops.enumerate() {
             self.neurons.push(((first + k) as NodeId, op));
             self.ops.push(PackedOp::neuron(self.neurons.len() - 1));
         }
-        self.data.extend_from_slice(&outputs[..ops.len()]);
-        self.handles.resize(first + ops.len(), 0);
+        self.data.extend(data);
+        self.handles.resize(first + count, 0);
         if in_step {
-            self.grads.resize(first + ops.len(), 0.0);
+            self.grads.resize(first + count, 0.0);
         }
     }
 

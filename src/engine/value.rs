@@ -6,7 +6,7 @@ use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssi
 
 use super::backward;
 use super::ops::{LocalGrads, NeuronOp, Op};
-use super::tape::{self, IN_FLIGHT, NodeId, SlotId, Tape};
+use super::tape::{self, IN_FLIGHT, LayerIds, NodeId, SlotId, Tape};
 
 pub use super::ops::Activation;
 
@@ -211,6 +211,25 @@ impl Value {
         }
     }
 
+    /// New handles to each of `values`, in one visit to the tape.
+    pub(crate) fn clone_all<'a>(values: impl Iterator<Item = &'a Value>) -> Vec<Value> {
+        tape::with(|tape| {
+            values
+                .map(|value| Value::retained(tape, tape.node(value.slot)))
+                .collect()
+        })
+    }
+
+    /// The grad of each of `values`, in one visit to the tape.
+    pub(crate) fn grads_of(values: &[Value]) -> Vec<f64> {
+        tape::with(|tape| {
+            values
+                .iter()
+                .map(|value| tape.grad(tape.node(value.slot)))
+                .collect()
+        })
+    }
+
     /// Whether `values` are consecutive nodes, first to last: the weights of a
     /// [`Value::neuron`] that is one node.
     pub fn is_run(values: &[Value]) -> bool {
@@ -254,6 +273,41 @@ impl Value {
             tape.push_neurons(&group[..in_group]);
             let outputs = first as NodeId..tape.len() as NodeId;
             Some(outputs.map(|id| Value::retained(tape, id)).collect())
+        })
+    }
+
+    /// A network on rows of data: for each layer, its neurons' `(bias, first
+    /// weight)` and their activation, each neuron's weights a run of nodes as
+    /// long as the layer's inputs (as `nn::Neuron` checks when it is made), and
+    /// every row as long as the first layer's weights. The same nodes, data
+    /// and grads as `neurons_on_weight_runs` layer after layer on each row
+    /// (the rows being data), but the rows are computed side by side (see
+    /// `Tape::push_network`), and only the last layer's nodes get handles.
+    pub(crate) fn network_on_rows(
+        layers: &[(Vec<(&Value, &Value)>, Activation)],
+        rows: &[&[f64]],
+    ) -> Vec<Vec<Value>> {
+        tape::with_new_nodes(|tape| {
+            let layer_ids: Vec<LayerIds> = layers
+                .iter()
+                .map(|(neurons, activation)| LayerIds {
+                    neurons: neurons
+                        .iter()
+                        .map(|(bias, weight)| (tape.node(bias.slot), tape.node(weight.slot)))
+                        .collect(),
+                    activation: *activation,
+                })
+                .collect();
+            let nout = layer_ids.last().map_or(0, |layer| layer.neurons.len());
+            let starts = tape.push_network(&layer_ids, rows);
+            starts
+                .into_iter()
+                .map(|start| {
+                    (start..start + nout as NodeId)
+                        .map(|id| Value::retained(tape, id))
+                        .collect()
+                })
+                .collect()
         })
     }
 

@@ -497,6 +497,78 @@ fn forward_data_skips_only_the_inputs_grads() {
     assert_eq!(data_input_grads, vec![0.0; 4], "forward_data does not");
 }
 
+/// `forward_rows` on a batch gives each row's outputs, and every weight's
+/// grad, to the bit as `forward_data` row by row; with a batch that is not a
+/// whole number of groups, three layers, and a loss that mixes the rows. A
+/// network whose weights are not runs goes row by row, with the same bits.
+#[test]
+fn forward_rows_is_forward_data_on_each_row() {
+    use micrograd::nn::{Activation, Layer, MLP, Neuron};
+    use micrograd::rng::Init;
+    let sizes = [7, 5, 2];
+    let activations = [Activation::Relu, Activation::Tanh, Activation::Linear];
+    let rows: Vec<Vec<f64>> = (0..19)
+        .map(|r| {
+            (0..3)
+                .map(|i| ((r * 3 + i) as f64 * 0.37).sin() * 2.0)
+                .collect()
+        })
+        .collect();
+    let batch: Vec<&[f64]> = rows.iter().map(Vec::as_slice).collect();
+    let run = |model: &MLP, together: bool| -> (Vec<u64>, Vec<u64>) {
+        let outputs: Vec<Vec<Value>> = if together {
+            model.forward_rows(&batch)
+        } else {
+            batch.iter().map(|row| model.forward_data(row)).collect()
+        };
+        assert_eq!(outputs.len(), rows.len());
+        let loss = outputs
+            .iter()
+            .enumerate()
+            .map(|(r, o)| (&o[0] * (r as f64 - 9.0)).tanh() + o[1].pow(2.0))
+            .sum::<Value>();
+        loss.backward();
+        let data = outputs
+            .iter()
+            .flatten()
+            .map(|o| o.data().to_bits())
+            .collect();
+        let grads = model
+            .parameters()
+            .iter()
+            .map(|p| p.grad().to_bits())
+            .collect();
+        (data, grads)
+    };
+    let model = MLP::with_init(3, &sizes, &activations, Init::Portable { seed: 5 });
+    let by_row = run(&model, false);
+    model.parameters().iter().for_each(|p| p.set_grad(0.0));
+    let before = tape_len();
+    let together = run(&model, true);
+    assert_eq!(tape_len(), before, "the batch's graph is freed");
+    assert_eq!(by_row, together);
+    assert!(by_row.1.iter().any(|&g| f64::from_bits(g) != 0.0));
+
+    // weights made one by one are not runs
+    let scattered = MLP {
+        layers: model
+            .layers
+            .iter()
+            .map(|layer| Layer {
+                neurons: layer
+                    .neurons
+                    .iter()
+                    .map(|n| {
+                        let w = n.w().iter().map(|w| Value::leaf(w.data())).collect();
+                        Neuron::from_values(w, Value::leaf(n.b.data()), n.activation)
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    assert_eq!(run(&scattered, true), by_row);
+}
+
 /// `logsumexp` is one node over consecutive values and the operators'
 /// composition otherwise, with the same value and the softmax as its grads;
 /// it never overflows.
