@@ -45,6 +45,14 @@ fn sweep(data: &[f64], ops: &[PackedOp], neurons: &[(NodeId, NeuronOp)], grads: 
         if grad == 0.0 {
             continue;
         }
+        // A training graph is mostly neurons: read their operands in place.
+        if let Some(index) = ops[id].neuron_index() {
+            let neuron = &neurons[index].1;
+            // `LocalGrads::Neuron`, as `Op::local_grads` gives it
+            let derivative = neuron.activation.derivative(data[id]);
+            neuron_backward(neuron, derivative * grad, data, grads);
+            continue;
+        }
         // The chain rule: input.grad += d(node)/d(input) * node.grad
         let op = ops[id].unpack(neurons);
         match op.local_grads(data[id], data) {
@@ -56,7 +64,7 @@ fn sweep(data: &[f64], ops: &[PackedOp], neurons: &[(NodeId, NeuronOp)], grads: 
             }
             LocalGrads::Neuron(derivative) => {
                 if let Op::Neuron(neuron) = op {
-                    neuron_backward(neuron, derivative * grad, data, grads);
+                    neuron_backward(&neuron, derivative * grad, data, grads);
                 }
             }
             LocalGrads::LogSumExp(first, n) => {
@@ -75,7 +83,7 @@ fn sweep(data: &[f64], ops: &[PackedOp], neurons: &[(NodeId, NeuronOp)], grads: 
 /// Each grad gets the same additions, in the same order, as it would from the
 /// `*` and `+` nodes the operators build, so the bits are the same too.
 #[inline(always)]
-fn neuron_backward(neuron: NeuronOp, g: f64, data: &[f64], grads: &mut [f64]) {
+fn neuron_backward(neuron: &NeuronOp, g: f64, data: &[f64], grads: &mut [f64]) {
     // The operator graph passes nothing on from a sum whose grad is 0.
     if g == 0.0 {
         return;

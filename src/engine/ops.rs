@@ -173,6 +173,13 @@ impl PackedOp {
         PackedOp(12 | (index as u64) << KIND_BITS)
     }
 
+    /// Where a neuron node's operands are in the tape's neuron table; `None`
+    /// for any other op.
+    #[inline(always)]
+    pub fn neuron_index(self) -> Option<usize> {
+        (self.0 & ((1 << KIND_BITS) - 1) == 12).then_some((self.0 >> KIND_BITS) as usize)
+    }
+
     /// The op, with a neuron's operands looked up in `neurons`.
     #[inline(always)]
     pub fn unpack(self, neurons: &[(NodeId, NeuronOp)]) -> Op {
