@@ -84,6 +84,18 @@ pub enum LossKind {
     Mse,
 }
 
+impl LossKind {
+    /// Whether this loss can train a model for `task`.
+    pub fn fits(self, task: Task) -> bool {
+        matches!(
+            (task, self),
+            (Task::Binary, LossKind::Hinge | LossKind::Logistic)
+                | (Task::Multiclass, LossKind::CrossEntropy)
+                | (Task::Regression, LossKind::Mse)
+        )
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ModelConfig {
@@ -307,14 +319,19 @@ fn default_boundary_plot() -> Option<String> {
 /// "at `optimizer.lr`: invalid type: string \"fast\", expected f64 at line 1 column 40".
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
     let deserializer = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+    let value = serde_path_to_error::deserialize(&mut *deserializer).map_err(|err| {
         let path = err.path().to_string();
         if path == "." {
             err.inner().to_string()
         } else {
             format!("at `{path}`: {}", err.inner())
         }
-    })
+    })?;
+    // Only whitespace may follow: `{...} xyz` and `{...}{...}` are not one document.
+    deserializer
+        .end()
+        .map_err(|err| format!("after the JSON document: {err}"))?;
+    Ok(value)
 }
 
 /// Training runs this many steps when the config gives neither `steps` nor `epochs`.
@@ -358,14 +375,41 @@ impl Config {
         if self.model.hidden.contains(&0) {
             return Err("at `model.hidden`: a layer needs at least one neuron".into());
         }
-        if let ActivationSpec::PerLayer(activations) = &self.model.activation {
-            if activations.len() != self.model.hidden.len() {
+        let outputs = &self.outputs;
+        let mut names = vec![
+            ("outputs.model", &outputs.model),
+            ("outputs.loss_plot", &outputs.loss_plot),
+        ];
+        if let Some(boundary) = &outputs.boundary_plot {
+            names.push(("outputs.boundary_plot", boundary));
+        }
+        for (index, (field, name)) in names.iter().enumerate() {
+            if name.trim().is_empty() {
+                return Err(format!("at `{field}`: the file name is empty"));
+            }
+            if let Some((other, _)) = names[..index].iter().find(|(_, earlier)| earlier == name) {
                 return Err(format!(
-                    "at `model.activation`: {} activations for {} hidden layers",
-                    activations.len(),
-                    self.model.hidden.len()
+                    "at `{field}`: `{name}` is also `{other}`; each output needs a file of its own"
                 ));
             }
+        }
+        if let Some(features) = &self.columns.features {
+            for (index, feature) in features.iter().enumerate() {
+                if features[..index].contains(feature) {
+                    return Err(format!(
+                        "at `columns.features[{index}]`: `{feature}` is named twice"
+                    ));
+                }
+            }
+        }
+        if let ActivationSpec::PerLayer(activations) = &self.model.activation
+            && activations.len() != self.model.hidden.len()
+        {
+            return Err(format!(
+                "at `model.activation`: {} activations for {} hidden layers",
+                activations.len(),
+                self.model.hidden.len()
+            ));
         }
         Ok(())
     }

@@ -91,6 +91,19 @@ impl Dataset {
                 "the file is empty: it needs a header row and data rows",
             ));
         }
+        // Columns are found by name, so every name must pick out one column.
+        for (index, name) in header.iter().enumerate() {
+            if let Some(first) = header[..index].iter().position(|earlier| earlier == name) {
+                return Err(error(
+                    Some(1),
+                    Some((index + 1, name)),
+                    format!(
+                        "column {} has the same name; name each column once",
+                        first + 1
+                    ),
+                ));
+            }
+        }
         let find = |name: &str| -> Result<usize, DataError> {
             header
                 .iter()
@@ -125,6 +138,15 @@ impl Dataset {
         };
         if features.is_empty() {
             return Err(error(Some(1), None, "no feature columns"));
+        }
+        for (index, &column) in features.iter().enumerate() {
+            if features[..index].contains(&column) {
+                return Err(error(
+                    Some(1),
+                    None,
+                    format!("the feature `{}` is named twice", header[column]),
+                ));
+            }
         }
         if let Some(&column) = features.iter().find(|&&column| column == target) {
             return Err(error(

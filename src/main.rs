@@ -89,9 +89,12 @@ fn main() -> ExitCode {
 /// `micrograd ... | head` closes our stdout early; that is not an error.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| {
-        cause
+        let io_kind = cause
             .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            .map(std::io::Error::kind)
+            // JSON written straight to stdout fails with serde_json's error
+            .or_else(|| cause.downcast_ref::<serde_json::Error>()?.io_error_kind());
+        io_kind == Some(std::io::ErrorKind::BrokenPipe)
     })
 }
 

@@ -193,11 +193,40 @@ impl SavedModel {
                 "at `layers`: the last layer has {nin} outputs, the task needs {outputs}"
             ));
         }
+        if !self.loss.fits(self.task) {
+            return Err(format!(
+                "at `loss`: {:?} does not fit a {:?} task",
+                self.loss, self.task
+            )
+            .to_lowercase());
+        }
         if let Some(standardization) = &self.standardization {
             let n = self.features.len();
             if standardization.mean.len() != n || standardization.std.len() != n {
                 return Err(format!(
                     "at `standardization`: needs {n} means and standard deviations"
+                ));
+            }
+            if let Some(i) = standardization.mean.iter().position(|m| !m.is_finite()) {
+                return Err(format!(
+                    "at `standardization.mean[{i}]`: not a finite number"
+                ));
+            }
+            if let Some(i) = standardization
+                .std
+                .iter()
+                .position(|s| !(s.is_finite() && *s > 0.0))
+            {
+                return Err(format!(
+                    "at `standardization.std[{i}]`: {} is not a positive number",
+                    standardization.std[i]
+                ));
+            }
+        }
+        for (index, feature) in self.features.iter().enumerate() {
+            if self.features[..index].contains(feature) {
+                return Err(format!(
+                    "at `features[{index}]`: `{feature}` is named twice"
                 ));
             }
         }

@@ -72,6 +72,12 @@ impl Problem {
             (Targets::Classes { .. }, _) => Task::Multiclass,
         });
         let (classes, target) = match (task, &dataset.targets) {
+            (_, Targets::Numbers(_)) if names.len() < 2 => {
+                return Err(format!(
+                    "`{column}` has a single value, `{}`: nothing to learn",
+                    names[0]
+                ));
+            }
             (Task::Regression, Targets::Numbers(numbers)) => {
                 (None, Target::Numbers(numbers.clone()))
             }
@@ -107,13 +113,7 @@ impl Problem {
             Task::Multiclass => LossKind::CrossEntropy,
             Task::Regression => LossKind::Mse,
         });
-        let fits = matches!(
-            (task, loss),
-            (Task::Binary, LossKind::Hinge | LossKind::Logistic)
-                | (Task::Multiclass, LossKind::CrossEntropy)
-                | (Task::Regression, LossKind::Mse)
-        );
-        if !fits {
+        if !loss.fits(task) {
             return Err(format!("the loss {loss:?} does not fit a {task:?} task").to_lowercase());
         }
         Ok(Problem {
@@ -367,6 +367,13 @@ pub fn train(
     let mut order: Vec<usize> = (0..dataset.len()).collect();
     let mut validation_indices = Vec::new();
     if config.validation_split > 0.0 {
+        if dataset.len() < 2 {
+            return Err(TrainError::Problem(format!(
+                "`validation_split` needs at least 2 rows, one to train on and one to hold out; \
+                 the dataset has {}",
+                dataset.len()
+            )));
+        }
         order.shuffle(&mut ChaCha8Rng::seed_from_u64(config.seed));
         let n_validation = ((dataset.len() as f64 * config.validation_split).round() as usize)
             .clamp(1, dataset.len() - 1);

@@ -12,7 +12,7 @@ use micrograd::model::SavedModel;
 use micrograd::train::{self, Prediction, Problem};
 use serde::Serialize;
 
-use super::output::write_atomically;
+use super::output::{check_destination, same_file, write_atomically};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -43,6 +43,17 @@ struct Report<'a> {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
+    if let Some(path) = &args.predictions {
+        for input in [&args.data, &args.model] {
+            if same_file(path, input) {
+                anyhow::bail!(
+                    "{}: --predictions names an input of this run; it would be overwritten",
+                    path.display()
+                );
+            }
+        }
+        check_destination(path)?;
+    }
     let text = std::fs::read_to_string(&args.model)
         .with_context(|| format!("{}: cannot read", args.model.display()))?;
     let saved = SavedModel::from_json(&text)

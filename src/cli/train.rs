@@ -15,7 +15,7 @@ use micrograd::data::{Columns, Dataset};
 use micrograd::train::{self, StepRecord, Trained};
 use micrograd::{datasets, plot};
 
-use super::output::{Exit, write_atomically};
+use super::output::{self, Exit};
 
 /// micrograd's demo, trained when no config is given; its dataset is built in.
 const DEMO_CONFIG: &str = include_str!("../../configs/micrograd_demo.json");
@@ -85,6 +85,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let started = Instant::now();
     let problem = train::Problem::new(&dataset, config.task, config.loss)
         .map_err(|err| anyhow::anyhow!("{source}: {err}"))?;
+    // Every destination is checked now, not after the work of training.
+    let destinations = Destinations::new(&config, &dataset, &problem, args)?;
     let mut reporter = Reporter::new(args, problem.metric_name());
     let result = train::train(
         &config,
@@ -99,7 +101,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let data_name = Path::new(&config.dataset)
         .file_name()
         .map_or("data".into(), |name| name.to_string_lossy());
-    let written = write_outputs(&config, &dataset, &data_name, &trained, args)?;
+    let written = write_outputs(&config, &dataset, &data_name, &trained, &destinations)?;
     if !args.quiet {
         summarise(&trained, seconds, &written);
     }
@@ -228,7 +230,7 @@ impl Reporter {
                 } else {
                     total.div_ceil(100)
                 };
-                if record.step % every == 0 || record.step + 1 == total {
+                if record.step.is_multiple_of(every) || record.step + 1 == total {
                     // micrograd's demo prints `step 0 loss 0.89..., accuracy 50.0%`
                     let _ = writeln!(
                         std::io::stderr(),
@@ -258,21 +260,91 @@ fn percent(metric_name: &str, metric: f64) -> String {
     }
 }
 
-/// Renders every output, then writes each one atomically. Returns what was written.
+/// Where a run's outputs go: checked before training, written after.
+struct Destinations {
+    /// Held until the outputs are written: one run at a time per directory.
+    _lock: Option<std::fs::File>,
+    model: PathBuf,
+    loss_plot: PathBuf,
+    /// For 2-feature classification, when the config asks for it.
+    boundary_plot: Option<PathBuf>,
+}
+
+impl Destinations {
+    /// Makes the output directory and checks that each file can be written
+    /// there and is not one of the run's inputs.
+    fn new(
+        config: &Config,
+        dataset: &Dataset,
+        problem: &train::Problem,
+        args: &Args,
+    ) -> anyhow::Result<Destinations> {
+        let out = args.out.clone().unwrap_or_else(|| PathBuf::from("."));
+        if out.exists() && !out.is_dir() {
+            anyhow::bail!(
+                "{}: --out names a file; it must be a directory",
+                out.display()
+            );
+        }
+        std::fs::create_dir_all(&out)
+            .with_context(|| format!("{}: cannot make the directory", out.display()))?;
+        let lock = output::lock_directory(&out)?;
+        let outputs = &config.outputs;
+        let boundary_plot = outputs
+            .boundary_plot
+            .as_ref()
+            .filter(|_| problem.task != Task::Regression && dataset.feature_names.len() == 2);
+        let destinations = Destinations {
+            _lock: lock,
+            model: out.join(&outputs.model),
+            loss_plot: out.join(&outputs.loss_plot),
+            boundary_plot: boundary_plot.map(|name| out.join(name)),
+        };
+        let mut inputs = Vec::new();
+        if let Some(config_path) = &args.config {
+            inputs.push(config_path.clone());
+            inputs.push(
+                config_path
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .join(&config.dataset),
+            );
+        }
+        for path in destinations.paths() {
+            for input in &inputs {
+                if output::same_file(path, input) {
+                    anyhow::bail!(
+                        "{}: is an input of this run; it would be overwritten",
+                        path.display()
+                    );
+                }
+            }
+            output::check_destination(path)?;
+            output::clear_stale_temporaries(path.parent().unwrap_or(Path::new(".")));
+        }
+        Ok(destinations)
+    }
+
+    fn paths(&self) -> impl Iterator<Item = &PathBuf> {
+        [&self.model, &self.loss_plot]
+            .into_iter()
+            .chain(self.boundary_plot.as_ref())
+    }
+}
+
+/// Renders every output, then writes them all together (or none). Returns
+/// what was written.
 fn write_outputs(
     config: &Config,
     dataset: &Dataset,
     data_name: &str,
     trained: &Trained,
-    args: &Args,
+    destinations: &Destinations,
 ) -> anyhow::Result<Vec<PathBuf>> {
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&out)
-        .with_context(|| format!("{}: cannot make the directory", out.display()))?;
     let metric_name = trained.problem.metric_name();
     let title = format!("{} on {}", describe_model(trained), data_name);
     let mut files = vec![(
-        out.join(&config.outputs.model),
+        destinations.model.clone(),
         trained.saved.to_json().into_bytes(),
     )];
     let loss_png = plot::loss_png(
@@ -282,13 +354,8 @@ fn write_outputs(
         &title,
     )
     .map_err(|err| anyhow::anyhow!("{}: {err}", config.outputs.loss_plot))?;
-    files.push((out.join(&config.outputs.loss_plot), loss_png));
-    let classifies = trained.problem.task != Task::Regression;
-    if let (Some(boundary), true, 2) = (
-        &config.outputs.boundary_plot,
-        classifies,
-        dataset.feature_names.len(),
-    ) {
+    files.push((destinations.loss_plot.clone(), loss_png));
+    if let Some(boundary) = &destinations.boundary_plot {
         let labels = match &trained.problem.target {
             train::Target::Signs(y) => y.iter().map(|&y| usize::from(y > 0.0)).collect::<Vec<_>>(),
             train::Target::Classes(y) => y.clone(),
@@ -307,12 +374,10 @@ fn write_outputs(
             names,
             &format!("decision regions: {title}"),
         )
-        .map_err(|err| anyhow::anyhow!("{boundary}: {err}"))?;
-        files.push((out.join(boundary), png));
+        .map_err(|err| anyhow::anyhow!("{}: {err}", boundary.display()))?;
+        files.push((boundary.clone(), png));
     }
-    for (path, bytes) in &files {
-        write_atomically(path, bytes)?;
-    }
+    output::write_all_atomically(&files)?;
     Ok(files.into_iter().map(|(path, _)| path).collect())
 }
 

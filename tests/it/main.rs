@@ -4,6 +4,7 @@ mod cli;
 mod demo;
 mod engine;
 mod gradcheck;
+mod hardening;
 mod seed;
 mod train;
 

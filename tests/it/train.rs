@@ -412,6 +412,15 @@ fn ctrl_c_stops_after_the_step_and_writes_a_complete_model() {
 }
 
 #[test]
+fn sigterm_stops_as_ctrl_c_does() {
+    let (code, stderr, model) = interrupt("-TERM", "old");
+    assert_eq!(code, Some(130), "stderr: {stderr}");
+    assert!(stderr.contains("interrupted after step"), "{stderr}");
+    let model: serde_json::Value = serde_json::from_str(&model).expect("a complete new model");
+    assert!(model["metrics"]["steps"].as_u64().expect("steps") > 0);
+}
+
+#[test]
 fn a_killed_run_leaves_the_old_model_whole() {
     let (code, _, model) = interrupt("-KILL", "old model");
     assert_eq!(code, None, "killed by a signal");

@@ -1,0 +1,236 @@
+//! Bad inputs and clashing outputs found by a hostile trial (issue 11): each
+//! is a clear one-line error before any work, and no file is lost or mixed.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn micrograd_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_micrograd"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Exit code 1 and one line, `error: ...`, holding each of `needles`.
+fn fails_with(output: &Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "`{needle}` not in: {stderr}");
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).expect("written");
+}
+
+const MOONS: &str = "x1,x2,y\n0.1,0.2,1\n0.3,-0.2,-1\n-0.5,0.4,1\n0.9,0.1,-1\n";
+
+#[test]
+fn datasets_that_cannot_train_are_refused() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    // the same column name twice: found by name, it would pick the first
+    write(dir, "dup.csv", "x,x,y\n1,2,a\n3,4,b\n");
+    write(dir, "dup.json", r#"{"dataset": "dup.csv"}"#);
+    let output = micrograd_in(dir, &["train", "-c", "dup.json", "-q"]);
+    fails_with(&output, &["dup.csv", "line 1, column 2 (`x`)", "column 1"]);
+    // one row cannot be split for validation, and one value is nothing to learn
+    write(dir, "one.csv", "x,y\n1,3\n");
+    write(
+        dir,
+        "one.json",
+        r#"{"dataset": "one.csv", "validation_split": 0.2}"#,
+    );
+    let output = micrograd_in(dir, &["train", "-c", "one.json", "-q"]);
+    fails_with(&output, &["one.json", "single value, `3`"]);
+    write(dir, "flat.csv", "x,y\n1,3\n2,3\n4,3\n");
+    write(dir, "flat.json", r#"{"dataset": "flat.csv"}"#);
+    let output = micrograd_in(dir, &["train", "-c", "flat.json", "-q"]);
+    fails_with(&output, &["single value"]);
+}
+
+#[test]
+fn configs_that_clash_with_themselves_are_refused() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    write(dir, "moons.csv", MOONS);
+    let cases = [
+        (r#"{"dataset": "moons.csv"} xyz"#, "after the JSON document"),
+        (
+            r#"{"dataset": "moons.csv"}{"dataset": "moons.csv"}"#,
+            "after the JSON document",
+        ),
+        (
+            r#"{"dataset": "moons.csv", "outputs": {"model": "a.png", "loss_plot": "a.png"}}"#,
+            "at `outputs.loss_plot`: `a.png` is also `outputs.model`",
+        ),
+        (
+            r#"{"dataset": "moons.csv", "outputs": {"boundary_plot": "model.json"}}"#,
+            "at `outputs.boundary_plot`",
+        ),
+        (
+            r#"{"dataset": "moons.csv", "outputs": {"model": ""}}"#,
+            "at `outputs.model`: the file name is empty",
+        ),
+        (
+            r#"{"dataset": "moons.csv", "columns": {"features": ["x1", "x1"]}}"#,
+            "at `columns.features[1]`: `x1` is named twice",
+        ),
+    ];
+    for (config, message) in cases {
+        write(dir, "c.json", config);
+        let output = micrograd_in(dir, &["train", "-c", "c.json", "-q"]);
+        fails_with(&output, &["c.json", message]);
+    }
+    assert!(!dir.join("model.json").exists(), "nothing was written");
+}
+
+/// A model file trained from `MOONS`, in `dir`.
+fn trained_model(dir: &Path) -> serde_json::Value {
+    write(dir, "moons.csv", MOONS);
+    write(dir, "m.json", r#"{"dataset": "moons.csv", "steps": 3}"#);
+    let output = micrograd_in(dir, &["train", "-c", "m.json", "-q"]);
+    super::assert_success(&output);
+    let text = std::fs::read_to_string(dir.join("model.json")).expect("a model");
+    serde_json::from_str(&text).expect("JSON")
+}
+
+#[test]
+fn model_files_that_cannot_be_right_are_refused() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    let model = trained_model(dir);
+    let mut wrong_loss = model.clone();
+    wrong_loss["loss"] = "mse".into();
+    write(dir, "loss.json", &wrong_loss.to_string());
+    for command in [
+        &["eval", "--model", "loss.json", "--data", "moons.csv"][..],
+        &["graph", "--model", "loss.json"][..],
+    ] {
+        let output = micrograd_in(dir, command);
+        fails_with(
+            &output,
+            &["loss.json", "at `loss`: mse does not fit a binary task"],
+        );
+    }
+    let mut flat = model;
+    flat["standardization"] = serde_json::json!({"mean": [0.0, 0.0], "std": [0.0, 1.0]});
+    write(dir, "flat.json", &flat.to_string());
+    let output = micrograd_in(
+        dir,
+        &["eval", "--model", "flat.json", "--data", "moons.csv"],
+    );
+    fails_with(
+        &output,
+        &["at `standardization.std[0]`: 0 is not a positive number"],
+    );
+}
+
+#[test]
+fn outputs_never_overwrite_inputs() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    trained_model(dir);
+    let output = micrograd_in(
+        dir,
+        &[
+            "eval",
+            "--model",
+            "model.json",
+            "--data",
+            "moons.csv",
+            "--predictions",
+            "./moons.csv",
+        ],
+    );
+    fails_with(&output, &["./moons.csv", "--predictions names an input"]);
+    write(
+        dir,
+        "over.json",
+        r#"{"dataset": "moons.csv", "outputs": {"model": "moons.csv"}}"#,
+    );
+    let output = micrograd_in(dir, &["train", "-c", "over.json", "-q"]);
+    fails_with(&output, &["moons.csv", "is an input of this run"]);
+    let data = std::fs::read_to_string(dir.join("moons.csv")).expect("still there");
+    assert_eq!(data, MOONS);
+}
+
+#[test]
+fn destinations_are_checked_before_training() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    write(dir, "afile", "");
+    // a billion steps: only a check made before training can answer at once
+    let output = micrograd_in(dir, &["train", "--steps", "1000000000", "--out", "afile"]);
+    fails_with(&output, &["afile: --out names a file"]);
+}
+
+#[test]
+fn a_failed_write_replaces_no_output() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    write(dir, "moons.csv", MOONS);
+    write(dir, "model.json", "old model");
+    write(
+        dir,
+        "c.json",
+        r#"{"dataset": "moons.csv", "steps": 2, "outputs": {"loss_plot": "missing/loss.png"}}"#,
+    );
+    let output = micrograd_in(dir, &["train", "-c", "c.json", "-q"]);
+    fails_with(&output, &["missing/loss.png", "No such file or directory"]);
+    assert!(!String::from_utf8_lossy(&output.stderr).contains(".micrograd-"));
+    let model = std::fs::read_to_string(dir.join("model.json")).expect("still there");
+    assert_eq!(model, "old model");
+}
+
+#[test]
+fn one_run_at_a_time_writes_into_a_directory() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("made");
+    // another run holds the directory
+    let lock = std::fs::File::open(&out).expect("opened");
+    lock.try_lock().expect("free");
+    let output = micrograd_in(dir.path(), &["train", "--out", "out", "-q"]);
+    fails_with(
+        &output,
+        &["out: another micrograd run is writing its outputs here"],
+    );
+    drop(lock);
+    // a temporary file of a process that is gone is cleared; one of a live process is not
+    let stale = out.join(".micrograd-4000000000-abcdef");
+    let live = out.join(format!(".micrograd-{}-abcdef", std::process::id()));
+    std::fs::write(&stale, "").expect("made");
+    std::fs::write(&live, "").expect("made");
+    let output = micrograd_in(dir.path(), &["train", "--out", "out", "-q"]);
+    super::assert_success(&output);
+    assert!(!stale.exists(), "a dead run's temporary file is cleared");
+    assert!(live.exists(), "a live run's is not");
+}
+
+#[test]
+fn json_into_a_closed_pipe_exits_quietly() {
+    let terms: Vec<String> = (0..3000).map(|i| format!("x*{i}")).collect();
+    let expr = format!("y = {}", terms.join(" + "));
+    for json in [true, false] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_micrograd"))
+            .args(["val", "--expr", &expr, "--set", "x=1"])
+            .args(json.then_some("--json"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        // as `| head -c 10` does: read a little, then close the pipe
+        let mut stdout = child.stdout.take().expect("piped");
+        let mut start = [0u8; 10];
+        std::io::Read::read_exact(&mut stdout, &mut start).expect("some output");
+        drop(stdout);
+        let output = child.wait_with_output().expect("it exits");
+        assert_eq!(output.status.code(), Some(0), "json: {json}");
+        assert_eq!(String::from_utf8_lossy(&output.stderr), "", "json: {json}");
+    }
+}
