@@ -369,6 +369,22 @@ impl Config {
         if !(lr.is_finite() && lr > 0.0) {
             return Err(format!("at `optimizer.lr`: {lr} is not a positive number"));
         }
+        let optimizer = &self.optimizer;
+        for (field, value) in [
+            ("momentum", optimizer.momentum),
+            ("beta1", optimizer.beta1),
+            ("beta2", optimizer.beta2),
+        ] {
+            if !(0.0..1.0).contains(&value) {
+                return Err(format!("at `optimizer.{field}`: {value} is not in [0, 1)"));
+            }
+        }
+        if !(optimizer.eps.is_finite() && optimizer.eps > 0.0) {
+            return Err(format!(
+                "at `optimizer.eps`: {} is not a positive number",
+                optimizer.eps
+            ));
+        }
         if !(self.l2.is_finite() && self.l2 >= 0.0) {
             return Err(format!("at `l2`: {} is not a non-negative number", self.l2));
         }

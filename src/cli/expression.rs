@@ -20,8 +20,13 @@ pub struct ExpressionArgs {
     /// The expression: `+ - * / **`, parentheses, numbers, tanh relu exp log sigmoid,
     /// and `;`-separated assignments that name nodes [default: the lecture's neuron,
     /// "n = x1*w1 + x2*w2 + b; o = tanh(n)"]
-    #[arg(long, short, value_name = "EXPR")]
+    #[arg(long, short, value_name = "EXPR", allow_hyphen_values = true)]
     pub expr: Option<String>,
+
+    /// Read the expression from FILE (`-` for standard input): for expressions
+    /// too long for one argument
+    #[arg(long, value_name = "FILE", conflicts_with = "expr")]
+    pub expr_file: Option<std::path::PathBuf>,
 
     /// Give a variable its value; repeat it, or separate with commas: --set x1=2,w1=-3
     #[arg(long = "set", value_name = "NAME=NUMBER", value_delimiter = ',', value_parser = parse_assignment)]
@@ -38,8 +43,26 @@ pub struct Expression {
 impl ExpressionArgs {
     /// Parses and builds the expression, runs backward, and traces it.
     pub fn build(&self) -> anyhow::Result<Expression> {
-        let (source, values) = match &self.expr {
-            Some(source) => (source.as_str(), self.set.clone()),
+        for (index, (name, value)) in self.set.iter().enumerate() {
+            if let Some((_, first)) = self.set[..index].iter().find(|(known, _)| known == name) {
+                anyhow::bail!("--set {name}: given twice ({name}={first}, then {name}={value})");
+            }
+        }
+        let from_file = match &self.expr_file {
+            Some(path) if path.as_os_str() == "-" => {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                    .context("--expr-file -: cannot read standard input")?;
+                Some(text)
+            }
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("{}: cannot read", path.display()))?,
+            ),
+            None => None,
+        };
+        let (source, values) = match from_file.as_deref().or(self.expr.as_deref()) {
+            Some(source) => (source, self.set.clone()),
             None => {
                 // the lecture's numbers, unless --set changes them
                 let mut values: Vec<(String, f64)> = LECTURE_VALUES

@@ -104,6 +104,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let written = write_outputs(&config, &dataset, &data_name, &trained, &destinations)?;
     if !args.quiet {
         summarise(&trained, seconds, &written);
+        if let Some(warning) = divergence_warning(&trained.history.steps) {
+            let _ = writeln!(std::io::stderr(), "warning: {warning}");
+        }
     }
     if trained.interrupted {
         return Err(Exit {
@@ -381,6 +384,20 @@ fn write_outputs(
     Ok(files.into_iter().map(|(path, _)| path).collect())
 }
 
+/// Training that ends with a loss a hundred times its first (NaN and
+/// infinities stop training with an error of their own) is worth a word.
+fn divergence_warning(steps: &[StepRecord]) -> Option<String> {
+    let (first, last) = (steps.first()?, steps.last()?);
+    let grew = last.loss > 100.0 * first.loss.max(f64::MIN_POSITIVE);
+    grew.then(|| {
+        format!(
+            "the loss grew from {:.4} at step {} to {:.4e} at step {}: training diverged; \
+             try a lower learning rate (--lr) or momentum",
+            first.loss, first.step, last.loss, last.step
+        )
+    })
+}
+
 /// `MLP 2-16-16-1`
 fn describe_model(trained: &Trained) -> String {
     let mut sizes = vec![trained.saved.features.len().to_string()];
@@ -396,10 +413,18 @@ fn describe_model(trained: &Trained) -> String {
 
 fn summarise(trained: &Trained, seconds: f64, written: &[PathBuf]) {
     let metrics = &trained.saved.metrics;
-    let describe = |m: &micrograd::metrics::Metrics| match (m.accuracy, m.r2) {
-        (Some(accuracy), _) => format!("loss {:.6}, accuracy {:.1}%", m.loss, accuracy * 100.0),
-        (None, Some(r2)) => format!("loss {:.6}, R² {r2:.4}", m.loss),
-        (None, None) => format!("loss {:.6}", m.loss),
+    let describe = |m: &micrograd::metrics::Metrics| {
+        // a diverged loss in full would be seventy digits
+        let loss = if m.loss.abs() < 1e6 {
+            format!("loss {:.6}", m.loss)
+        } else {
+            format!("loss {:.4e}", m.loss)
+        };
+        match (m.accuracy, m.r2) {
+            (Some(accuracy), _) => format!("{loss}, accuracy {:.1}%", accuracy * 100.0),
+            (None, Some(r2)) => format!("{loss}, R² {r2:.4}"),
+            (None, None) => loss,
+        }
     };
     let mut err = std::io::stderr().lock();
     let _ = writeln!(

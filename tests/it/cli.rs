@@ -160,6 +160,11 @@ fn bad_set_values_are_usage_errors() {
         String::from_utf8_lossy(&output.stderr)
             .contains("`y` has no value: give it one with --set y=NUMBER")
     );
+    let output = micrograd(&["val", "--expr", "x*2", "--set", "x=1,x=2"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--set x: given twice (x=1, then x=2)")
+    );
     let output = micrograd(&["val", "--set", "q=1"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(

@@ -234,3 +234,91 @@ fn json_into_a_closed_pipe_exits_quietly() {
         assert_eq!(String::from_utf8_lossy(&output.stderr), "", "json: {json}");
     }
 }
+
+#[test]
+fn optimizer_settings_out_of_range_are_refused() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    write(dir, "moons.csv", MOONS);
+    for (optimizer, message) in [
+        (
+            r#"{"kind": "momentum", "momentum": 5}"#,
+            "at `optimizer.momentum`: 5 is not in [0, 1)",
+        ),
+        (
+            r#"{"kind": "adam", "beta1": 1}"#,
+            "at `optimizer.beta1`: 1 is not in [0, 1)",
+        ),
+        (
+            r#"{"kind": "adam", "eps": 0}"#,
+            "at `optimizer.eps`: 0 is not a positive number",
+        ),
+    ] {
+        write(
+            dir,
+            "c.json",
+            &format!(r#"{{"dataset": "moons.csv", "optimizer": {optimizer}}}"#),
+        );
+        let output = micrograd_in(dir, &["train", "-c", "c.json", "-q"]);
+        fails_with(&output, &[message]);
+    }
+}
+
+#[test]
+fn a_loss_that_grows_a_hundredfold_is_a_warning() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    let config = r#"{"dataset": "moons.csv", "steps": 50, "standardize": false,
+        "optimizer": {"kind": "momentum", "lr": 20, "momentum": 0.99}}"#;
+    write(dir, "moons.csv", MOONS);
+    write(dir, "c.json", config);
+    let output = micrograd_in(dir, &["train", "-c", "c.json"]);
+    super::assert_success(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(last.starts_with("warning: the loss grew from"), "{stderr}");
+    assert!(last.contains("training diverged"), "{stderr}");
+    // a run that learns says nothing of the kind
+    write(dir, "ok.json", r#"{"dataset": "moons.csv", "steps": 20}"#);
+    let output = micrograd_in(dir, &["train", "-c", "ok.json"]);
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("warning"));
+}
+
+#[test]
+fn expressions_may_start_with_a_minus_or_come_from_a_file() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    let output = micrograd_in(dir, &["val", "--expr", "-x*2", "--set", "x=3", "--json"]);
+    super::assert_success(&output);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(output_data(&json), -6.0, "{json}");
+    // longer than one argument can be (128 KiB on Linux)
+    let terms: Vec<String> = (0..20_000).map(|i| format!("x*{i}")).collect();
+    write(dir, "long.expr", &format!("y = {}", terms.join(" + ")));
+    let output = micrograd_in(
+        dir,
+        &["val", "--expr-file", "long.expr", "--set", "x=1", "--json"],
+    );
+    super::assert_success(&output);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(output_data(&json), (0..20_000).sum::<i64>() as f64);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_micrograd"))
+        .args(["val", "--expr-file", "-", "--set", "x=2", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut stdin = child.stdin.take().expect("piped");
+    std::io::Write::write_all(&mut stdin, b"y = x**3").expect("written");
+    drop(stdin);
+    let output = child.wait_with_output().expect("exits");
+    super::assert_success(&output);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(output_data(&json), 8.0);
+}
+
+/// The output node's data in `val --json`.
+fn output_data(json: &serde_json::Value) -> f64 {
+    let output = json["output"].as_u64().expect("the output's index") as usize;
+    json["nodes"][output]["data"].as_f64().expect("a number")
+}
