@@ -4,6 +4,7 @@
 //! caller writes the bytes.
 
 use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use plotters::prelude::*;
 use plotters::style::FontStyle;
@@ -251,6 +252,29 @@ fn class_colour(class: usize, light: bool) -> RGBColor {
 
 /// For two features: the class the model predicts over the plane, with the
 /// data points (raw feature values, true classes) drawn over it.
+/// What `boundary_png` says when it was asked to stop.
+pub const INTERRUPTED: &str = "interrupted";
+
+/// The span of feature `j` the decision-boundary plot draws: the data's, and
+/// a tenth more on each side. An error when that is too wide for numbers to
+/// hold (features near ±1e308), which would leave nothing to draw.
+pub fn boundary_range(rows: &[&[f64]], j: usize) -> Result<(f64, f64), String> {
+    let (lo, hi) = rows
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(x[j]), hi.max(x[j]))
+        });
+    let pad = ((hi - lo) * 0.1).max(0.5);
+    let (drawn_lo, drawn_hi) = (lo - pad, hi + pad);
+    if !(drawn_hi - drawn_lo).is_finite() {
+        return Err(format!(
+            "spans from {lo:e} to {hi:e}, too wide to draw a decision boundary: \
+             rescale it, or set `outputs.boundary_plot` to null"
+        ));
+    }
+    Ok((drawn_lo, drawn_hi))
+}
+
 pub fn boundary_png(
     model: &MLP,
     problem: &Problem,
@@ -258,18 +282,15 @@ pub fn boundary_png(
     points: &[(Vec<f64>, usize)],
     axis_names: (&str, &str),
     title: &str,
+    stop: &AtomicBool,
 ) -> Result<Vec<u8>, String> {
     register_fonts();
+    let features: Vec<&[f64]> = points.iter().map(|(x, _)| x.as_slice()).collect();
     let range = |j: usize| {
-        let (lo, hi) = points
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (x, _)| {
-                (lo.min(x[j]), hi.max(x[j]))
-            });
-        let pad = ((hi - lo) * 0.1).max(0.5);
-        (lo - pad, hi + pad)
+        let name = if j == 0 { axis_names.0 } else { axis_names.1 };
+        boundary_range(&features, j).map_err(|err| format!("`{name}` {err}"))
     };
-    let ((x_lo, x_hi), (y_lo, y_hi)) = (range(0), range(1));
+    let ((x_lo, x_hi), (y_lo, y_hi)) = (range(0)?, range(1)?);
     let step = (
         (x_hi - x_lo) / BOUNDARY_GRID as f64,
         (y_hi - y_lo) / BOUNDARY_GRID as f64,
@@ -289,13 +310,19 @@ pub fn boundary_png(
             None => vec![x, y],
         })
         .collect();
-    let predicted: Vec<usize> = outputs(model, &rows)
-        .iter()
-        .map(|scores| match problem.predict(scores) {
-            Prediction::Class(class) => class,
-            Prediction::Number(_) => 0,
-        })
-        .collect();
+    // A wide network takes a while: Ctrl-C is heard between pieces of the grid.
+    let mut predicted: Vec<usize> = Vec::with_capacity(rows.len());
+    for piece in rows.chunks(BOUNDARY_GRID) {
+        if stop.load(Ordering::Relaxed) {
+            return Err(INTERRUPTED.into());
+        }
+        predicted.extend(outputs(model, piece).iter().map(
+            |scores| match problem.predict(scores) {
+                Prediction::Class(class) => class,
+                Prediction::Number(_) => 0,
+            },
+        ));
+    }
 
     let mut rgb = vec![0u8; (BOUNDARY_SIZE.0 * BOUNDARY_SIZE.1 * 3) as usize];
     {

@@ -101,7 +101,22 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let data_name = Path::new(&config.dataset)
         .file_name()
         .map_or("data".into(), |name| name.to_string_lossy());
-    let written = write_outputs(&config, &dataset, &data_name, &trained, &destinations)?;
+    // After an interrupted training a second Ctrl-C exits at once; after a
+    // finished one, the first stops the drawing and nothing is written.
+    let not_stopped = AtomicBool::new(false);
+    let stop_drawing = if trained.interrupted {
+        &not_stopped
+    } else {
+        &*stop
+    };
+    let written = write_outputs(
+        &config,
+        &dataset,
+        &data_name,
+        &trained,
+        &destinations,
+        stop_drawing,
+    )?;
     if !args.quiet {
         summarise(&trained, seconds, &written);
         if let Some(warning) = divergence_warning(&trained.history.steps) {
@@ -297,6 +312,16 @@ impl Destinations {
             .boundary_plot
             .as_ref()
             .filter(|_| problem.task != Task::Regression && dataset.feature_names.len() == 2);
+        if let Some(boundary) = boundary_plot {
+            let rows: Vec<&[f64]> = dataset.features.iter().map(Vec::as_slice).collect();
+            for j in 0..2 {
+                plot::boundary_range(&rows, j).map_err(|err| {
+                    let path = out.join(boundary);
+                    let name = &dataset.feature_names[j];
+                    anyhow::anyhow!("{}: `{name}` {err}", path.display())
+                })?;
+            }
+        }
         let destinations = Destinations {
             _lock: lock,
             model: out.join(&outputs.model),
@@ -343,6 +368,7 @@ fn write_outputs(
     data_name: &str,
     trained: &Trained,
     destinations: &Destinations,
+    stop: &AtomicBool,
 ) -> anyhow::Result<Vec<PathBuf>> {
     let metric_name = trained.problem.metric_name();
     let title = format!("{} on {}", describe_model(trained), data_name);
@@ -376,8 +402,20 @@ fn write_outputs(
             &points,
             names,
             &format!("decision regions: {title}"),
+            stop,
         )
-        .map_err(|err| anyhow::anyhow!("{}: {err}", boundary.display()))?;
+        .map_err(|err| -> anyhow::Error {
+            if err == plot::INTERRUPTED {
+                Exit {
+                    code: 130,
+                    message: "interrupted while drawing the decision boundary; nothing was written"
+                        .into(),
+                }
+                .into()
+            } else {
+                anyhow::anyhow!("{}: {err}", boundary.display())
+            }
+        })?;
         files.push((boundary.clone(), png));
     }
     output::write_all_atomically(&files)?;

@@ -322,3 +322,60 @@ fn output_data(json: &serde_json::Value) -> f64 {
     let output = json["output"].as_u64().expect("the output's index") as usize;
     json["nodes"][output]["data"].as_f64().expect("a number")
 }
+
+#[test]
+fn a_boundary_too_wide_to_draw_is_an_error_before_training() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    write(
+        dir,
+        "huge.csv",
+        "x1,x2,y\n-1e308,0.2,1\n1e308,-0.2,-1\n0.5,0.4,1\n",
+    );
+    write(
+        dir,
+        "c.json",
+        r#"{"dataset": "huge.csv", "steps": 1000000000}"#,
+    );
+    // it used to train, then spin forever drawing
+    let output = micrograd_in(dir, &["train", "-c", "c.json", "-q"]);
+    fails_with(
+        &output,
+        &[
+            "boundary.png: `x1` spans from -1e308 to 1e308",
+            "`outputs.boundary_plot` to null",
+        ],
+    );
+}
+
+/// Ctrl-C while drawing: the grid stops between pieces, and nothing is drawn.
+#[test]
+fn drawing_the_boundary_hears_a_stop() {
+    use micrograd::data::{Columns, Dataset};
+    use micrograd::nn::{Activation, MLP};
+    use micrograd::rng::Init;
+    use std::sync::atomic::AtomicBool;
+    let dataset = Dataset::from_csv(MOONS, &Columns::default()).expect("valid");
+    let problem = micrograd::train::Problem::new(&dataset, None, None).expect("binary");
+    let model = MLP::with_init(
+        2,
+        &[4, 1],
+        &[Activation::Relu, Activation::Linear],
+        Init::Portable { seed: 1 },
+    );
+    let points: Vec<(Vec<f64>, usize)> =
+        dataset.features.iter().cloned().zip([1, 0, 1, 0]).collect();
+    let draw = |stop: bool| {
+        micrograd::plot::boundary_png(
+            &model,
+            &problem,
+            None,
+            &points,
+            ("x1", "x2"),
+            "t",
+            &AtomicBool::new(stop),
+        )
+    };
+    assert!(draw(false).is_ok());
+    assert_eq!(draw(true), Err(micrograd::plot::INTERRUPTED.to_string()));
+}
