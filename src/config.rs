@@ -118,10 +118,46 @@ impl Default for ModelConfig {
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
-#[serde(untagged)]
+#[serde(untagged, try_from = "RawActivationSpec")]
 pub enum ActivationSpec {
     All(ActivationName),
     PerLayer(Vec<ActivationName>),
+}
+
+/// `ActivationSpec` as written, so that a wrong name is told as such (serde's
+/// untagged enums only say that nothing matched).
+#[derive(Deserialize)]
+#[serde(
+    untagged,
+    expecting = "expected an activation (relu, tanh, sigmoid or linear) or a list of them"
+)]
+enum RawActivationSpec {
+    All(String),
+    PerLayer(Vec<String>),
+}
+
+impl TryFrom<RawActivationSpec> for ActivationSpec {
+    type Error = String;
+
+    fn try_from(raw: RawActivationSpec) -> Result<ActivationSpec, String> {
+        let name = |text: &str| match text {
+            "relu" => Ok(ActivationName::Relu),
+            "tanh" => Ok(ActivationName::Tanh),
+            "sigmoid" => Ok(ActivationName::Sigmoid),
+            "linear" => Ok(ActivationName::Linear),
+            other => Err(format!(
+                "unknown activation `{other}`: expected relu, tanh, sigmoid or linear"
+            )),
+        };
+        match raw {
+            RawActivationSpec::All(text) => name(&text).map(ActivationSpec::All),
+            RawActivationSpec::PerLayer(texts) => texts
+                .iter()
+                .map(|text| name(text))
+                .collect::<Result<_, _>>()
+                .map(ActivationSpec::PerLayer),
+        }
+    }
 }
 
 impl Default for ActivationSpec {

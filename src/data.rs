@@ -91,6 +91,16 @@ impl Dataset {
                 "the file is empty: it needs a header row and data rows",
             ));
         }
+        if let Some(column) = header.iter().position(|name| name.contains(['\n', '\r'])) {
+            return Err(error(
+                Some(1),
+                None,
+                format!(
+                    "column {}'s name runs over several lines: is a closing `\"` missing?",
+                    column + 1
+                ),
+            ));
+        }
         // Columns are found by name, so every name must pick out one column.
         for (index, name) in header.iter().enumerate() {
             if let Some(first) = header[..index].iter().position(|earlier| earlier == name) {
@@ -184,6 +194,15 @@ impl Dataset {
                 .map_or(0, |position| line_at(position.byte()));
             if record.len() == 1 && record[0].trim().is_empty() {
                 continue;
+            }
+            // A number or a class name never holds a line break: a quote that
+            // opens a field and never closes takes in the lines after it.
+            if let Some(column) = record.iter().position(|field| field.contains(['\n', '\r'])) {
+                return Err(error(
+                    Some(line),
+                    header.get(column).map(|name| (column + 1, name.as_str())),
+                    "a quoted field runs over several lines: is a closing `\"` missing?",
+                ));
             }
             if record.len() != header.len() {
                 return Err(error(
@@ -338,6 +357,10 @@ mod tests {
     fn errors_name_the_line_and_column() {
         let cases = [
             ("a,y\n1,2\n3\n", "line 3: 1 fields, but the header has 2"),
+            (
+                "a,y\n1,\"x\n2,y\n",
+                "line 2, column 2 (`y`): a quoted field runs over several lines: is a closing `\"` missing?",
+            ),
             (
                 "a,b,y\n1,2,3\n4,x,5\n",
                 "line 3, column 2 (`b`): `x` is not a number",

@@ -22,15 +22,37 @@ pub struct ExprError {
 
 impl fmt::Display for ExprError {
     /// `message at column N`, then the expression and a caret under that column.
+    /// A long expression is shown as a window of it around the caret.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let chars: Vec<char> = self.source.chars().collect();
         let column = self.source[..self.offset].chars().count();
         writeln!(f, "{} at column {}", self.message, column + 1)?;
-        writeln!(f, "  {}", self.source)?;
-        write!(f, "  {}^", " ".repeat(column))
+        let start = column.saturating_sub(WINDOW / 2);
+        let end = (start + WINDOW).min(chars.len());
+        let start = end.saturating_sub(WINDOW).min(start);
+        let shown: String = chars[start..end]
+            .iter()
+            // a newline or tab in the window would move the caret
+            .map(|&c| if c.is_whitespace() { ' ' } else { c })
+            .collect();
+        let (before, after) = (
+            if start > 0 { "…" } else { "" },
+            if end < chars.len() { "…" } else { "" },
+        );
+        writeln!(f, "  {before}{shown}{after}")?;
+        write!(
+            f,
+            "  {}{}^",
+            " ".repeat(before.chars().count()),
+            " ".repeat(column - start)
+        )
     }
 }
 
 impl std::error::Error for ExprError {}
+
+/// How many characters of an expression an error shows around its caret.
+const WINDOW: usize = 60;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Function {
@@ -429,6 +451,15 @@ impl Parser<'_> {
             Token::Ident(name) => {
                 self.position += 1;
                 let Some(function) = Function::from_name(&name) else {
+                    if *self.peek() == Token::Symbol("(") {
+                        self.position -= 1;
+                        let known: Vec<&str> =
+                            Function::ALL.iter().map(|(name, _)| *name).collect();
+                        return Err(self.error(format!(
+                            "unknown function `{name}`: the functions are {}",
+                            known.join(", ")
+                        )));
+                    }
                     let end = self.end_of_previous();
                     return Ok(self.push(ExprKind::Variable(name), start, end));
                 };

@@ -54,7 +54,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         }
         check_destination(path)?;
     }
-    let text = std::fs::read_to_string(&args.model)
+    let text = super::input::read_text(&args.model)
         .with_context(|| format!("{}: cannot read", args.model.display()))?;
     let saved = SavedModel::from_json(&text)
         .map_err(|err| anyhow::anyhow!("{}: {err}", args.model.display()))?;
@@ -98,7 +98,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
 
 /// The model's columns from the CSV; a missing one is an error naming it.
 fn read_dataset(path: &Path, saved: &SavedModel) -> anyhow::Result<Dataset> {
-    let text = std::fs::read_to_string(path)
+    let text = super::input::read_text(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     let columns = Columns {
         features: Some(saved.features.clone()),

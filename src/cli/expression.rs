@@ -56,7 +56,7 @@ impl ExpressionArgs {
                 Some(text)
             }
             Some(path) => Some(
-                std::fs::read_to_string(path)
+                super::input::read_text(path)
                     .with_context(|| format!("{}: cannot read", path.display()))?,
             ),
             None => None,

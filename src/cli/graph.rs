@@ -113,7 +113,7 @@ fn frame(step: Option<u64>, trace: &Trace) -> anyhow::Result<Option<usize>> {
 }
 
 fn load_model(path: &std::path::Path) -> anyhow::Result<SavedModel> {
-    let text = std::fs::read_to_string(path)
+    let text = super::input::read_text(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     SavedModel::from_json(&text).map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))
 }

@@ -145,13 +145,13 @@ fn load(path: Option<&Path>) -> anyhow::Result<(Config, Dataset, String)> {
             .expect("the built-in moons are valid");
         return Ok((config, dataset, "the built-in demo".into()));
     };
-    let text = std::fs::read_to_string(path)
+    let text = super::input::read_text(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     let config =
         Config::from_json(&text).map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))?;
     // The dataset's path is relative to the config file.
     let data_path = path.parent().unwrap_or(Path::new("")).join(&config.dataset);
-    let data = std::fs::read_to_string(&data_path).with_context(|| {
+    let data = super::input::read_text(&data_path).with_context(|| {
         format!(
             "{}: cannot read the dataset named in {}",
             data_path.display(),

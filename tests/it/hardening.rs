@@ -379,3 +379,65 @@ fn drawing_the_boundary_hears_a_stop() {
     assert!(draw(false).is_ok());
     assert_eq!(draw(true), Err(micrograd::plot::INTERRUPTED.to_string()));
 }
+
+#[test]
+fn messages_say_what_is_wrong_and_where() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    write(dir, "moons.csv", MOONS);
+    let train = |csv: &[u8], config: &str| {
+        std::fs::write(dir.join("m.csv"), csv).expect("written");
+        write(dir, "c.json", config);
+        micrograd_in(dir, &["train", "-c", "c.json", "-q"])
+    };
+    let config = r#"{"dataset": "m.csv"}"#;
+    // an unclosed quote blames the CSV, on one line, not the config
+    let output = train(b"x1,x2,y\n1,2,\"a\n3,4,b\n5,6,a\n", config);
+    fails_with(
+        &output,
+        &["m.csv: line 2, column 3 (`y`)", "closing `\"` missing"],
+    );
+    // not UTF-8: where, and what to do
+    let output = train(b"x1,x2,y\n1,2,a\n3,4,caf\xe9\n", config);
+    fails_with(
+        &output,
+        &[
+            "line 3, column 8: byte 0xe9 is not UTF-8",
+            "save the file as UTF-8",
+        ],
+    );
+    let output = train(b"\xff\xfex\x001\x00", config);
+    fails_with(&output, &["the file is UTF-16 text"]);
+    // an unknown activation is named, with the known ones
+    let output = train(
+        MOONS.as_bytes(),
+        r#"{"dataset": "m.csv", "model": {"activation": "gelu"}}"#,
+    );
+    fails_with(
+        &output,
+        &[
+            "at `model.activation`: unknown activation `gelu`: expected relu, tanh, sigmoid or linear",
+        ],
+    );
+    // expressions: an unknown function, and a window around the caret of a long one
+    let output = micrograd_in(dir, &["val", "--expr", "y = foo(x)", "--set", "x=1"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr.contains("unknown function `foo`: the functions are tanh"),
+        "{stderr}"
+    );
+    let terms: Vec<String> = (0..3000).map(|i| format!("x*{i}")).collect();
+    let long = format!("{} + )", terms.join(" + "));
+    let output = micrograd_in(dir, &["val", "--expr", &long, "--set", "x=1"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.len() < 300,
+        "a window, not the whole expression: {} bytes",
+        stderr.len()
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(lines[0].contains("found `)` at column"), "{stderr}");
+    let caret = lines[2].find('^').expect("a caret");
+    assert_eq!(lines[1].chars().nth(caret), Some(')'), "{stderr}");
+}
