@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
 const TRAJECTORY: &str = include_str!("../../data/micrograd_demo_trajectory.csv");
 
@@ -371,7 +370,7 @@ fn interrupt(signal: &str, old: &str) -> (Option<i32>, String, String) {
     let dir = tempfile::tempdir().expect("a temp dir");
     std::fs::write(dir.path().join("spiral-model.json"), old).expect("written");
     let out = dir.path().to_str().expect("utf-8");
-    let child = Command::new(env!("CARGO_BIN_EXE_micrograd"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_micrograd"))
         .args([
             "train",
             "--config",
@@ -386,20 +385,23 @@ fn interrupt(signal: &str, old: &str) -> (Option<i32>, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary runs");
-    std::thread::sleep(Duration::from_millis(700));
+    // Wait for training to start (its first log line), not for a time that
+    // a busy machine may need more of.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut first).expect("a line");
+    assert!(first.starts_with("step 0 "), "{first}");
     let killed = Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(killed.success());
-    let output = child.wait_with_output().expect("it exits");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).expect("the rest");
+    let status = child.wait().expect("it exits");
     let model = std::fs::read_to_string(dir.path().join("spiral-model.json"))
         .expect("a model file is there");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-        model,
-    )
+    (status.code(), first + &rest, model)
 }
 
 #[test]
