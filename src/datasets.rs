@@ -35,6 +35,20 @@ pub enum Synthetic {
 
 /// `n` points of a synthetic set as CSV (`x1,x2,label`), seeded.
 pub fn generate(kind: Synthetic, n: usize, noise: f64, seed: u64) -> String {
+    let mut csv = Vec::new();
+    write(kind, n, noise, seed, &mut csv).expect("writing to memory cannot fail");
+    String::from_utf8(csv).expect("the CSV is ASCII")
+}
+
+/// [`generate`], written row by row to `out` as it is made, so that any
+/// number of rows streams in constant memory.
+pub fn write(
+    kind: Synthetic,
+    n: usize,
+    noise: f64,
+    seed: u64,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     use rand::rngs::ChaCha8Rng;
     use rand::{RngExt, SeedableRng};
     use std::f64::consts::PI;
@@ -46,7 +60,7 @@ pub fn generate(kind: Synthetic, n: usize, noise: f64, seed: u64) -> String {
         let v: f64 = rng.random();
         (-2.0 * u.ln()).sqrt() * (2.0 * PI * v).cos()
     };
-    let mut csv = String::from("x1,x2,label\n");
+    writeln!(out, "x1,x2,label")?;
     for i in 0..n {
         let (x, y, label) = match kind {
             Synthetic::Moons => {
@@ -88,9 +102,9 @@ pub fn generate(kind: Synthetic, n: usize, noise: f64, seed: u64) -> String {
             x + noise * gaussian(&mut rng),
             y + noise * gaussian(&mut rng),
         );
-        csv.push_str(&format!("{x},{y},{label}\n"));
+        writeln!(out, "{x},{y},{label}")?;
     }
-    csv
+    Ok(())
 }
 
 #[cfg(test)]

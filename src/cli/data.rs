@@ -40,8 +40,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         Kind::Xor => Synthetic::Xor,
         Kind::Spiral => Synthetic::Spiral,
     };
-    std::io::stdout()
-        .lock()
-        .write_all(datasets::generate(kind, args.n, args.noise, args.seed).as_bytes())?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    datasets::write(kind, args.n, args.noise, args.seed, &mut out)?;
+    out.flush()?;
     Ok(())
 }

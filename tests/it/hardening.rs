@@ -441,3 +441,22 @@ fn messages_say_what_is_wrong_and_where() {
     let caret = lines[2].find('^').expect("a caret");
     assert_eq!(lines[1].chars().nth(caret), Some(')'), "{stderr}");
 }
+
+/// `data` streams: a trillion rows into `head` print at once and exit quietly.
+#[test]
+fn data_streams_into_a_closed_pipe() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_micrograd"))
+        .args(["data", "moons", "--n", "1000000000000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
+    let mut header = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut header).expect("a line");
+    assert_eq!(header, "x1,x2,label\n");
+    drop(stdout);
+    let output = child.wait_with_output().expect("exits");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
