@@ -139,3 +139,32 @@ impl ColorWhen {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_assignment;
+    use proptest::prelude::*;
+
+    #[test]
+    fn assignments_parse_or_say_why() {
+        assert_eq!(parse_assignment("x1 = -2.5"), Ok(("x1".into(), -2.5)));
+        assert!(parse_assignment("x=inf").is_err());
+        assert!(parse_assignment("=1").is_err());
+    }
+
+    proptest! {
+        /// Any text: a value or a message, never a panic.
+        #[test]
+        fn any_text_is_an_assignment_or_an_error(text in ".{0,40}") {
+            let _ = parse_assignment(&text);
+        }
+
+        #[test]
+        fn near_misses_are_an_assignment_or_an_error(
+            name in "[a-z_0-9 .=-]{0,6}",
+            number in "[0-9eE.+-]{0,8}|nan|inf|-?[0-9]{1,400}",
+        ) {
+            let _ = parse_assignment(&format!("{name}={number}"));
+        }
+    }
+}

@@ -460,3 +460,52 @@ fn data_streams_into_a_closed_pipe() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
+
+/// The minimal inputs that found bugs, shipped in `tests/inputs/`: each a
+/// one-line error, whatever reads it.
+#[test]
+fn shipped_bad_inputs_are_refused() {
+    let inputs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/inputs");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    for entry in std::fs::read_dir(&inputs).expect("tests/inputs") {
+        let path = entry.expect("an entry").path();
+        std::fs::copy(&path, dir.join(path.file_name().expect("a name"))).expect("copied");
+    }
+    let train_on = |csv: &str| {
+        write(dir, "c.json", &format!(r#"{{"dataset": "{csv}"}}"#));
+        micrograd_in(dir, &["train", "-c", "c.json", "-q"])
+    };
+    fails_with(&train_on("duplicate-columns.csv"), &["has the same name"]);
+    fails_with(&train_on("unclosed-quote.csv"), &["closing `\"` missing"]);
+    fails_with(&train_on("latin1.csv"), &["is not UTF-8"]);
+    fails_with(&train_on("huge-range.csv"), &["too wide to draw"]);
+    fails_with(&train_on("one-row.csv"), &["single value"]);
+    for config in ["trailing-garbage.json", "same-output-names.json"] {
+        fails_with(
+            &micrograd_in(dir, &["train", "-c", config, "-q"]),
+            &[config],
+        );
+    }
+    write(dir, "moons.csv", "x1,x2,y\n0.1,0.2,1\n0.3,-0.2,-1\n");
+    for model in ["loss-does-not-fit-task.json", "zero-std.json"] {
+        let output = micrograd_in(dir, &["eval", "--model", model, "--data", "moons.csv"]);
+        fails_with(&output, &[model]);
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&inputs)
+        .expect("tests/inputs")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    assert_eq!(
+        names.len(),
+        10,
+        "every shipped input is tried above: {names:?}"
+    );
+}

@@ -3,6 +3,7 @@
 mod cli;
 mod demo;
 mod engine;
+mod fuzz;
 mod gradcheck;
 mod hardening;
 mod seed;
