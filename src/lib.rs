@@ -10,6 +10,21 @@
 //! act.backward();
 //! assert!((x1.grad() - -3.0 * (1.0 - act.data().powi(2))).abs() < 1e-12);
 //! ```
+//!
+//! - [`engine`]: [`Value`], its operators and ops, and `backward`, one sweep
+//!   down a per-thread tape with no recursion. [`Value::neuron`] makes a whole
+//!   neuron one node, with the bits of the operator graph.
+//! - [`nn`]: `Neuron`, `Layer` and [`nn::MLP`] with micrograd's defaults;
+//!   [`nn::MLP::forward_rows`] runs a batch of data rows side by side.
+//! - [`loss`]: micrograd's hinge and L2, and logistic, cross-entropy, MSE.
+//! - [`train`], [`config`], [`data`], [`model`]: what the `micrograd train`
+//!   and `eval` commands are made of (a JSON config, a CSV dataset, a JSON
+//!   model file), for use from code.
+//! - [`expr`], [`trace`], [`dot`]: expressions as `val` reads them, the
+//!   steps of backward, and Graphviz output.
+//!
+//! Runnable examples are in `examples/`: `cargo run --example neuron`,
+//! `--example train_xor`, `--release --example batch_on_threads`.
 
 pub mod config;
 pub mod data;

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 mod cli;
 
@@ -58,6 +58,20 @@ enum Command {
   micrograd data moons --n 200 --noise 0.1 --seed 1 > moons.csv
   micrograd data spiral --n 300 --noise 0.05")]
     Data(cli::data::Args),
+    /// Print a shell completion script
+    #[command(after_help = "Examples:
+  micrograd completions bash > ~/.local/share/bash-completion/completions/micrograd
+  micrograd completions zsh > \"${fpath[1]}/_micrograd\"
+  micrograd completions fish > ~/.config/fish/completions/micrograd.fish")]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff)
+    #[command(after_help = "Examples:
+  micrograd man | man -l -
+  micrograd man > micrograd.1")]
+    Man,
 }
 
 fn main() -> ExitCode {
@@ -68,6 +82,23 @@ fn main() -> ExitCode {
         Command::Train(args) => cli::train::run(&args),
         Command::Eval(args) => cli::eval::run(&args),
         Command::Data(args) => cli::data::run(&args),
+        Command::Completions { shell } => {
+            // clap_complete panics on a failed write: make the script in
+            // memory, so that a closed pipe is an ordinary error
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Args::command(), "micrograd", &mut script);
+            let mut out = std::io::stdout().lock();
+            out.write_all(&script)
+                .and_then(|()| out.flush())
+                .map_err(anyhow::Error::from)
+        }
+        Command::Man => {
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(Args::command())
+                .render(&mut out)
+                .and_then(|()| out.flush())
+                .map_err(anyhow::Error::from)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -101,7 +132,6 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
-
     #[test]
     fn verify_app() {
         super::Args::command().debug_assert();

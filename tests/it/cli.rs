@@ -378,3 +378,21 @@ fn unknown_subcommand_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("frobnicate"));
 }
+
+/// Completion scripts and the manual page come from the same definitions
+/// as `--help`, so they name every subcommand.
+#[test]
+fn completions_and_the_manual_name_every_subcommand() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let script = stdout_of(&micrograd(&["completions", shell]));
+        for command in ["train", "eval", "val", "graph", "data"] {
+            assert!(script.contains(command), "{shell}: {command}");
+        }
+    }
+    let man = stdout_of(&micrograd(&["man"]));
+    assert!(man.starts_with(".ie"), "roff");
+    assert!(man.contains(".TH micrograd 1"), "{man}");
+    for command in ["train", "eval", "val", "graph", "data"] {
+        assert!(man.contains(&format!("micrograd\\-{command}")), "{command}");
+    }
+}
