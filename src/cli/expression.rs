@@ -152,6 +152,23 @@ mod tests {
         assert!(parse_assignment("=1").is_err());
     }
 
+    /// 100,000 cases, with the other parsers': `cargo test --release -- --ignored fuzz`.
+    #[test]
+    #[ignore = "100,000 cases: cargo test --release -- --ignored fuzz"]
+    fn fuzz_long_assignments() {
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
+            cases: 100_000,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        });
+        runner
+            .run(&".{0,40}", |text| {
+                let _ = parse_assignment(&text);
+                Ok(())
+            })
+            .expect("no panic");
+    }
+
     proptest! {
         /// Any text: a value or a message, never a panic.
         #[test]
