@@ -66,11 +66,7 @@ impl Problem {
     ) -> Result<Problem, String> {
         let column = &dataset.target_name;
         let (names, labels) = class_labels(&dataset.targets);
-        let task = task.unwrap_or(match (&dataset.targets, names.len()) {
-            (_, 2) => Task::Binary,
-            (Targets::Numbers(_), _) => Task::Regression,
-            (Targets::Classes { .. }, _) => Task::Multiclass,
-        });
+        let task = task.unwrap_or_else(|| infer_task(&dataset.targets).0);
         let (classes, target) = match (task, &dataset.targets) {
             (_, Targets::Numbers(_)) if names.len() < 2 => {
                 return Err(format!(
@@ -265,6 +261,28 @@ fn class_labels(targets: &Targets) -> (Vec<String>, Vec<usize>) {
                 .collect();
             (distinct.iter().map(f64::to_string).collect(), labels)
         }
+    }
+}
+
+/// Integer targets with at most this many distinct values are classes.
+pub const MAX_INTEGER_CLASSES: usize = 20;
+
+/// The task a target column asks for, and why, as scikit-learn's
+/// `type_of_target` reads it: two distinct values are a binary task; class
+/// names, or a few distinct integers (digits' 0 to 9), a multiclass one;
+/// other numbers a regression.
+pub fn infer_task(targets: &Targets) -> (Task, String) {
+    let (names, _) = class_labels(targets);
+    let distinct = names.len();
+    match targets {
+        _ if distinct == 2 => (Task::Binary, "two distinct values".into()),
+        Targets::Classes { .. } => (Task::Multiclass, format!("{distinct} class names")),
+        Targets::Numbers(y)
+            if distinct <= MAX_INTEGER_CLASSES && y.iter().all(|v| v.fract() == 0.0) =>
+        {
+            (Task::Multiclass, format!("{distinct} distinct integers"))
+        }
+        Targets::Numbers(_) => (Task::Regression, format!("numbers, {distinct} distinct")),
     }
 }
 

@@ -87,6 +87,13 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         .map_err(|err| anyhow::anyhow!("{source}: {err}"))?;
     // Every destination is checked now, not after the work of training.
     let destinations = Destinations::new(&config, &dataset, &problem, args)?;
+    if !args.quiet {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            describe_choices(&config, &dataset, &problem)
+        );
+    }
     let mut reporter = Reporter::new(args, problem.metric_name());
     let result = train::train(
         &config,
@@ -434,6 +441,39 @@ fn divergence_warning(steps: &[StepRecord]) -> Option<String> {
             first.loss, first.step, last.loss, last.step
         )
     })
+}
+
+/// One line on the task and loss, inferred or given, and how to choose:
+/// "task: multiclass, inferred from `digit` (10 distinct integers); loss:
+/// cross_entropy, the task's default (set "task" or "loss" in the config to choose)".
+fn describe_choices(config: &Config, dataset: &Dataset, problem: &train::Problem) -> String {
+    let name = |value: &dyn std::fmt::Debug| {
+        let debug = format!("{value:?}");
+        let mut snake = String::new();
+        for (i, c) in debug.chars().enumerate() {
+            if c.is_uppercase() && i > 0 {
+                snake.push('_');
+            }
+            snake.push(c.to_ascii_lowercase());
+        }
+        snake
+    };
+    let task = match config.task {
+        Some(_) => format!("task: {}, from the config", name(&problem.task)),
+        None => {
+            let (_, why) = train::infer_task(&dataset.targets);
+            format!(
+                "task: {}, inferred from `{}` ({why})",
+                name(&problem.task),
+                dataset.target_name
+            )
+        }
+    };
+    let loss = match config.loss {
+        Some(_) => format!("loss: {}, from the config", name(&problem.loss)),
+        None => format!("loss: {}, the task's default", name(&problem.loss)),
+    };
+    format!("{task}; {loss} (set \"task\" or \"loss\" in the config to choose)")
 }
 
 /// `MLP 2-16-16-1`

@@ -389,8 +389,10 @@ fn interrupt(signal: &str, old: &str) -> (Option<i32>, String, String) {
     // a busy machine may need more of.
     let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
     let mut first = String::new();
-    std::io::BufRead::read_line(&mut stderr, &mut first).expect("a line");
-    assert!(first.starts_with("step 0 "), "{first}");
+    while !first.contains("step 0 ") {
+        let read = std::io::BufRead::read_line(&mut stderr, &mut first).expect("a line");
+        assert!(read > 0, "training never logged step 0: {first}");
+    }
     let killed = Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
@@ -542,4 +544,44 @@ fn the_model_is_the_same_bytes_for_any_thread_count() {
         .collect();
     assert!(models[0] == models[1], "1 and 2 threads differ");
     assert!(models[0] == models[2], "1 and 3 threads differ");
+}
+
+/// Integer labels with a few values are classes, and `train` says what it
+/// chose and how to choose otherwise (issue 8's inferred-task line).
+#[test]
+fn the_inferred_task_is_said() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    let mut csv = String::from("a,b,digit\n");
+    for i in 0..40 {
+        let k = i % 4;
+        csv.push_str(&format!(
+            "{},{},{k}\n",
+            k as f64 + 0.1 * (i as f64).sin(),
+            -(k as f64)
+        ));
+    }
+    std::fs::write(dir.join("ints.csv"), csv).expect("written");
+    std::fs::write(dir.join("c.json"), r#"{"dataset": "ints.csv", "steps": 3}"#).expect("written");
+    let output = micrograd_in(dir, &["train", "-c", "c.json"]);
+    super::assert_success(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let first = stderr.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        "task: multiclass, inferred from `digit` (4 distinct integers); loss: cross_entropy, \
+         the task's default (set \"task\" or \"loss\" in the config to choose)"
+    );
+    let model = saved_model(&dir.join("model.json"));
+    assert_eq!(model["task"], "multiclass");
+    assert_eq!(model["classes"], serde_json::json!(["0", "1", "2", "3"]));
+    // said as given, when the config gives it
+    let config = r#"{"dataset": "ints.csv", "steps": 3, "task": "regression"}"#;
+    std::fs::write(dir.join("r.json"), config).expect("written");
+    let output = micrograd_in(dir, &["train", "-c", "r.json"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("task: regression, from the config; loss: mse, the task's default"),
+        "{stderr}"
+    );
 }
