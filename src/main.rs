@@ -32,7 +32,8 @@ enum Command {
     #[command(after_help = "Examples:
   micrograd train                               micrograd's demo: the moons, 2-16-16-1, 100 steps
   micrograd train --config configs/iris.json
-  micrograd train --config configs/xor.json --epochs 50 --lr 0.05 --out runs/xor")]
+  micrograd train --config configs/xor.json --epochs 50 --lr 0.05 --out runs/xor
+  micrograd train --data my.csv                 every setting at its default")]
     Train(cli::train::Args),
     /// Score a CSV dataset with a saved model
     #[command(after_help = "Examples:

@@ -26,6 +26,11 @@ pub struct Args {
     #[arg(long, short, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Train on this CSV instead of the config's dataset; without --config,
+    /// with every setting at its default
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+
     /// Train for N optimizer steps (instead of the config's length)
     #[arg(long, value_name = "N", conflicts_with = "epochs")]
     pub steps: Option<usize>,
@@ -68,7 +73,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
-    let (mut config, dataset, source) = load(args.config.as_deref())?;
+    let (mut config, dataset, source) = load(args.config.as_deref(), args.data.as_deref())?;
     apply_overrides(&mut config, args).with_context(|| source.clone())?;
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -144,26 +149,45 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The config, its dataset, and a name for messages.
-fn load(path: Option<&Path>) -> anyhow::Result<(Config, Dataset, String)> {
-    let Some(path) = path else {
-        let config = Config::from_json(DEMO_CONFIG).expect("the built-in demo config is valid");
-        let dataset = Dataset::from_csv(datasets::DEMO_MOONS_CSV, &Columns::default())
-            .expect("the built-in moons are valid");
-        return Ok((config, dataset, "the built-in demo".into()));
+/// The config, its dataset, and a name for messages. `data` (from `--data`)
+/// replaces the config's dataset; with neither, it is micrograd's demo.
+fn load(path: Option<&Path>, data: Option<&Path>) -> anyhow::Result<(Config, Dataset, String)> {
+    let (config, source) = match (path, data) {
+        (None, None) => {
+            let config = Config::from_json(DEMO_CONFIG).expect("the built-in demo config is valid");
+            let dataset = Dataset::from_csv(datasets::DEMO_MOONS_CSV, &Columns::default())
+                .expect("the built-in moons are valid");
+            return Ok((config, dataset, "the built-in demo".into()));
+        }
+        (None, Some(data)) => {
+            let config = Config::from_json(r#"{"dataset": ""}"#).expect("the defaults are valid");
+            (config, data.display().to_string())
+        }
+        (Some(path), _) => {
+            let text = super::input::read_text(path)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
+            let config = Config::from_json(&text)
+                .map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))?;
+            (config, path.display().to_string())
+        }
     };
-    let text = super::input::read_text(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    let config =
-        Config::from_json(&text).map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))?;
-    // The dataset's path is relative to the config file.
-    let data_path = path.parent().unwrap_or(Path::new("")).join(&config.dataset);
-    let data = super::input::read_text(&data_path).with_context(|| {
-        format!(
+    let mut config = config;
+    // --data is relative to where the command runs; the config's dataset to the config
+    let data_path = match (path, data) {
+        (_, Some(data)) => {
+            config.dataset = data.display().to_string();
+            data.to_path_buf()
+        }
+        (Some(path), None) => path.parent().unwrap_or(Path::new("")).join(&config.dataset),
+        (None, None) => unreachable!("the demo returned above"),
+    };
+    let data = super::input::read_text(&data_path).with_context(|| match path {
+        Some(path) if data.is_none() => format!(
             "{}: cannot read the dataset named in {}",
             data_path.display(),
             path.display()
-        )
+        ),
+        _ => format!("{}: cannot read", data_path.display()),
     })?;
     let columns = Columns {
         features: config.columns.features.clone(),
@@ -171,7 +195,7 @@ fn load(path: Option<&Path>) -> anyhow::Result<(Config, Dataset, String)> {
     };
     let dataset = Dataset::from_csv(&data, &columns)
         .map_err(|err| anyhow::anyhow!("{}: {err}", data_path.display()))?;
-    Ok((config, dataset, path.display().to_string()))
+    Ok((config, dataset, source))
 }
 
 fn apply_overrides(config: &mut Config, args: &Args) -> anyhow::Result<()> {
@@ -335,15 +359,15 @@ impl Destinations {
             loss_plot: out.join(&outputs.loss_plot),
             boundary_plot: boundary_plot.map(|name| out.join(name)),
         };
-        let mut inputs = Vec::new();
-        if let Some(config_path) = &args.config {
-            inputs.push(config_path.clone());
-            inputs.push(
-                config_path
-                    .parent()
-                    .unwrap_or(Path::new(""))
-                    .join(&config.dataset),
-            );
+        // the run's inputs: the config, and the dataset (--data's, or the config's)
+        let mut inputs: Vec<PathBuf> = args.config.iter().cloned().collect();
+        match (&args.data, &args.config) {
+            (Some(data), _) => inputs.push(data.clone()),
+            (None, Some(config_path)) => {
+                let dir = config_path.parent().unwrap_or(Path::new(""));
+                inputs.push(dir.join(&config.dataset));
+            }
+            (None, None) => {}
         }
         for path in destinations.paths() {
             for input in &inputs {

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use micrograd::datasets::{self, Synthetic};
+
 const TRAJECTORY: &str = include_str!("../../data/micrograd_demo_trajectory.csv");
 
 fn repo(path: &str) -> PathBuf {
@@ -584,4 +586,49 @@ fn the_inferred_task_is_said() {
         stderr.starts_with("task: regression, from the config; loss: mse, the task's default"),
         "{stderr}"
     );
+}
+
+/// `--data` trains on a CSV with every setting at its default, or replaces
+/// the config's dataset; a missing file is named.
+#[test]
+fn data_on_the_command_line() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    let csv = datasets::generate(Synthetic::Circles, 60, 0.05, 2);
+    std::fs::write(dir.join("rings.csv"), csv).expect("written");
+    let stderr = succeeded(&micrograd_in(
+        dir,
+        &["train", "--data", "rings.csv", "--steps", "5"],
+    ));
+    assert!(stderr.contains("inferred from `label`"), "{stderr}");
+    assert!(
+        stderr.contains("wrote model.json") || stderr.contains("wrote ./model.json"),
+        "{stderr}"
+    );
+    let model = saved_model(&dir.join("model.json"));
+    assert_eq!(model["features"], serde_json::json!(["x1", "x2"]));
+    // with a config: its settings, this data
+    let config = repo("configs/xor.json");
+    let args = [
+        "train",
+        "--config",
+        config.to_str().expect("utf-8"),
+        "--data",
+        "rings.csv",
+        "-q",
+    ];
+    succeeded(&micrograd_in(dir, &args));
+    let model = saved_model(&dir.join("xor-model.json"));
+    assert_eq!(
+        model["metrics"]["steps"].as_u64(),
+        Some(300),
+        "xor's length"
+    );
+    assert_eq!(
+        model["metrics"]["train"]["samples"].as_u64(),
+        Some(60),
+        "rings' rows"
+    );
+    let output = micrograd_in(dir, &["train", "--data", "missing.csv"]);
+    fails_with(&output, &["missing.csv: cannot read"]);
 }
