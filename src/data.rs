@@ -75,6 +75,20 @@ impl Dataset {
     /// Parses CSV text. Blank lines are skipped; every other row must have as
     /// many fields as the header, finite numbers for features, and a target.
     pub fn from_csv(text: &str, columns: &Columns) -> Result<Dataset, DataError> {
+        Dataset::read(text, columns, true)
+    }
+
+    /// The `features` columns of a CSV that may have no target (new data to
+    /// predict): a dataset whose `targets` are empty and `target_name` is "".
+    pub fn from_unlabelled_csv(text: &str, features: &[String]) -> Result<Dataset, DataError> {
+        let columns = Columns {
+            features: Some(features.to_vec()),
+            target: None,
+        };
+        Dataset::read(text, &columns, false)
+    }
+
+    fn read(text: &str, columns: &Columns, labelled: bool) -> Result<Dataset, DataError> {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .from_reader(text.as_bytes());
@@ -127,6 +141,7 @@ impl Dataset {
                 })
         };
         let target = match &columns.target {
+            _ if !labelled => usize::MAX,
             Some(name) => find(name)?,
             None if header.len() < 2 => {
                 return Err(error(
@@ -231,6 +246,11 @@ impl Dataset {
                 }
                 row.push(number);
             }
+            lines.push(line);
+            if !labelled {
+                rows.push(row);
+                continue;
+            }
             let target_field = record[target].trim();
             if target_field.is_empty() {
                 return Err(error(
@@ -241,17 +261,26 @@ impl Dataset {
             }
             rows.push(row);
             raw_targets.push((target_field.to_string(), line));
-            lines.push(line);
         }
         if rows.is_empty() {
             return Err(error(None, None, "no data rows after the header"));
         }
+        let feature_names = features
+            .iter()
+            .map(|&column| header[column].clone())
+            .collect();
+        if !labelled {
+            return Ok(Dataset {
+                feature_names,
+                target_name: String::new(),
+                features: rows,
+                targets: Targets::Numbers(Vec::new()),
+                lines,
+            });
+        }
         let targets = parse_targets(&raw_targets, (target + 1, &header[target]))?;
         Ok(Dataset {
-            feature_names: features
-                .iter()
-                .map(|&column| header[column].clone())
-                .collect(),
+            feature_names,
             target_name: header[target].clone(),
             features: rows,
             targets,

@@ -40,6 +40,11 @@ enum Command {
   micrograd eval --model model.json --data data/micrograd_demo_moons.csv
   micrograd eval --model model.json --data new.csv --json --predictions predicted.csv")]
     Eval(cli::eval::Args),
+    /// Predict new rows with a saved model: CSV of each row's prediction and score
+    #[command(after_help = "Examples:
+  micrograd predict --model model.json --data new.csv
+  micrograd predict --model iris-model.json --data flowers.csv --out predicted.csv")]
+    Predict(cli::predict::Args),
     /// Build an expression, run backprop, print every node's value and gradient
     #[command(after_help = "Examples:
   micrograd val
@@ -82,6 +87,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => cli::graph::run(&args),
         Command::Train(args) => cli::train::run(&args),
         Command::Eval(args) => cli::eval::run(&args),
+        Command::Predict(args) => cli::predict::run(&args),
         Command::Data(args) => cli::data::run(&args),
         Command::Completions { shell } => {
             // clap_complete panics on a failed write: make the script in

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use micrograd::data::{Columns, Dataset};
+use micrograd::data::{Columns, Dataset, Targets};
 use micrograd::metrics::Metrics;
 use micrograd::model::SavedModel;
 use micrograd::train::{self, Prediction, Problem};
@@ -54,21 +54,11 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         }
         check_destination(path)?;
     }
-    let text = super::input::read_text(&args.model)
-        .with_context(|| format!("{}: cannot read", args.model.display()))?;
-    let saved = SavedModel::from_json(&text)
-        .map_err(|err| anyhow::anyhow!("{}: {err}", args.model.display()))?;
+    let saved = read_model(&args.model)?;
     let dataset = read_dataset(&args.data, &saved)?;
     let problem = Problem::for_model(&saved, &dataset)
         .map_err(|err| anyhow::anyhow!("{}: {err}", args.data.display()))?;
-    let rows: Vec<Vec<f64>> = dataset
-        .features
-        .iter()
-        .map(|row| match &saved.standardization {
-            Some(standardization) => standardization.apply(row),
-            None => row.clone(),
-        })
-        .collect();
+    let rows = model_inputs(&saved, &dataset);
     let model = saved.to_mlp();
     let metrics = train::evaluate(&model, &problem, &rows, &problem.target);
 
@@ -94,6 +84,25 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// A saved model, checked.
+pub(super) fn read_model(path: &Path) -> anyhow::Result<SavedModel> {
+    let text = super::input::read_text(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    SavedModel::from_json(&text).map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))
+}
+
+/// The rows as the model takes them: standardised as it was trained.
+pub(super) fn model_inputs(saved: &SavedModel, dataset: &Dataset) -> Vec<Vec<f64>> {
+    dataset
+        .features
+        .iter()
+        .map(|row| match &saved.standardization {
+            Some(standardization) => standardization.apply(row),
+            None => row.clone(),
+        })
+        .collect()
 }
 
 /// The model's columns from the CSV; a missing one is an error naming it.
@@ -173,16 +182,26 @@ fn report_text(data: &Path, metrics: &Metrics, classes: Option<&[String]>) -> St
 }
 
 /// Each row's features, then the prediction (class name or value) and its score.
-fn predictions_csv(
+/// Each row's features, its true label when the data has one (eval; not
+/// predict), the model's prediction and its score, as CSV.
+pub(super) fn predictions_csv(
     dataset: &Dataset,
     problem: &Problem,
     outputs: &[Vec<f64>],
 ) -> anyhow::Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let mut header = dataset.feature_names.clone();
+    let truth: Vec<String> = match &dataset.targets {
+        Targets::Numbers(values) => values.iter().map(f64::to_string).collect(),
+        Targets::Classes { names, labels } => labels.iter().map(|&l| names[l].clone()).collect(),
+    };
+    let labelled = !truth.is_empty();
+    if labelled {
+        header.push(dataset.target_name.clone());
+    }
     header.extend(["prediction".to_string(), "score".to_string()]);
     writer.write_record(&header)?;
-    for (row, scores) in dataset.features.iter().zip(outputs) {
+    for (index, (row, scores)) in dataset.features.iter().zip(outputs).enumerate() {
         let (prediction, score) = match problem.predict(scores) {
             Prediction::Class(class) => {
                 let names = problem.classes.as_deref().unwrap_or_default();
@@ -196,6 +215,9 @@ fn predictions_csv(
             Prediction::Number(value) => (value.to_string(), value),
         };
         let mut record: Vec<String> = row.iter().map(f64::to_string).collect();
+        if labelled {
+            record.push(truth[index].clone());
+        }
         record.extend([prediction, score.to_string()]);
         writer.write_record(&record)?;
     }

@@ -200,7 +200,11 @@ fn eval_reproduces_the_training_metrics() {
         assert_eq!(report[key], trained["metrics"]["train"][key], "{key}");
     }
     let csv = std::fs::read_to_string(&predictions).expect("predictions written");
-    assert_eq!(csv.lines().next(), Some("x1,x2,prediction,score"));
+    assert_eq!(
+        csv.lines().next(),
+        Some("x1,x2,label,prediction,score"),
+        "the true label beside the prediction"
+    );
     assert_eq!(csv.lines().count(), 201);
 
     let text = eval(&[]);
@@ -631,4 +635,58 @@ fn data_on_the_command_line() {
     );
     let output = micrograd_in(dir, &["train", "--data", "missing.csv"]);
     fails_with(&output, &["missing.csv: cannot read"]);
+}
+
+/// `predict` needs the model's features only, in any column order, and
+/// gives the same predictions as `eval --predictions`; missing columns are named.
+#[test]
+fn predict_needs_no_labels() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    train_config("configs/circles.json", dir.path(), &["--steps", "20"]);
+    let model = dir.path().join("circles-model.json");
+    let model = model.to_str().expect("utf-8");
+    let evaluated = dir.path().join("evaluated.csv");
+    let args = [
+        "eval",
+        "--model",
+        model,
+        "--data",
+        "data/circles.csv",
+        "--predictions",
+    ];
+    let mut args = args.to_vec();
+    args.push(evaluated.to_str().expect("utf-8"));
+    succeeded(&micrograd_in(&repo("."), &args));
+    let evaluated = std::fs::read_to_string(&evaluated).expect("written");
+    // the same rows without their labels, columns swapped
+    let unlabelled: String = std::fs::read_to_string(repo("data/circles.csv"))
+        .expect("shipped")
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            format!("{},{}\n", fields[1], fields[0])
+        })
+        .collect();
+    std::fs::write(dir.path().join("new.csv"), unlabelled).expect("written");
+    let output = micrograd_in(
+        dir.path(),
+        &["predict", "--model", model, "--data", "new.csv"],
+    );
+    succeeded(&output);
+    let predicted = String::from_utf8(output.stdout).expect("utf-8");
+    assert_eq!(predicted.lines().next(), Some("x1,x2,prediction,score"));
+    for (predicted, evaluated) in predicted.lines().zip(evaluated.lines()).skip(1) {
+        let evaluated: Vec<&str> = evaluated.split(',').collect();
+        let without_label = [evaluated[0], evaluated[1], evaluated[3], evaluated[4]].join(",");
+        assert_eq!(predicted, without_label);
+    }
+    std::fs::write(dir.path().join("one.csv"), "x1\n1\n").expect("written");
+    let output = micrograd_in(
+        dir.path(),
+        &["predict", "--model", model, "--data", "one.csv"],
+    );
+    fails_with(
+        &output,
+        &["one.csv: line 1: no column `x2`", "the model reads x1, x2"],
+    );
 }

@@ -1,0 +1,68 @@
+//! `micrograd predict`: a saved model's predictions for new rows, which need
+//! the model's feature columns and no target.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use micrograd::data::Dataset;
+use micrograd::train::{self, Problem, Target};
+
+use super::eval::{model_inputs, predictions_csv, read_model};
+use super::output::{check_destination, same_file, write_atomically};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The model file `train` wrote
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+
+    /// The rows to predict: a CSV with the model's feature columns (a target column is not needed)
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+
+    /// Write the predictions to FILE instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<()> {
+    if let Some(path) = &args.out {
+        for input in [&args.data, &args.model] {
+            if same_file(path, input) {
+                anyhow::bail!(
+                    "{}: --out names an input of this run; it would be overwritten",
+                    path.display()
+                );
+            }
+        }
+        check_destination(path)?;
+    }
+    let saved = read_model(&args.model)?;
+    let text = super::input::read_text(&args.data)
+        .map_err(|err| anyhow::anyhow!("{}: cannot read: {err}", args.data.display()))?;
+    let dataset = Dataset::from_unlabelled_csv(&text, &saved.features).map_err(|err| {
+        anyhow::anyhow!(
+            "{}: {err} (the model reads {})",
+            args.data.display(),
+            saved.features.join(", ")
+        )
+    })?;
+    // what predicting needs of the task: its kind and its class names
+    let problem = Problem {
+        task: saved.task,
+        loss: saved.loss,
+        classes: saved.classes.clone(),
+        target: Target::Numbers(Vec::new()),
+    };
+    let outputs = train::outputs(&saved.to_mlp(), &model_inputs(&saved, &dataset));
+    let csv = predictions_csv(&dataset, &problem, &outputs)?;
+    match &args.out {
+        Some(path) => write_atomically(path, &csv),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&csv)?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
