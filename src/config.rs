@@ -43,6 +43,10 @@ pub struct Config {
     /// The fraction of rows held out for validation, chosen with the seed.
     #[serde(default)]
     pub validation_split: f64,
+    /// A CSV with the same columns to validate on, relative to the config
+    /// file; instead of `validation_split`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_data: Option<String>,
     /// Scale each feature to mean 0 and standard deviation 1 (statistics from
     /// the training split, saved with the model).
     #[serde(default = "yes")]
@@ -400,6 +404,9 @@ impl Config {
                 "at `validation_split`: {} is not in [0, 1)",
                 self.validation_split
             ));
+        }
+        if self.validation_data.is_some() && self.validation_split > 0.0 {
+            return Err("give `validation_split` or `validation_data`, not both".into());
         }
         let lr = self.optimizer.lr();
         if !(lr.is_finite() && lr > 0.0) {

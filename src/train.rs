@@ -123,8 +123,21 @@ impl Problem {
     /// The problem a saved model solves, with `dataset`'s targets mapped onto
     /// the model's classes.
     pub fn for_model(saved: &SavedModel, dataset: &Dataset) -> Result<Problem, String> {
+        let problem = Problem {
+            task: saved.task,
+            loss: saved.loss,
+            classes: saved.classes.clone(),
+            target: Target::Numbers(Vec::new()),
+        };
+        let target = problem.target_of(dataset)?;
+        Ok(Problem { target, ..problem })
+    }
+
+    /// `dataset`'s targets as this problem reads them: its labels mapped onto
+    /// the problem's classes (an unknown one is an error naming its line).
+    pub fn target_of(&self, dataset: &Dataset) -> Result<Target, String> {
         let column = &dataset.target_name;
-        let target = match (&saved.classes, &dataset.targets) {
+        let target = match (&self.classes, &dataset.targets) {
             (None, Targets::Numbers(y)) => Target::Numbers(y.clone()),
             (None, Targets::Classes { names, .. }) => {
                 return Err(format!(
@@ -154,7 +167,7 @@ impl Problem {
                             })
                     })
                     .collect::<Result<Vec<usize>, String>>()?;
-                match saved.task {
+                match self.task {
                     Task::Binary => Target::Signs(
                         indices
                             .iter()
@@ -165,12 +178,7 @@ impl Problem {
                 }
             }
         };
-        Ok(Problem {
-            task: saved.task,
-            loss: saved.loss,
-            classes: saved.classes.clone(),
-            target,
-        })
+        Ok(target)
     }
 
     /// How many outputs the network needs.
@@ -379,7 +387,24 @@ pub fn train(
     progress: &mut dyn FnMut(&StepRecord, usize),
     stop: &AtomicBool,
 ) -> Result<Trained, TrainError> {
+    train_with_validation(config, dataset, None, progress, stop)
+}
+
+/// [`train`], validated on `validation` (rows of another file, with the same
+/// columns) instead of a split of `dataset` when it is given.
+pub fn train_with_validation(
+    config: &Config,
+    dataset: &Dataset,
+    validation: Option<&Dataset>,
+    progress: &mut dyn FnMut(&StepRecord, usize),
+    stop: &AtomicBool,
+) -> Result<Trained, TrainError> {
     let problem = Problem::new(dataset, config.task, config.loss).map_err(TrainError::Problem)?;
+    if validation.is_some() && config.validation_split > 0.0 {
+        return Err(TrainError::Problem(
+            "give `validation_split` or validation data, not both".into(),
+        ));
+    }
 
     // Split off validation rows, chosen with the seed.
     let mut order: Vec<usize> = (0..dataset.len()).collect();
@@ -408,8 +433,20 @@ pub fn train(
         .then(|| Standardization::fit(&inputs(dataset, &train_indices, None)));
     let train_x = inputs(dataset, &train_indices, standardization.as_ref());
     let train_y = problem.target.select(&train_indices);
-    let validation_x = inputs(dataset, &validation_indices, standardization.as_ref());
-    let validation_y = problem.target.select(&validation_indices);
+    let (validation_x, validation_y) = match validation {
+        Some(validation) => {
+            let all: Vec<usize> = (0..validation.len()).collect();
+            let target = problem
+                .target_of(validation)
+                .map_err(|err| TrainError::Problem(format!("the validation data: {err}")))?;
+            (inputs(validation, &all, standardization.as_ref()), target)
+        }
+        None => (
+            inputs(dataset, &validation_indices, standardization.as_ref()),
+            problem.target.select(&validation_indices),
+        ),
+    };
+    let validates = !validation_x.is_empty();
 
     let mut sizes = config.model.hidden.clone();
     sizes.push(problem.outputs());
@@ -521,7 +558,7 @@ pub fn train(
         history.steps.push(record);
 
         let epoch_done = batch_in_epoch + 1 == batches_per_epoch || step + 1 == total_steps;
-        if epoch_done && !validation_indices.is_empty() {
+        if epoch_done && validates {
             let model = shape.model(&parameters);
             let metrics = evaluate(&model, &problem, &validation_x, &validation_y);
             let metric = metrics.accuracy.or(metrics.r2).unwrap_or(0.0);
@@ -540,8 +577,8 @@ pub fn train(
 
     let model = shape.model(&parameters);
     let train_metrics = evaluate(&model, &problem, &train_x, &train_y);
-    let validation_metrics = (!validation_indices.is_empty())
-        .then(|| evaluate(&model, &problem, &validation_x, &validation_y));
+    let validation_metrics =
+        validates.then(|| evaluate(&model, &problem, &validation_x, &validation_y));
     let saved = SavedModel {
         format: FORMAT.into(),
         version: VERSION,

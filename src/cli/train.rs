@@ -90,8 +90,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let started = Instant::now();
     let problem = train::Problem::new(&dataset, config.task, config.loss)
         .map_err(|err| anyhow::anyhow!("{source}: {err}"))?;
+    let validation = load_validation(&config, &dataset, &problem, args.config.as_deref())?;
     // Every destination is checked now, not after the work of training.
-    let destinations = Destinations::new(&config, &dataset, &problem, args)?;
+    let validation_path = validation.as_ref().map(|(path, _)| path.as_path());
+    let destinations = Destinations::new(&config, &dataset, &problem, args, validation_path)?;
     if !args.quiet {
         let _ = writeln!(
             std::io::stderr(),
@@ -100,9 +102,11 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         );
     }
     let mut reporter = Reporter::new(args, problem.metric_name());
-    let result = train::train(
+    let validation = validation.as_ref().map(|(_, dataset)| dataset);
+    let result = train::train_with_validation(
         &config,
         &dataset,
+        validation,
         &mut |record, total| reporter.step(record, total),
         &stop,
     );
@@ -196,6 +200,39 @@ fn load(path: Option<&Path>, data: Option<&Path>) -> anyhow::Result<(Config, Dat
     let dataset = Dataset::from_csv(&data, &columns)
         .map_err(|err| anyhow::anyhow!("{}: {err}", data_path.display()))?;
     Ok((config, dataset, source))
+}
+
+/// The config's `validation_data` (relative to the config file), read with
+/// the training set's columns, and its path.
+fn load_validation(
+    config: &Config,
+    dataset: &Dataset,
+    problem: &train::Problem,
+    config_path: Option<&Path>,
+) -> anyhow::Result<Option<(PathBuf, Dataset)>> {
+    let Some(name) = &config.validation_data else {
+        return Ok(None);
+    };
+    let dir = config_path.and_then(Path::parent).unwrap_or(Path::new(""));
+    let path = dir.join(name);
+    let text = super::input::read_text(&path)
+        .with_context(|| format!("{}: cannot read the validation data", path.display()))?;
+    let columns = Columns {
+        features: Some(dataset.feature_names.clone()),
+        target: Some(dataset.target_name.clone()),
+    };
+    let validation = Dataset::from_csv(&text, &columns).map_err(|err| {
+        anyhow::anyhow!(
+            "{}: {err} (the validation data needs the training data's columns: {}, {})",
+            path.display(),
+            dataset.feature_names.join(", "),
+            dataset.target_name
+        )
+    })?;
+    problem
+        .target_of(&validation)
+        .map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))?;
+    Ok(Some((path, validation)))
 }
 
 fn apply_overrides(config: &mut Config, args: &Args) -> anyhow::Result<()> {
@@ -327,6 +364,7 @@ impl Destinations {
         dataset: &Dataset,
         problem: &train::Problem,
         args: &Args,
+        validation: Option<&Path>,
     ) -> anyhow::Result<Destinations> {
         let out = args.out.clone().unwrap_or_else(|| PathBuf::from("."));
         if out.exists() && !out.is_dir() {
@@ -361,6 +399,7 @@ impl Destinations {
         };
         // the run's inputs: the config, and the dataset (--data's, or the config's)
         let mut inputs: Vec<PathBuf> = args.config.iter().cloned().collect();
+        inputs.extend(validation.map(Path::to_path_buf));
         match (&args.data, &args.config) {
             (Some(data), _) => inputs.push(data.clone()),
             (None, Some(config_path)) => {

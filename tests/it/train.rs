@@ -690,3 +690,45 @@ fn predict_needs_no_labels() {
         &["one.csv: line 1: no column `x2`", "the model reads x1, x2"],
     );
 }
+
+/// `validation_data` validates on another file, with the training data's
+/// columns and classes; a file without them is named.
+#[test]
+fn validation_from_another_file() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).expect("written");
+    write("train.csv", &datasets::generate(Synthetic::Xor, 80, 0.0, 1));
+    write("check.csv", &datasets::generate(Synthetic::Xor, 30, 0.0, 2));
+    write(
+        "c.json",
+        r#"{"dataset": "train.csv", "validation_data": "check.csv", "steps": 5}"#,
+    );
+    succeeded(&micrograd_in(dir, &["train", "-c", "c.json", "-q"]));
+    let model = saved_model(&dir.join("model.json"));
+    assert_eq!(model["metrics"]["train"]["samples"].as_u64(), Some(80));
+    assert_eq!(model["metrics"]["validation"]["samples"].as_u64(), Some(30));
+    let cases = [
+        ("x1,label\n1,0\n", "check.csv: line 1: no column `x2`"),
+        (
+            "x1,x2,label\n1,2,7\n",
+            "check.csv: line 2: class `7` is not one",
+        ),
+    ];
+    for (csv, message) in cases {
+        write("check.csv", csv);
+        fails_with(
+            &micrograd_in(dir, &["train", "-c", "c.json", "-q"]),
+            &[message],
+        );
+    }
+    write(
+        "both.json",
+        r#"{"dataset": "train.csv", "validation_data": "check.csv", "validation_split": 0.2}"#,
+    );
+    let output = micrograd_in(dir, &["train", "-c", "both.json", "-q"]);
+    fails_with(
+        &output,
+        &["give `validation_split` or `validation_data`, not both"],
+    );
+}
