@@ -47,6 +47,11 @@ pub struct Config {
     /// file; instead of `validation_split`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation_data: Option<String>,
+    /// Early stopping: end training when the validation loss has not
+    /// improved for this many epochs, and keep the best epoch's weights.
+    /// Needs validation rows; off when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patience: Option<usize>,
     /// Scale each feature to mean 0 and standard deviation 1 (statistics from
     /// the training split, saved with the model).
     #[serde(default = "yes")]
@@ -404,6 +409,17 @@ impl Config {
                 "at `validation_split`: {} is not in [0, 1)",
                 self.validation_split
             ));
+        }
+        if self.patience == Some(0) {
+            return Err("at `patience`: must be at least 1 epoch".into());
+        }
+        if self.patience.is_some() && self.validation_data.is_none() && self.validation_split == 0.0
+        {
+            return Err(
+                "at `patience`: early stopping watches the validation loss: \
+                 give `validation_split` or `validation_data` too"
+                    .into(),
+            );
         }
         if self.validation_data.is_some() && self.validation_split > 0.0 {
             return Err("give `validation_split` or `validation_data`, not both".into());

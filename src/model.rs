@@ -84,6 +84,10 @@ pub struct SavedMetrics {
     pub steps: usize,
     pub train: Metrics,
     pub validation: Option<Metrics>,
+    /// With early stopping: the epoch (counted from 1) whose weights these
+    /// are, the one with the lowest validation loss.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_epoch: Option<usize>,
 }
 
 impl SavedModel {

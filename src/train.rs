@@ -340,6 +340,8 @@ pub struct Trained {
     pub total_steps: usize,
     /// Stopped early by the stop flag.
     pub interrupted: bool,
+    /// Early stopping ended training before its length.
+    pub stopped_early: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -497,6 +499,8 @@ pub fn train_with_validation(
 
     let mut history = History::default();
     let mut interrupted = false;
+    let mut stopped_early = false;
+    let mut best: Option<(usize, f64, Vec<f64>)> = None;
     for step in 0..total_steps {
         let epoch = step / batches_per_epoch;
         let batch_in_epoch = step % batches_per_epoch;
@@ -568,6 +572,21 @@ pub fn train_with_validation(
                 loss: metrics.loss,
                 metric,
             });
+            // early stopping: the best epoch so far, and its weights
+            if let Some(patience) = config.patience {
+                let improved = best
+                    .as_ref()
+                    .is_none_or(|(_, best_loss, _)| metrics.loss < *best_loss);
+                if improved {
+                    best = Some((epoch, metrics.loss, parameters.clone()));
+                } else if best
+                    .as_ref()
+                    .is_some_and(|(best_epoch, _, _)| epoch - best_epoch >= patience)
+                {
+                    stopped_early = true;
+                    break;
+                }
+            }
         }
         if stop.load(Ordering::Relaxed) && step + 1 < total_steps {
             interrupted = true;
@@ -575,6 +594,11 @@ pub fn train_with_validation(
         }
     }
 
+    // early stopping keeps the best epoch's weights
+    let best_epoch = best.map(|(epoch, _, best_parameters)| {
+        parameters = best_parameters;
+        epoch + 1
+    });
     let model = shape.model(&parameters);
     let train_metrics = evaluate(&model, &problem, &train_x, &train_y);
     let validation_metrics =
@@ -595,6 +619,7 @@ pub fn train_with_validation(
             steps: history.steps.len(),
             train: train_metrics,
             validation: validation_metrics,
+            best_epoch,
         },
     };
     Ok(Trained {
@@ -604,6 +629,7 @@ pub fn train_with_validation(
         history,
         total_steps,
         interrupted,
+        stopped_early,
     })
 }
 

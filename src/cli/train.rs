@@ -579,6 +579,21 @@ fn summarise(trained: &Trained, seconds: f64, written: &[PathBuf]) {
     if let Some(validation) = &metrics.validation {
         let _ = writeln!(err, "validation {}", describe(validation));
     }
+    if let Some(best) = metrics.best_epoch {
+        let epochs = trained.history.validation.len();
+        let ended = if trained.stopped_early {
+            format!(
+                "stopped after epoch {epochs}: the {} since were no better",
+                epochs - best
+            )
+        } else {
+            format!("trained all {epochs} epochs")
+        };
+        let _ = writeln!(
+            err,
+            "early stopping: kept epoch {best}, the lowest validation loss; {ended}"
+        );
+    }
     let names: Vec<String> = written
         .iter()
         .map(|path| path.display().to_string())

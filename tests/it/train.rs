@@ -732,3 +732,65 @@ fn validation_from_another_file() {
         &["give `validation_split` or `validation_data`, not both"],
     );
 }
+
+/// With `patience`, training stops once the validation loss has not improved
+/// for that many epochs, and the model holds the best epoch's weights.
+#[test]
+fn early_stopping_keeps_the_best_epoch() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).expect("written");
+    write(
+        "train.csv",
+        &datasets::generate(Synthetic::Circles, 200, 0.05, 1),
+    );
+    write(
+        "check.csv",
+        &datasets::generate(Synthetic::Circles, 100, 0.05, 2),
+    );
+    let config = r#"{"dataset": "train.csv", "validation_data": "check.csv", "epochs": 1000,
+        "patience": 5, "batch_size": 20, "optimizer": {"kind": "adam", "lr": 0.05}}"#;
+    write("c.json", config);
+    let stderr = succeeded(&micrograd_in(dir, &["train", "-c", "c.json"]));
+    let model = saved_model(&dir.join("model.json"));
+    let best = model["metrics"]["best_epoch"]
+        .as_u64()
+        .expect("the best epoch") as usize;
+    let summary = stderr
+        .lines()
+        .find(|line| line.starts_with("early stopping:"))
+        .expect("a summary line");
+    let epochs: usize = summary
+        .split("stopped after epoch ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{summary}"));
+    assert!(epochs < 1000, "it stopped early");
+    assert_eq!(epochs - best, 5, "{summary}");
+    assert!(summary.contains(&format!("kept epoch {best}")), "{summary}");
+    // the kept weights score the validation loss that epoch logged
+    let output = micrograd_in(
+        dir,
+        &[
+            "eval",
+            "--model",
+            "model.json",
+            "--data",
+            "check.csv",
+            "--json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(report["loss"], model["metrics"]["validation"]["loss"]);
+    // patience without validation rows is an error
+    write("bad.json", r#"{"dataset": "train.csv", "patience": 3}"#);
+    let output = micrograd_in(dir, &["train", "-c", "bad.json", "-q"]);
+    fails_with(
+        &output,
+        &[
+            "at `patience`",
+            "give `validation_split` or `validation_data`",
+        ],
+    );
+}
