@@ -12,7 +12,7 @@ use micrograd::model::SavedModel;
 use micrograd::train::{self, Prediction, Problem};
 use serde::Serialize;
 
-use super::output::{check_destination, same_file, write_atomically};
+use super::output::{check_output, write_atomically};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -44,15 +44,7 @@ struct Report<'a> {
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
     if let Some(path) = &args.predictions {
-        for input in [&args.data, &args.model] {
-            if same_file(path, input) {
-                anyhow::bail!(
-                    "{}: --predictions names an input of this run; it would be overwritten",
-                    path.display()
-                );
-            }
-        }
-        check_destination(path)?;
+        check_output(path, "--predictions", &[&args.data, &args.model])?;
     }
     let saved = read_model(&args.model)?;
     let dataset = read_dataset(&args.data, &saved)?;

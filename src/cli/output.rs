@@ -41,6 +41,18 @@ pub fn check_destination(path: &Path) -> anyhow::Result<()> {
     temporary_beside(path).map(drop)
 }
 
+/// `check_destination`, and that the file `option` names is none of the
+/// run's `inputs`, which writing it would overwrite.
+pub fn check_output(path: &Path, option: &str, inputs: &[&Path]) -> anyhow::Result<()> {
+    if inputs.iter().any(|input| same_file(path, input)) {
+        anyhow::bail!(
+            "{}: {option} names an input of this run; it would be overwritten",
+            path.display()
+        );
+    }
+    check_destination(path)
+}
+
 /// Whether `a` and `b` name the same existing file.
 pub fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {

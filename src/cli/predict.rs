@@ -8,7 +8,7 @@ use micrograd::data::Dataset;
 use micrograd::train::{self, Problem, Target};
 
 use super::eval::{model_inputs, predictions_csv, read_model};
-use super::output::{check_destination, same_file, write_atomically};
+use super::output::{check_output, write_atomically};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -27,15 +27,7 @@ pub struct Args {
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
     if let Some(path) = &args.out {
-        for input in [&args.data, &args.model] {
-            if same_file(path, input) {
-                anyhow::bail!(
-                    "{}: --out names an input of this run; it would be overwritten",
-                    path.display()
-                );
-            }
-        }
-        check_destination(path)?;
+        check_output(path, "--out", &[&args.data, &args.model])?;
     }
     let saved = read_model(&args.model)?;
     let text = super::input::read_text(&args.data)
