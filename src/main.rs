@@ -16,6 +16,7 @@ mod cli;
     after_help = "Examples:
   micrograd train                               train micrograd's demo; writes model.json, loss.png
   micrograd eval --model model.json --data data/micrograd_demo_moons.csv
+  micrograd predict --model model.json --data new.csv
   micrograd val                                 backprop through the lecture's tanh neuron
   micrograd val --visualize                     step through it, one node at a time
   micrograd val --expr 'y = relu(x*w + b)' --set x=2,w=-1,b=3
