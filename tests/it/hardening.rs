@@ -4,23 +4,13 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-fn micrograd_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_micrograd"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the binary runs")
-}
+use super::micrograd_in;
 
-/// Exit code 1 and one line, `error: ...`, holding each of `needles`.
+/// `super::fails_with`, and nothing else on stderr: the error is its only line.
 fn fails_with(output: &Output, needles: &[&str]) {
+    super::fails_with(output, needles);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "stderr: {stderr}");
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
-    assert!(stderr.starts_with("error: "), "{stderr}");
-    for needle in needles {
-        assert!(stderr.contains(needle), "`{needle}` not in: {stderr}");
-    }
 }
 
 fn write(dir: &Path, name: &str, text: &str) {

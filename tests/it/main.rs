@@ -18,3 +18,35 @@ fn assert_success(output: &std::process::Output) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// The binary, run in `dir` with `args`.
+fn micrograd_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_micrograd"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Exit code 1 and, after any progress lines, a one-line message containing
+/// each of `needles`; never a panic.
+fn fails_with(output: &std::process::Output, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "stderr: {stderr}");
+    let last = stderr.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: "),
+        "the message is the last line: {stderr}"
+    );
+    assert_eq!(
+        stderr
+            .lines()
+            .filter(|line| line.starts_with("error"))
+            .count(),
+        1,
+        "one message: {stderr}"
+    );
+    for needle in needles {
+        assert!(last.contains(needle), "`{needle}` not in: {last}");
+    }
+}

@@ -6,47 +6,18 @@ use std::process::{Command, Output, Stdio};
 
 use micrograd::datasets::{self, Synthetic};
 
+use super::{fails_with, micrograd_in};
+
 const TRAJECTORY: &str = include_str!("../../data/micrograd_demo_trajectory.csv");
 
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
-fn micrograd_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_micrograd"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the binary runs")
-}
-
 /// The stderr of a run that must have succeeded.
 fn succeeded(output: &Output) -> String {
     super::assert_success(output);
     String::from_utf8(output.stderr.clone()).expect("utf-8")
-}
-
-/// Exit code 1 and, after any progress lines, a one-line message containing
-/// each of `needles`; never a panic.
-fn fails_with(output: &Output, needles: &[&str]) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "stderr: {stderr}");
-    let last = stderr.trim_end().lines().last().unwrap_or_default();
-    assert!(
-        last.starts_with("error: "),
-        "the message is the last line: {stderr}"
-    );
-    assert_eq!(
-        stderr
-            .lines()
-            .filter(|line| line.starts_with("error"))
-            .count(),
-        1,
-        "one message: {stderr}"
-    );
-    for needle in needles {
-        assert!(last.contains(needle), "`{needle}` not in: {last}");
-    }
 }
 
 /// Trains a shipped config quietly, its outputs in `out`, and checks it succeeded.
