@@ -510,31 +510,25 @@ fn divergence_warning(steps: &[StepRecord]) -> Option<String> {
 /// "task: multiclass, inferred from `digit` (10 distinct integers); loss:
 /// cross_entropy, the task's default (set "task" or "loss" in the config to choose)".
 fn describe_choices(config: &Config, dataset: &Dataset, problem: &train::Problem) -> String {
-    let name = |value: &dyn std::fmt::Debug| {
-        let debug = format!("{value:?}");
-        let mut snake = String::new();
-        for (i, c) in debug.chars().enumerate() {
-            if c.is_uppercase() && i > 0 {
-                snake.push('_');
-            }
-            snake.push(c.to_ascii_lowercase());
-        }
-        snake
-    };
+    // as configs spell them: `cross_entropy`
+    let spelled = |value: serde_json::Value| value.as_str().unwrap_or_default().to_string();
+    let (task, loss) = (
+        spelled(serde_json::json!(problem.task)),
+        spelled(serde_json::json!(problem.loss)),
+    );
     let task = match config.task {
-        Some(_) => format!("task: {}, from the config", name(&problem.task)),
+        Some(_) => format!("task: {task}, from the config"),
         None => {
             let (_, why) = train::infer_task(&dataset.targets);
             format!(
-                "task: {}, inferred from `{}` ({why})",
-                name(&problem.task),
+                "task: {task}, inferred from `{}` ({why})",
                 dataset.target_name
             )
         }
     };
     let loss = match config.loss {
-        Some(_) => format!("loss: {}, from the config", name(&problem.loss)),
-        None => format!("loss: {}, the task's default", name(&problem.loss)),
+        Some(_) => format!("loss: {loss}, from the config"),
+        None => format!("loss: {loss}, the task's default"),
     };
     format!("{task}; {loss} (set \"task\" or \"loss\" in the config to choose)")
 }
