@@ -141,8 +141,8 @@ impl Dataset {
                 })
         };
         let target = match &columns.target {
-            _ if !labelled => usize::MAX,
-            Some(name) => find(name)?,
+            _ if !labelled => None,
+            Some(name) => Some(find(name)?),
             None if header.len() < 2 => {
                 return Err(error(
                     Some(1),
@@ -150,7 +150,7 @@ impl Dataset {
                     "need at least two columns: features, then the target",
                 ));
             }
-            None => header.len() - 1,
+            None => Some(header.len() - 1),
         };
         let features: Vec<usize> = match &columns.features {
             Some(names) => names
@@ -158,7 +158,7 @@ impl Dataset {
                 .map(|name| find(name))
                 .collect::<Result<_, _>>()?,
             None => (0..header.len())
-                .filter(|&column| column != target)
+                .filter(|&column| Some(column) != target)
                 .collect(),
         };
         if features.is_empty() {
@@ -173,7 +173,7 @@ impl Dataset {
                 ));
             }
         }
-        if let Some(&column) = features.iter().find(|&&column| column == target) {
+        if let Some(&column) = features.iter().find(|&&column| Some(column) == target) {
             return Err(error(
                 Some(1),
                 None,
@@ -247,10 +247,10 @@ impl Dataset {
                 row.push(number);
             }
             lines.push(line);
-            if !labelled {
+            let Some(target) = target else {
                 rows.push(row);
                 continue;
-            }
+            };
             let target_field = record[target].trim();
             if target_field.is_empty() {
                 return Err(error(
@@ -269,7 +269,7 @@ impl Dataset {
             .iter()
             .map(|&column| header[column].clone())
             .collect();
-        if !labelled {
+        let Some(target) = target else {
             return Ok(Dataset {
                 feature_names,
                 target_name: String::new(),
@@ -277,7 +277,7 @@ impl Dataset {
                 targets: Targets::Numbers(Vec::new()),
                 lines,
             });
-        }
+        };
         let targets = parse_targets(&raw_targets, (target + 1, &header[target]))?;
         Ok(Dataset {
             feature_names,
