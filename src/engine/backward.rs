@@ -53,25 +53,34 @@ fn sweep(data: &[f64], ops: &[PackedOp], neurons: &[(NodeId, NeuronOp)], grads: 
             neuron_backward(neuron, derivative * grad, data, grads);
             continue;
         }
-        // The chain rule: input.grad += d(node)/d(input) * node.grad
-        let op = ops[id].unpack(neurons);
-        match op.local_grads(data[id], data) {
-            LocalGrads::None => {}
-            LocalGrads::One(a, da) => grads[a as usize] += da * grad,
-            LocalGrads::Two(a, da, b, db) => {
-                grads[a as usize] += da * grad;
-                grads[b as usize] += db * grad;
+        ops[id].unpack_into(
+            neurons,
+            #[inline(always)]
+            |op| chain_rule(op, grad, data[id], data, grads),
+        );
+    }
+}
+
+/// The chain rule for one node of grad `grad` and data `out`:
+/// input.grad += d(node)/d(input) * node.grad
+#[inline(always)]
+fn chain_rule(op: Op, grad: f64, out: f64, data: &[f64], grads: &mut [f64]) {
+    match op.local_grads(out, data) {
+        LocalGrads::None => {}
+        LocalGrads::One(a, da) => grads[a as usize] += da * grad,
+        LocalGrads::Two(a, da, b, db) => {
+            grads[a as usize] += da * grad;
+            grads[b as usize] += db * grad;
+        }
+        LocalGrads::Neuron(derivative) => {
+            if let Op::Neuron(neuron) = op {
+                neuron_backward(&neuron, derivative * grad, data, grads);
             }
-            LocalGrads::Neuron(derivative) => {
-                if let Op::Neuron(neuron) = op {
-                    neuron_backward(&neuron, derivative * grad, data, grads);
-                }
-            }
-            LocalGrads::LogSumExp(first, n) => {
-                let inputs = first as usize..(first + n) as usize;
-                for (x_grad, x) in grads[inputs.clone()].iter_mut().zip(&data[inputs]) {
-                    *x_grad += (x - data[id]).exp() * grad;
-                }
+        }
+        LocalGrads::LogSumExp(first, n) => {
+            let inputs = first as usize..(first + n) as usize;
+            for (x_grad, x) in grads[inputs.clone()].iter_mut().zip(&data[inputs]) {
+                *x_grad += (x - out).exp() * grad;
             }
         }
     }

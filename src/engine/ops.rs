@@ -183,23 +183,31 @@ impl PackedOp {
     /// The op, with a neuron's operands looked up in `neurons`.
     #[inline(always)]
     pub fn unpack(self, neurons: &[(NodeId, NeuronOp)]) -> Op {
+        self.unpack_into(neurons, |op| op)
+    }
+
+    /// `f(op)` for the op this unpacks to. Each kind's arm calls `f` with its
+    /// own variant, so once `f` is inlined the match on the op inside it folds
+    /// away: the reverse sweep dispatches once per node, not twice.
+    #[inline(always)]
+    pub fn unpack_into<R>(self, neurons: &[(NodeId, NeuronOp)], f: impl FnOnce(Op) -> R) -> R {
         let a = ((self.0 >> KIND_BITS) & ((1 << ID_BITS) - 1)) as NodeId;
         let b = (self.0 >> (KIND_BITS + ID_BITS)) as NodeId;
         match self.0 & ((1 << KIND_BITS) - 1) {
-            0 => Op::Leaf,
-            1 => Op::Add(a, b),
-            2 => Op::Sub(a, b),
-            3 => Op::Mul(a, b),
-            4 => Op::Div(a, b),
-            5 => Op::Neg(a),
-            6 => Op::Pow(a, b),
-            7 => Op::Tanh(a),
-            8 => Op::Relu(a),
-            9 => Op::Exp(a),
-            10 => Op::Log(a),
-            11 => Op::Sigmoid(a),
-            12 => Op::Neuron(neurons[a as usize].1),
-            13 => Op::LogSumExp(a, b),
+            0 => f(Op::Leaf),
+            1 => f(Op::Add(a, b)),
+            2 => f(Op::Sub(a, b)),
+            3 => f(Op::Mul(a, b)),
+            4 => f(Op::Div(a, b)),
+            5 => f(Op::Neg(a)),
+            6 => f(Op::Pow(a, b)),
+            7 => f(Op::Tanh(a)),
+            8 => f(Op::Relu(a)),
+            9 => f(Op::Exp(a)),
+            10 => f(Op::Log(a)),
+            11 => f(Op::Sigmoid(a)),
+            12 => f(Op::Neuron(neurons[a as usize].1)),
+            13 => f(Op::LogSumExp(a, b)),
             _ => unreachable!("packed ops hold kinds 0 to 13"),
         }
     }
