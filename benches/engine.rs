@@ -24,7 +24,7 @@ use micrograd::data::{Columns, Dataset};
 use micrograd::datasets::{self, Synthetic};
 use micrograd::engine::tape_len;
 use micrograd::nn::{Activation, MLP};
-use micrograd::rng::Init;
+use micrograd::rng::{Init, Stream};
 use micrograd::train;
 use micrograd::{Value, loss};
 use rand::rngs::ChaCha8Rng;
@@ -103,9 +103,9 @@ struct Task {
 }
 
 const MOONS_CONFIG: &str = r#""model": {"hidden": [32, 32], "activation": "relu"}, "loss": "hinge",
-    "l2": 1e-4, "optimizer": {"kind": "sgd", "lr": 0.1}, "standardize": false"#;
+    "l2": 1e-4, "optimizer": {"kind": "sgd", "lr": 0.1}, "standardize": false, "init": "micrograd""#;
 const DIGITS_CONFIG: &str = r#""task": "multiclass", "model": {"hidden": [32], "activation": "relu"},
-    "optimizer": {"kind": "sgd", "lr": 0.1}, "init": "portable""#;
+    "optimizer": {"kind": "sgd", "lr": 0.1}, "init": "micrograd""#;
 
 const TASKS: [Task; 3] = [
     Task {
@@ -202,7 +202,12 @@ impl Demo {
     fn new() -> Demo {
         let sizes = [16, 16, 1];
         let activations = Activation::micrograd_default(sizes.len());
-        let model = MLP::with_init(2, &sizes, &activations, Init::Python { seed: 1337 });
+        let model = MLP::with_init(
+            2,
+            &sizes,
+            &activations,
+            Init::micrograd(Stream::Python { seed: 1337 }),
+        );
         let (xs, ys) = datasets::demo_moons().into_iter().unzip();
         Demo { model, xs, ys }
     }

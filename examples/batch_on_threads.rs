@@ -6,7 +6,7 @@
 
 use micrograd::datasets::{self, Synthetic};
 use micrograd::nn::{Activation, MLP};
-use micrograd::rng::Init;
+use micrograd::rng::{Init, Stream};
 use micrograd::{Value, loss};
 
 const SHARD_ROWS: usize = 250;
@@ -31,7 +31,12 @@ fn main() {
         [16, 16, 1],
         [Activation::Relu, Activation::Relu, Activation::Linear],
     );
-    let model = MLP::with_init(2, &sizes, &activations, Init::Portable { seed: 1 });
+    let model = MLP::with_init(
+        2,
+        &sizes,
+        &activations,
+        Init::micrograd(Stream::Portable { seed: 1 }),
+    );
     // A Value belongs to the thread that made it: threads share plain numbers.
     let mut parameters: Vec<f64> = model.parameters().iter().map(Value::data).collect();
     let n_rows = rows.len();

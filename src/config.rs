@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Activation;
+use crate::rng::{Init, Scheme, Stream};
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -38,8 +39,12 @@ pub struct Config {
     pub batch_size: Option<usize>,
     #[serde(default)]
     pub seed: u64,
+    /// How the first weights are spread over each layer.
     #[serde(default)]
-    pub init: InitKind,
+    pub init: InitName,
+    /// Where the random numbers for the first weights come from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rng: Option<RngKind>,
     /// The fraction of rows held out for validation, chosen with the seed.
     #[serde(default)]
     pub validation_split: f64,
@@ -293,14 +298,71 @@ impl ScheduleConfig {
     }
 }
 
+/// The `init` field: a [`Scheme`] by name. Before the schemes came, `init`
+/// named the random stream, with micrograd's scheme; those two names still
+/// load as what they meant.
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum InitKind {
+pub enum InitName {
+    /// uniform(-1, 1), bias 0, as micrograd.
+    Micrograd,
+    /// uniform(±1/sqrt(fan_in)) for weights and bias, as PyTorch's `nn.Linear`.
+    #[default]
+    Pytorch,
+    /// He uniform, for ReLU layers.
+    He,
+    /// Glorot uniform, for tanh and sigmoid layers.
+    Glorot,
+    /// The old spelling of `"init": "micrograd", "rng": "portable"`.
+    Portable,
+    /// The old spelling of `"init": "micrograd", "rng": "python"`.
+    Python,
+}
+
+/// The `rng` field: where the random numbers come from.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RngKind {
     /// rand's ChaCha8, the same on every platform.
     #[default]
     Portable,
     /// CPython's `random`, as micrograd draws its weights.
     Python,
+}
+
+impl RngKind {
+    pub fn stream(self, seed: u64) -> Stream {
+        match self {
+            RngKind::Portable => Stream::Portable { seed },
+            RngKind::Python => Stream::Python { seed },
+        }
+    }
+}
+
+/// `init` and `rng` as a scheme and a stream kind, the old spellings
+/// undone: `None` when both name a stream.
+pub fn scheme_and_rng(init: InitName, rng: Option<RngKind>) -> Option<(Scheme, RngKind)> {
+    let scheme = match init {
+        InitName::Micrograd => Scheme::Micrograd,
+        InitName::Pytorch => Scheme::Pytorch,
+        InitName::He => Scheme::He,
+        InitName::Glorot => Scheme::Glorot,
+        InitName::Portable | InitName::Python if rng.is_some() => return None,
+        InitName::Portable => return Some((Scheme::Micrograd, RngKind::Portable)),
+        InitName::Python => return Some((Scheme::Micrograd, RngKind::Python)),
+    };
+    Some((scheme, rng.unwrap_or_default()))
+}
+
+impl From<Scheme> for InitName {
+    fn from(scheme: Scheme) -> InitName {
+        match scheme {
+            Scheme::Micrograd => InitName::Micrograd,
+            Scheme::Pytorch => InitName::Pytorch,
+            Scheme::He => InitName::He,
+            Scheme::Glorot => InitName::Glorot,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -383,6 +445,16 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T
 pub const DEFAULT_STEPS: usize = 100;
 
 impl Config {
+    /// Where the first weights come from: `init` and `rng` with `seed`.
+    pub fn weight_init(&self) -> Init {
+        let (scheme, rng) =
+            scheme_and_rng(self.init, self.rng).expect("`check` refuses an old `init` with `rng`");
+        Init {
+            scheme,
+            stream: rng.stream(self.seed),
+        }
+    }
+
     /// Parses a config; the error names the field: "at `optimizer.lr`: invalid type ...".
     pub fn from_json(text: &str) -> Result<Config, String> {
         let config: Config = parse_json(text)?;
@@ -397,6 +469,17 @@ impl Config {
         }
         if self.steps == Some(0) || self.epochs == Some(0) {
             return Err("`steps` and `epochs` must be at least 1".into());
+        }
+        if scheme_and_rng(self.init, self.rng).is_none() {
+            let old = if self.init == InitName::Python {
+                "python"
+            } else {
+                "portable"
+            };
+            return Err(format!(
+                "at `init`: \"{old}\" is the old way to name the random stream, now `rng`; \
+                 with `rng` given, `init` names the scheme: micrograd, pytorch, he or glorot"
+            ));
         }
         if self.batch_size == Some(0) {
             return Err("at `batch_size`: must be at least 1".into());
@@ -556,11 +639,40 @@ mod tests {
                 r#"{"dataset": "d""#,
                 "EOF while parsing an object at line 1 column 15",
             ),
+            (
+                r#"{"dataset": "d", "init": "python", "rng": "portable"}"#,
+                "at `init`: \"python\" is the old way to name the random stream, now `rng`",
+            ),
         ];
         for (json, message) in cases {
             let err = Config::from_json(json).expect_err(json);
             assert!(err.contains(message), "{json}: {err}");
         }
+    }
+
+    #[test]
+    fn init_names_a_scheme_and_rng_a_stream() {
+        let init = |json: &str| {
+            Config::from_json(&format!(r#"{{"dataset": "d", "seed": 7{json}}}"#))
+                .expect("parses")
+                .weight_init()
+        };
+        let portable = Stream::Portable { seed: 7 };
+        let python = Stream::Python { seed: 7 };
+        let with = |scheme, stream| Init { scheme, stream };
+        assert_eq!(init(""), with(Scheme::Pytorch, portable));
+        assert_eq!(init(r#", "init": "he""#), with(Scheme::He, portable));
+        assert_eq!(
+            init(r#", "init": "glorot", "rng": "python""#),
+            with(Scheme::Glorot, python)
+        );
+        assert_eq!(
+            init(r#", "init": "micrograd", "rng": "python""#),
+            Init::micrograd(python)
+        );
+        // the old spellings: the stream, with micrograd's scheme
+        assert_eq!(init(r#", "init": "python""#), Init::micrograd(python));
+        assert_eq!(init(r#", "init": "portable""#), Init::micrograd(portable));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ActivationName, InitKind, LossKind, Task};
+use crate::config::{ActivationName, InitName, LossKind, RngKind, Task};
 use crate::engine::Value;
 use crate::metrics::Metrics;
 use crate::nn::{Layer, MLP};
@@ -27,7 +27,11 @@ pub struct SavedModel {
     pub standardization: Option<Standardization>,
     pub layers: Vec<SavedLayer>,
     pub seed: u64,
-    pub init: InitKind,
+    /// The scheme the first weights were drawn with (files before `rng`
+    /// existed name the stream here, with micrograd's scheme).
+    pub init: InitName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rng: Option<RngKind>,
     pub metrics: SavedMetrics,
 }
 

@@ -3,7 +3,7 @@
 //! linear last layer.
 
 use crate::engine::Value;
-use crate::rng::{Init, WeightRng};
+use crate::rng::{Init, Scheme, WeightRng};
 
 pub use crate::engine::Activation;
 
@@ -25,10 +25,27 @@ impl Drop for Neuron {
 }
 
 impl Neuron {
-    /// Weights drawn from `rng` in order, bias 0.
+    /// Weights drawn from uniform(-1, 1) in order, bias 0: micrograd's `Neuron(nin)`.
     pub fn new(nin: usize, activation: Activation, rng: &mut WeightRng) -> Neuron {
-        let w: Vec<f64> = (0..nin).map(|_| rng.uniform()).collect();
-        Neuron::from_values(Value::leaves(&w), Value::leaf(0.0), activation)
+        Neuron::drawn(nin, activation, Scheme::Micrograd.bounds(nin, 1), rng)
+    }
+
+    /// Weights from uniform(-w, w) in order, then the bias from uniform(-b, b),
+    /// or 0 when `b` is 0, for `(w, b)` = `bounds`.
+    fn drawn(
+        nin: usize,
+        activation: Activation,
+        bounds: (f64, f64),
+        rng: &mut WeightRng,
+    ) -> Neuron {
+        let (weight_bound, bias_bound) = bounds;
+        let w: Vec<f64> = (0..nin).map(|_| rng.uniform_within(weight_bound)).collect();
+        let b = if bias_bound > 0.0 {
+            rng.uniform_within(bias_bound)
+        } else {
+            0.0
+        };
+        Neuron::from_values(Value::leaves(&w), Value::leaf(b), activation)
     }
 
     /// A neuron with these weights and bias. Weights made together with
@@ -99,10 +116,23 @@ impl Layer {
         Layer { neurons }
     }
 
+    /// micrograd's `Layer(nin, nout)`: each neuron as [`Neuron::new`] draws it.
     pub fn new(nin: usize, nout: usize, activation: Activation, rng: &mut WeightRng) -> Layer {
+        Layer::drawn(nin, nout, activation, Scheme::Micrograd, rng)
+    }
+
+    /// A layer with weights spread by `scheme`, drawn from `rng` neuron by neuron.
+    pub fn drawn(
+        nin: usize,
+        nout: usize,
+        activation: Activation,
+        scheme: Scheme,
+        rng: &mut WeightRng,
+    ) -> Layer {
+        let bounds = scheme.bounds(nin, nout);
         Layer {
             neurons: (0..nout)
-                .map(|_| Neuron::new(nin, activation, rng))
+                .map(|_| Neuron::drawn(nin, activation, bounds, rng))
                 .collect(),
         }
     }
@@ -178,15 +208,22 @@ impl MLP {
         )
     }
 
-    /// Like [`MLP::new`], with an activation per layer and a chosen initialisation.
-    /// Weights are drawn layer by layer, neuron by neuron, as micrograd draws them.
+    /// Like [`MLP::new`], with an activation per layer and a chosen initialisation
+    /// (`Init::micrograd(stream)` for micrograd's). Weights are drawn layer by
+    /// layer, neuron by neuron, as micrograd draws them.
     pub fn with_init(nin: usize, sizes: &[usize], activations: &[Activation], init: Init) -> MLP {
         assert_eq!(activations.len(), sizes.len(), "one activation per layer");
-        let mut rng = WeightRng::new(init);
+        let mut rng = WeightRng::new(init.stream);
         let mut layers = Vec::with_capacity(sizes.len());
         let mut layer_nin = nin;
         for (&nout, &activation) in sizes.iter().zip(activations) {
-            layers.push(Layer::new(layer_nin, nout, activation, &mut rng));
+            layers.push(Layer::drawn(
+                layer_nin,
+                nout,
+                activation,
+                init.scheme,
+                &mut rng,
+            ));
             layer_nin = nout;
         }
         MLP { layers }

@@ -1,29 +1,81 @@
-//! Seeded random numbers for weight initialisation.
+//! Seeded random numbers for weight initialisation, in two independent
+//! choices: the **stream** the numbers come from ([`Stream`]) and the
+//! **scheme** that spreads them over a layer ([`Scheme`]).
 //!
-//! Two generators: rand's portable `ChaCha8Rng` by default, and a Mersenne
-//! Twister that draws exactly what CPython's `random.seed(s)` then
-//! `random.uniform(-1, 1)` would, so that micrograd's own runs can be
-//! reproduced bit for bit.
+//! Two streams: rand's portable `ChaCha8Rng`, and a Mersenne Twister that
+//! draws exactly what CPython's `random.seed(s)` then `random.uniform(a, b)`
+//! would, so that micrograd's own runs can be reproduced bit for bit.
 
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 
-/// Where initial weights come from.
+/// Where the random numbers come from, and their seed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Init {
+pub enum Stream {
     /// rand's `ChaCha8Rng::seed_from_u64(seed)`: the same numbers on every platform.
     Portable { seed: u64 },
-    /// CPython's `random.seed(seed)`: the weights micrograd itself would draw.
+    /// CPython's `random.seed(seed)`: the numbers micrograd itself would draw.
     Python { seed: u64 },
 }
 
-impl Default for Init {
-    fn default() -> Init {
-        Init::Portable { seed: 0 }
+/// How a layer's weights and biases are spread, given its fan-in (inputs per
+/// neuron) and fan-out (neurons). Every scheme draws from a uniform range,
+/// one neuron after another, its weights and then its bias.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scheme {
+    /// micrograd's: weights from uniform(-1, 1), whatever the layer's width; bias 0.
+    #[default]
+    Micrograd,
+    /// PyTorch's default for `nn.Linear`: weights and bias from
+    /// uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+    Pytorch,
+    /// He (Kaiming) uniform, for ReLU: weights from uniform(-b, b) with
+    /// b = sqrt(6 / fan_in); bias 0.
+    He,
+    /// Glorot (Xavier) uniform, for tanh and sigmoid: weights from
+    /// uniform(-b, b) with b = sqrt(6 / (fan_in + fan_out)); bias 0.
+    Glorot,
+}
+
+impl Scheme {
+    /// The bounds `(weights, bias)` of the uniform ranges for a layer: weights
+    /// come from uniform(-w, w), biases from uniform(-b, b), or are 0 when b is 0.
+    pub fn bounds(self, fan_in: usize, fan_out: usize) -> (f64, f64) {
+        let (fan_in, fan_out) = (fan_in.max(1) as f64, fan_out as f64);
+        match self {
+            Scheme::Micrograd => (1.0, 0.0),
+            Scheme::Pytorch => (1.0 / fan_in.sqrt(), 1.0 / fan_in.sqrt()),
+            Scheme::He => ((6.0 / fan_in).sqrt(), 0.0),
+            Scheme::Glorot => ((6.0 / (fan_in + fan_out)).sqrt(), 0.0),
+        }
     }
 }
 
-/// A generator of `uniform(-1, 1)` draws, made from an [`Init`].
+/// Where initial weights come from: a scheme, and the stream it draws from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Init {
+    pub scheme: Scheme,
+    pub stream: Stream,
+}
+
+impl Init {
+    /// micrograd's scheme, uniform(-1, 1) and bias 0, drawn from `stream`.
+    pub fn micrograd(stream: Stream) -> Init {
+        Init {
+            scheme: Scheme::Micrograd,
+            stream,
+        }
+    }
+}
+
+impl Default for Init {
+    /// micrograd's scheme from the portable stream, seed 0.
+    fn default() -> Init {
+        Init::micrograd(Stream::Portable { seed: 0 })
+    }
+}
+
+/// A generator of uniform draws, made from a [`Stream`].
 #[derive(Debug)]
 pub enum WeightRng {
     Portable(Box<ChaCha8Rng>),
@@ -31,20 +83,25 @@ pub enum WeightRng {
 }
 
 impl WeightRng {
-    pub fn new(init: Init) -> WeightRng {
-        match init {
-            Init::Portable { seed } => {
+    pub fn new(stream: Stream) -> WeightRng {
+        match stream {
+            Stream::Portable { seed } => {
                 WeightRng::Portable(Box::new(ChaCha8Rng::seed_from_u64(seed)))
             }
-            Init::Python { seed } => WeightRng::Python(Box::new(PythonRandom::new(seed))),
+            Stream::Python { seed } => WeightRng::Python(Box::new(PythonRandom::new(seed))),
         }
     }
 
     /// A draw from uniform(-1, 1).
     pub fn uniform(&mut self) -> f64 {
+        self.uniform_within(1.0)
+    }
+
+    /// A draw from uniform(-bound, bound); `bound` must be positive.
+    pub fn uniform_within(&mut self, bound: f64) -> f64 {
         match self {
-            WeightRng::Portable(rng) => rng.random_range(-1.0..1.0),
-            WeightRng::Python(rng) => rng.uniform(-1.0, 1.0),
+            WeightRng::Portable(rng) => rng.random_range(-bound..bound),
+            WeightRng::Python(rng) => rng.uniform(-bound, bound),
         }
     }
 }
@@ -171,11 +228,21 @@ mod tests {
     #[test]
     fn portable_init_is_seeded() {
         let draws = |seed| {
-            let mut rng = WeightRng::new(Init::Portable { seed });
+            let mut rng = WeightRng::new(Stream::Portable { seed });
             (0..5).map(|_| rng.uniform()).collect::<Vec<_>>()
         };
         assert_eq!(draws(7), draws(7));
         assert_ne!(draws(7), draws(8));
         assert!(draws(7).iter().all(|w| (-1.0..1.0).contains(w)));
+    }
+
+    #[test]
+    fn scaled_schemes_shrink_with_the_fan_in() {
+        assert_eq!(Scheme::Micrograd.bounds(64, 32), (1.0, 0.0));
+        assert_eq!(Scheme::Pytorch.bounds(64, 32), (0.125, 0.125));
+        assert_eq!(Scheme::He.bounds(6, 3), (1.0, 0.0));
+        assert_eq!(Scheme::Glorot.bounds(4, 2), (1.0, 0.0));
+        let mut rng = WeightRng::new(Stream::Python { seed: 1 });
+        assert!((0..100).all(|_| rng.uniform_within(0.125).abs() <= 0.125));
     }
 }

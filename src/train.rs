@@ -15,14 +15,14 @@ use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 
-use crate::config::{Config, DEFAULT_STEPS, InitKind, LossKind, Task};
+use crate::config::{Config, DEFAULT_STEPS, LossKind, RngKind, Task};
 use crate::data::{Dataset, Targets};
 use crate::engine::{Activation, Value};
 use crate::metrics::{self, Metrics};
 use crate::model::{FORMAT, SavedMetrics, SavedModel, Standardization, VERSION};
 use crate::nn::MLP;
 use crate::optim::Optimizer;
-use crate::rng::Init;
+use crate::rng::Stream;
 use crate::{loss, metrics::r_squared};
 
 /// What the model learns to predict, in the form its loss wants.
@@ -454,10 +454,7 @@ pub fn train_with_validation(
     sizes.push(problem.outputs());
     let mut activations = config.hidden_activations();
     activations.push(Activation::Linear);
-    let init = match config.init {
-        InitKind::Portable => Init::Portable { seed: config.seed },
-        InitKind::Python => Init::Python { seed: config.seed },
-    };
+    let init = config.weight_init();
     let nin = dataset.feature_names.len();
     let shape = Shape {
         nin,
@@ -614,7 +611,11 @@ pub fn train_with_validation(
         standardization,
         layers: SavedModel::layers_of(&model),
         seed: config.seed,
-        init: config.init,
+        init: init.scheme.into(),
+        rng: Some(match init.stream {
+            Stream::Portable { .. } => RngKind::Portable,
+            Stream::Python { .. } => RngKind::Python,
+        }),
         metrics: SavedMetrics {
             steps: history.steps.len(),
             train: train_metrics,
@@ -801,6 +802,7 @@ fn class_of(prediction: &Prediction) -> usize {
 mod tests {
     use super::*;
     use crate::data::Columns;
+    use crate::rng::Init;
 
     fn problem(csv: &str, task: Option<Task>) -> Result<Problem, String> {
         Problem::new(
@@ -823,7 +825,12 @@ mod tests {
         let dataset = Dataset::from_csv(&csv, &Columns::default()).expect("valid");
         let problem = Problem::new(&dataset, None, None).expect("multiclass");
         let activations = [Activation::Tanh, Activation::Linear];
-        let model = MLP::with_init(2, &[5, 3], &activations, Init::Portable { seed: 2 });
+        let model = MLP::with_init(
+            2,
+            &[5, 3],
+            &activations,
+            Init::micrograd(Stream::Portable { seed: 2 }),
+        );
         let metrics = evaluate(&model, &problem, &dataset.features, &problem.target);
         let scores: Vec<Vec<Value>> = dataset
             .features

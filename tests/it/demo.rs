@@ -3,7 +3,7 @@
 //! of SGD. Loss and accuracy must follow micrograd's printed trajectory.
 
 use micrograd::nn::{Activation, MLP};
-use micrograd::rng::Init;
+use micrograd::rng::{Init, Stream};
 use micrograd::{Value, datasets, loss};
 
 const TRAJECTORY: &str = include_str!("../../data/micrograd_demo_trajectory.csv");
@@ -40,7 +40,7 @@ fn micrograd_demo_trajectory_is_reproduced() {
         2,
         &sizes,
         &Activation::micrograd_default(sizes.len()),
-        Init::Python { seed: 1337 },
+        Init::micrograd(Stream::Python { seed: 1337 }),
     );
     assert_eq!(model.parameters().len(), 337);
 

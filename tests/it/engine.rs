@@ -365,7 +365,7 @@ fn neuron_on_scattered_values_falls_back_to_the_operators() {
 #[test]
 fn mlp_with_neuron_nodes_matches_the_scalar_graph() {
     use micrograd::nn::{Activation, MLP};
-    use micrograd::rng::Init;
+    use micrograd::rng::{Init, Stream};
     let sizes = [5, 4, 3];
     let activations = [Activation::Tanh, Activation::Relu, Activation::Linear];
     let inputs: Vec<[f64; 3]> = (0..7)
@@ -375,7 +375,12 @@ fn mlp_with_neuron_nodes_matches_the_scalar_graph() {
         })
         .collect();
     let run = |scalar: bool| -> (u64, Vec<u64>) {
-        let model = MLP::with_init(3, &sizes, &activations, Init::Portable { seed: 9 });
+        let model = MLP::with_init(
+            3,
+            &sizes,
+            &activations,
+            Init::micrograd(Stream::Portable { seed: 9 }),
+        );
         let outputs: Vec<Value> = inputs
             .iter()
             .map(|x| {
@@ -455,12 +460,17 @@ fn a_value_kept_across_steps_keeps_only_its_own_graph() {
 #[test]
 fn forward_data_skips_only_the_inputs_grads() {
     use micrograd::nn::{Activation, MLP};
-    use micrograd::rng::Init;
+    use micrograd::rng::{Init, Stream};
     let sizes = [6, 3];
     let activations = [Activation::Tanh, Activation::Linear];
     let row = [0.5, -1.25, 2.0, 0.125];
     let run = |data: bool| -> (Vec<u64>, Vec<u64>, Vec<f64>) {
-        let model = MLP::with_init(4, &sizes, &activations, Init::Portable { seed: 3 });
+        let model = MLP::with_init(
+            4,
+            &sizes,
+            &activations,
+            Init::micrograd(Stream::Portable { seed: 3 }),
+        );
         let outputs = if data {
             model.forward_data(&row)
         } else {
@@ -504,7 +514,7 @@ fn forward_data_skips_only_the_inputs_grads() {
 #[test]
 fn forward_rows_is_forward_data_on_each_row() {
     use micrograd::nn::{Activation, Layer, MLP, Neuron};
-    use micrograd::rng::Init;
+    use micrograd::rng::{Init, Stream};
     let sizes = [7, 5, 2];
     let activations = [Activation::Relu, Activation::Tanh, Activation::Linear];
     let rows: Vec<Vec<f64>> = (0..19)
@@ -540,7 +550,12 @@ fn forward_rows_is_forward_data_on_each_row() {
             .collect();
         (data, grads)
     };
-    let model = MLP::with_init(3, &sizes, &activations, Init::Portable { seed: 5 });
+    let model = MLP::with_init(
+        3,
+        &sizes,
+        &activations,
+        Init::micrograd(Stream::Portable { seed: 5 }),
+    );
     let by_row = run(&model, false);
     model.parameters().iter().for_each(|p| p.set_grad(0.0));
     let before = tape_len();
@@ -595,4 +610,58 @@ fn logsumexp_is_the_softmax_normaliser() {
     assert_eq!(lse.data(), 1000.0);
     assert_eq!(huge[0].grad(), 1.0);
     assert_eq!(huge[1].grad(), 0.0);
+}
+
+/// Each scheme draws every weight and bias from its layer's range, and
+/// micrograd's scheme is what `MLP::new` draws.
+#[test]
+fn init_schemes_draw_within_each_layers_bounds() {
+    use micrograd::nn::{Activation, MLP};
+    use micrograd::rng::{Init, Scheme, Stream};
+    let activations = [Activation::Relu, Activation::Linear];
+    let stream = Stream::Portable { seed: 0 };
+    for scheme in [
+        Scheme::Micrograd,
+        Scheme::Pytorch,
+        Scheme::He,
+        Scheme::Glorot,
+    ] {
+        let model = MLP::with_init(64, &[32, 10], &activations, Init { scheme, stream });
+        for (layer, fan_in) in model.layers.iter().zip([64, 32]) {
+            let (w_bound, b_bound) = scheme.bounds(fan_in, layer.neurons.len());
+            let weights: Vec<f64> = layer
+                .neurons
+                .iter()
+                .flat_map(|n| n.w().iter().map(Value::data))
+                .collect();
+            assert!(weights.iter().all(|w| w.abs() <= w_bound), "{scheme:?}");
+            // the draws fill the range, not a corner of it
+            let largest = weights.iter().fold(0.0f64, |m, w| m.max(w.abs()));
+            assert!(
+                largest > 0.9 * w_bound,
+                "{scheme:?}: {largest} of {w_bound}"
+            );
+            let biases: Vec<f64> = layer.neurons.iter().map(|n| n.b.data()).collect();
+            assert!(biases.iter().all(|b| b.abs() <= b_bound), "{scheme:?}");
+            assert_eq!(
+                biases.iter().any(|&b| b != 0.0),
+                b_bound > 0.0,
+                "{scheme:?}"
+            );
+        }
+    }
+    let micrograd = MLP::with_init(
+        3,
+        &[4, 1],
+        &[Activation::Relu, Activation::Linear],
+        Init::micrograd(stream),
+    );
+    let bits = |model: &MLP| -> Vec<u64> {
+        model
+            .parameters()
+            .iter()
+            .map(|p| p.data().to_bits())
+            .collect()
+    };
+    assert_eq!(bits(&micrograd), bits(&MLP::new(3, &[4, 1])));
 }

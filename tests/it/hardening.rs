@@ -343,7 +343,7 @@ fn a_boundary_too_wide_to_draw_is_an_error_before_training() {
 fn drawing_the_boundary_hears_a_stop() {
     use micrograd::data::{Columns, Dataset};
     use micrograd::nn::{Activation, MLP};
-    use micrograd::rng::Init;
+    use micrograd::rng::{Init, Stream};
     use std::sync::atomic::AtomicBool;
     let dataset = Dataset::from_csv(MOONS, &Columns::default()).expect("valid");
     let problem = micrograd::train::Problem::new(&dataset, None, None).expect("binary");
@@ -351,7 +351,7 @@ fn drawing_the_boundary_hears_a_stop() {
         2,
         &[4, 1],
         &[Activation::Relu, Activation::Linear],
-        Init::Portable { seed: 1 },
+        Init::micrograd(Stream::Portable { seed: 1 }),
     );
     let points: Vec<(Vec<f64>, usize)> =
         dataset.features.iter().cloned().zip([1, 0, 1, 0]).collect();

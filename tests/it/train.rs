@@ -105,7 +105,8 @@ fn default_train_reproduces_micrograds_demo() {
     assert_eq!(logged[99].1, 100.0);
     let model = saved_model(&dir.path().join("model.json"));
     assert_eq!(model["metrics"]["train"]["accuracy"], 1.0);
-    assert_eq!(model["init"], "python");
+    assert_eq!(model["init"], "micrograd");
+    assert_eq!(model["rng"], "python");
     assert_picture(&dir.path().join("loss.png"), (900, 700));
     assert_picture(&dir.path().join("boundary.png"), (700, 700));
 }
