@@ -103,9 +103,10 @@ struct Task {
 }
 
 const MOONS_CONFIG: &str = r#""model": {"hidden": [32, 32], "activation": "relu"}, "loss": "hinge",
-    "l2": 1e-4, "optimizer": {"kind": "sgd", "lr": 0.1}, "standardize": false, "init": "micrograd""#;
+    "l2": 1e-4, "optimizer": {"kind": "sgd", "lr": 0.1}, "standardize": false, "init": "micrograd",
+    "batch_size": 1000000"#;
 const DIGITS_CONFIG: &str = r#""task": "multiclass", "model": {"hidden": [32], "activation": "relu"},
-    "optimizer": {"kind": "sgd", "lr": 0.1}, "init": "micrograd""#;
+    "optimizer": {"kind": "sgd", "lr": 0.1}, "init": "micrograd", "l2": 1e-4, "batch_size": 1000000"#;
 
 const TASKS: [Task; 3] = [
     Task {

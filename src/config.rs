@@ -34,7 +34,8 @@ pub struct Config {
     /// Training length in passes over the training split.
     #[serde(default)]
     pub epochs: Option<usize>,
-    /// Samples per step, shuffled each epoch with the seed; the whole split when absent.
+    /// Samples per step, shuffled each epoch with the seed; `DEFAULT_BATCH_SIZE`
+    /// when absent. A number at least the split's size trains on all of it.
     #[serde(default)]
     pub batch_size: Option<usize>,
     #[serde(default)]
@@ -61,6 +62,11 @@ pub struct Config {
     /// the training split, saved with the model).
     #[serde(default = "yes")]
     pub standardize: bool,
+    /// Scale a regression target to mean 0 and standard deviation 1 for
+    /// training; the model's output layer undoes it, so predictions are in
+    /// the target's units.
+    #[serde(default = "yes")]
+    pub standardize_target: bool,
     #[serde(default)]
     pub outputs: OutputsConfig,
     /// Threads to train on; every core when absent. The model does not depend on it.
@@ -176,7 +182,7 @@ impl TryFrom<RawActivationSpec> for ActivationSpec {
 
 impl Default for ActivationSpec {
     fn default() -> ActivationSpec {
-        ActivationSpec::All(ActivationName::Relu)
+        ActivationSpec::All(ActivationName::Tanh)
     }
 }
 
@@ -217,7 +223,7 @@ impl From<Activation> for ActivationName {
 pub struct OptimizerConfig {
     #[serde(default)]
     pub kind: OptimizerKind,
-    /// The learning rate; 0.1 for sgd and momentum, 0.01 for adam when absent.
+    /// The learning rate; 0.1 for sgd and momentum, 0.001 for adam when absent.
     #[serde(default)]
     pub lr: Option<f64>,
     /// momentum's decay of the running gradient.
@@ -248,7 +254,7 @@ impl OptimizerConfig {
     pub fn lr(&self) -> f64 {
         self.lr.unwrap_or(match self.kind {
             OptimizerKind::Sgd | OptimizerKind::Momentum => 0.1,
-            OptimizerKind::Adam => 0.01,
+            OptimizerKind::Adam => 0.001,
         })
     }
 }
@@ -256,9 +262,9 @@ impl OptimizerConfig {
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum OptimizerKind {
-    #[default]
     Sgd,
     Momentum,
+    #[default]
     Adam,
 }
 
@@ -392,10 +398,10 @@ impl Default for OutputsConfig {
 }
 
 fn default_l2() -> f64 {
-    1e-4
+    1e-3
 }
 fn default_hidden() -> Vec<usize> {
-    vec![16, 16]
+    vec![64]
 }
 fn default_momentum() -> f64 {
     0.9
@@ -442,7 +448,10 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T
 }
 
 /// Training runs this many steps when the config gives neither `steps` nor `epochs`.
-pub const DEFAULT_STEPS: usize = 100;
+pub const DEFAULT_STEPS: usize = 2000;
+
+/// Samples per step when the config does not say (or the whole training split, if smaller).
+pub const DEFAULT_BATCH_SIZE: usize = 32;
 
 impl Config {
     /// Where the first weights come from: `init` and `rng` with `seed`.
@@ -595,19 +604,22 @@ mod tests {
     #[test]
     fn defaults_fill_everything_but_the_dataset() {
         let config = Config::from_json(r#"{"dataset": "d.csv"}"#).expect("parses");
-        assert_eq!(config.model.hidden, [16, 16]);
-        assert_eq!(config.l2, 1e-4);
-        assert_eq!(config.optimizer.lr(), 0.1);
+        assert_eq!(config.model.hidden, [64]);
+        assert_eq!(config.l2, 1e-3);
+        assert_eq!(config.optimizer.kind, OptimizerKind::Adam);
+        assert_eq!(config.optimizer.lr(), 0.001);
+        assert_eq!(
+            (config.steps, config.epochs, config.batch_size),
+            (None, None, None)
+        );
         assert!(config.standardize);
         assert_eq!(config.outputs.model, "model.json");
         assert_eq!(
             config.outputs.boundary_plot.as_deref(),
             Some("boundary.png")
         );
-        assert_eq!(
-            config.hidden_activations(),
-            [Activation::Relu, Activation::Relu]
-        );
+        assert_eq!(config.hidden_activations(), [Activation::Tanh]);
+        assert!(config.standardize_target);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 
-use crate::config::{Config, DEFAULT_STEPS, LossKind, RngKind, Task};
+use crate::config::{Config, DEFAULT_BATCH_SIZE, DEFAULT_STEPS, LossKind, RngKind, Task};
 use crate::data::{Dataset, Targets};
 use crate::engine::{Activation, Value};
 use crate::metrics::{self, Metrics};
@@ -449,6 +449,18 @@ pub fn train_with_validation(
         ),
     };
     let validates = !validation_x.is_empty();
+    // Regression targets are scaled to mean 0 and std 1 for training (a target
+    // in the hundreds would take hundreds of steps just to reach its scale).
+    // The scaling is folded into the output layer at the end, so the model
+    // file predicts in the data's units.
+    let target_scale = match &train_y {
+        Target::Numbers(y) if config.standardize_target => Some(TargetScale::fit(y)),
+        _ => None,
+    };
+    let (fit_y, fit_validation_y) = match &target_scale {
+        Some(scale) => (scale.apply(&train_y), scale.apply(&validation_y)),
+        None => (train_y.clone(), validation_y.clone()),
+    };
 
     let mut sizes = config.model.hidden.clone();
     sizes.push(problem.outputs());
@@ -482,7 +494,7 @@ pub fn train_with_validation(
 
     let batch_size = config
         .batch_size
-        .unwrap_or(train_indices.len())
+        .unwrap_or(DEFAULT_BATCH_SIZE)
         .min(train_indices.len());
     let batches_per_epoch = train_indices.len().div_ceil(batch_size);
     let total_steps = config
@@ -510,7 +522,7 @@ pub fn train_with_validation(
             .take(batch_size)
             .copied()
             .collect();
-        let batch_y = train_y.select(&batch);
+        let batch_y = fit_y.select(&batch);
 
         let shards = shards(batch.len());
         let run_shard = |(shard_index, rows): (usize, &std::ops::Range<usize>)| {
@@ -561,7 +573,7 @@ pub fn train_with_validation(
         let epoch_done = batch_in_epoch + 1 == batches_per_epoch || step + 1 == total_steps;
         if epoch_done && validates {
             let model = shape.model(&parameters);
-            let metrics = evaluate(&model, &problem, &validation_x, &validation_y);
+            let metrics = evaluate(&model, &problem, &validation_x, &fit_validation_y);
             let metric = metrics.accuracy.or(metrics.r2).unwrap_or(0.0);
             history.validation.push(EpochRecord {
                 epoch,
@@ -596,6 +608,9 @@ pub fn train_with_validation(
         parameters = best_parameters;
         epoch + 1
     });
+    if let Some(scale) = &target_scale {
+        scale.fold_into_output(&mut parameters, *sizes.iter().rev().nth(1).unwrap_or(&nin));
+    }
     let model = shape.model(&parameters);
     let train_metrics = evaluate(&model, &problem, &train_x, &train_y);
     let validation_metrics =
@@ -666,6 +681,46 @@ struct Shape<'a> {
 impl Shape<'_> {
     fn model(&self, parameters: &[f64]) -> MLP {
         MLP::from_parameters(self.nin, self.sizes, self.activations, parameters)
+    }
+}
+
+/// A regression target's mean and standard deviation over the training rows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct TargetScale {
+    mean: f64,
+    std: f64,
+}
+
+impl TargetScale {
+    /// A constant target gets std 1, as a constant feature does.
+    fn fit(y: &[f64]) -> TargetScale {
+        let rows: Vec<Vec<f64>> = y.iter().map(|&v| vec![v]).collect();
+        let fitted = Standardization::fit(&rows);
+        TargetScale {
+            mean: fitted.mean[0],
+            std: fitted.std[0],
+        }
+    }
+
+    /// `(y - mean) / std` for numbers; other targets as they are.
+    fn apply(&self, target: &Target) -> Target {
+        match target {
+            Target::Numbers(y) => {
+                Target::Numbers(y.iter().map(|v| (v - self.mean) / self.std).collect())
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// Undoes the scaling in a network with one linear output neuron, the
+    /// last of `parameters` (its `nin` weights, then its bias): the output
+    /// `b + w·h` becomes `mean + std*(b + w·h)`.
+    fn fold_into_output(&self, parameters: &mut [f64], nin: usize) {
+        let n = parameters.len();
+        for w in &mut parameters[n - 1 - nin..n - 1] {
+            *w *= self.std;
+        }
+        parameters[n - 1] = self.mean + self.std * parameters[n - 1];
     }
 }
 

@@ -47,7 +47,7 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
 
-    /// Samples per step [default: the config's, else the whole training split]
+    /// Samples per step [default: the config's, else 32]
     #[arg(long, value_name = "N")]
     pub batch_size: Option<usize>,
 

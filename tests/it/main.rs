@@ -6,6 +6,7 @@ mod engine;
 mod fuzz;
 mod gradcheck;
 mod hardening;
+mod real_data;
 mod seed;
 mod train;
 
