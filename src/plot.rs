@@ -58,15 +58,42 @@ fn encode_png(rgb: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, String
 }
 
 /// Training loss per step with the validation loss per epoch on top, and below
-/// it the accuracy (or R²) the same way.
+/// it the accuracy (or R²) the same way. Steps count from 0, as the step log
+/// does: the training point at step k is the batch's loss before update k,
+/// the validation point after an epoch sits at the number of updates done.
 pub fn loss_png(
     history: &History,
     metric_name: &str,
     log_scale: bool,
     title: &str,
 ) -> Result<Vec<u8>, String> {
+    let (rgb, _) = render_loss(history, metric_name, log_scale, title, true)?;
+    encode_png(&rgb, LOSS_SIZE)
+}
+
+/// Where a chart's training data lies in the picture: the pixel rows of its
+/// largest and smallest value, and the chart's plotting area.
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(test), allow(dead_code))] // read by the plot test
+struct DataBand {
+    rows: (i32, i32),
+    area_rows: (i32, i32),
+    columns: (i32, i32),
+}
+
+const TRAIN_RAW: RGBColor = RGBColor(150, 180, 235);
+
+/// `loss_png`'s picture as RGB, and where each chart's training data lies.
+fn render_loss(
+    history: &History,
+    metric_name: &str,
+    log_scale: bool,
+    title: &str,
+    legends: bool,
+) -> Result<(Vec<u8>, [DataBand; 2]), String> {
     register_fonts();
     let mut rgb = vec![0u8; (LOSS_SIZE.0 * LOSS_SIZE.1 * 3) as usize];
+    let bands;
     {
         let root = BitMapBackend::with_buffer(&mut rgb, LOSS_SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(draw_error)?;
@@ -74,11 +101,14 @@ pub fn loss_png(
             .titled(title, ("sans-serif", 24).into_font().style(FontStyle::Bold))
             .map_err(draw_error)?;
         let (top, bottom) = root.split_vertically(LOSS_SIZE.1 * 3 / 5);
-        let n_steps = history.steps.len().max(2) as f64;
+        let x_end = history.steps.len().max(1) as f64;
+        // several steps in an epoch: mini-batches, whose losses are noisy
+        let mini_batches = history.steps.windows(2).any(|w| w[0].epoch == w[1].epoch);
+        let with_l2 = history.steps.iter().any(|r| r.l2 != 0.0);
         let train_loss: Vec<(f64, f64)> = history
             .steps
             .iter()
-            .map(|r| ((r.step + 1) as f64, r.loss))
+            .map(|r| (r.step as f64, r.loss))
             .collect();
         let validation_loss: Vec<(f64, f64)> = history
             .validation
@@ -97,10 +127,28 @@ pub fn loss_png(
         } else {
             (0.0, 1.0)
         };
+        let names = Names {
+            train: if with_l2 {
+                "training loss: data + L2 (per step)"
+            } else {
+                "training loss (per step)"
+            },
+            validation: "validation data loss (per epoch)",
+            mini_batches,
+            legends,
+        };
+        let train_band = |points: &[(f64, f64)]| {
+            let (lo, hi) = points
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                    (lo.min(p.1), hi.max(p.1))
+                });
+            if lo.is_finite() { (lo, hi) } else { (0.0, 0.0) }
+        };
 
         let mut chart = ChartBuilder::on(&top);
         chart.margin(15).x_label_area_size(40).y_label_area_size(70);
-        if log_scale {
+        let top_band = if log_scale {
             let floor = train_loss
                 .iter()
                 .map(|p| p.1)
@@ -109,7 +157,7 @@ pub fn loss_png(
             let floor = if floor.is_finite() { floor / 2.0 } else { 1e-6 };
             let mut chart = chart
                 .build_cartesian_2d(
-                    1.0..n_steps,
+                    0.0..x_end,
                     (floor..high.max(floor * 10.0) * 1.1).log_scale(),
                 )
                 .map_err(draw_error)?;
@@ -118,6 +166,10 @@ pub fn loss_png(
                 .x_desc("step")
                 .x_label_formatter(&|x| format!("{x:.0}"))
                 .y_desc("loss (log scale)")
+                // 1, 2 and 5 of each decade, not the decades alone
+                .y_labels(50)
+                .y_max_light_lines(0)
+                .y_label_formatter(&log_label)
                 .label_style(("sans-serif", 14))
                 .draw()
                 .map_err(draw_error)?;
@@ -127,11 +179,13 @@ pub fn loss_png(
                     .map(|&(x, y)| (x, y.max(floor)))
                     .collect::<Vec<_>>()
             };
-            draw_series(&mut chart, &clamp(&train_loss), &clamp(&validation_loss))?;
+            let train = clamp(&train_loss);
+            draw_series(&mut chart, &train, &clamp(&validation_loss), &names)?;
+            band_of(&chart, train_band(&train))
         } else {
             let pad = ((high - low) * 0.05).max(1e-9);
             let mut chart = chart
-                .build_cartesian_2d(1.0..n_steps, (low - pad).min(0.0)..high + pad)
+                .build_cartesian_2d(0.0..x_end, (low - pad).min(0.0)..high + pad)
                 .map_err(draw_error)?;
             chart
                 .configure_mesh()
@@ -141,8 +195,9 @@ pub fn loss_png(
                 .label_style(("sans-serif", 14))
                 .draw()
                 .map_err(draw_error)?;
-            draw_series(&mut chart, &train_loss, &validation_loss)?;
-        }
+            draw_series(&mut chart, &train_loss, &validation_loss, &names)?;
+            band_of(&chart, train_band(&train_loss))
+        };
 
         // accuracy in percent; R² as it is
         let scale = if metric_name == "accuracy" {
@@ -153,7 +208,7 @@ pub fn loss_png(
         let train_metric: Vec<(f64, f64)> = history
             .steps
             .iter()
-            .map(|r| ((r.step + 1) as f64, r.metric * scale))
+            .map(|r| (r.step as f64, r.metric * scale))
             .collect();
         let validation_metric: Vec<(f64, f64)> = history
             .validation
@@ -169,7 +224,7 @@ pub fn loss_png(
             .margin(15)
             .x_label_area_size(40)
             .y_label_area_size(70)
-            .build_cartesian_2d(1.0..n_steps, low..1.05 * scale)
+            .build_cartesian_2d(0.0..x_end, low..1.05 * scale)
             .map_err(draw_error)?;
         let y_desc = if scale == 100.0 {
             "accuracy (%)".to_string()
@@ -184,36 +239,124 @@ pub fn loss_png(
             .label_style(("sans-serif", 14))
             .draw()
             .map_err(draw_error)?;
-        draw_series(&mut chart, &train_metric, &validation_metric)?;
+        let names = Names {
+            train: "training batch (per step)",
+            validation: "validation (per epoch)",
+            ..names
+        };
+        draw_series(&mut chart, &train_metric, &validation_metric, &names)?;
+        bands = [top_band, band_of(&chart, train_band(&train_metric))];
         root.present().map_err(draw_error)?;
     }
-    encode_png(&rgb, LOSS_SIZE)
+    Ok((rgb, bands))
 }
 
-/// A training line and, when there is one, a validation line with dots, plus their legend.
+/// A log axis's label: 1, 2 and 5 times a power of ten, and nothing between.
+fn log_label(y: &f64) -> String {
+    let exponent = y.log10().floor();
+    let mantissa = y / 10f64.powf(exponent);
+    if ![1.0, 2.0, 5.0].iter().any(|m| (mantissa - m).abs() < 1e-6) {
+        return String::new();
+    }
+    match exponent as i32 {
+        // 0.05, 20: as many decimals as the power of ten needs
+        -4..=4 => format!("{y:.*}", (-exponent).max(0.0) as usize),
+        _ => format!("{y:.0e}"),
+    }
+}
+
+/// Where the values `low..=high` lie in `chart`'s picture.
+fn band_of<X, Y>(
+    chart: &ChartContext<'_, BitMapBackend<'_>, Cartesian2d<X, Y>>,
+    (low, high): (f64, f64),
+) -> DataBand
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    let (columns, rows) = chart.plotting_area().get_pixel_range();
+    let (_, top) = chart.backend_coord(&(0.0, high));
+    let (_, bottom) = chart.backend_coord(&(0.0, low));
+    DataBand {
+        rows: (top, bottom),
+        area_rows: (rows.start, rows.end),
+        columns: (columns.start, columns.end),
+    }
+}
+
+/// The series' legend names, and how to draw them.
+#[derive(Clone, Copy)]
+struct Names {
+    train: &'static str,
+    validation: &'static str,
+    /// Noisy per-step values: draw them thin, with a moving average over them.
+    mini_batches: bool,
+    legends: bool,
+}
+
+/// An exponential moving average, as TensorBoard smooths a curve: each point
+/// is a weighted mean of the points so far, so it stays within their range.
+fn smoothed(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let weight = 0.9;
+    let mut average = None;
+    points
+        .iter()
+        .map(|&(x, y)| {
+            let next = match average {
+                None => y,
+                Some(previous) => weight * previous + (1.0 - weight) * y,
+            };
+            average = Some(next);
+            (x, next)
+        })
+        .collect()
+}
+
+/// A thick line drawn one segment at a time: plotters joins a thick line's
+/// segments with spikes that reach past the data where it turns sharply.
+fn thick_line(points: &[(f64, f64)], colour: RGBColor) -> Vec<PathElement<(f64, f64)>> {
+    points
+        .windows(2)
+        .map(|pair| PathElement::new(pair.to_vec(), colour.stroke_width(2)))
+        .collect()
+}
+
+/// A training line and, when there is one, a validation line with dots, plus
+/// their legend. Noisy training values are drawn thin, under their moving average.
 fn draw_series<'a, X, Y>(
     chart: &mut ChartContext<'a, BitMapBackend<'a>, Cartesian2d<X, Y>>,
     train: &[(f64, f64)],
     validation: &[(f64, f64)],
+    names: &Names,
 ) -> Result<(), String>
 where
     X: Ranged<ValueType = f64>,
     Y: Ranged<ValueType = f64>,
 {
-    chart
-        .draw_series(LineSeries::new(train.iter().copied(), BLUE.stroke_width(2)))
-        .map_err(draw_error)?
-        .label("training (per step)")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLUE.stroke_width(2)));
+    if names.mini_batches {
+        chart
+            .draw_series(LineSeries::new(train.iter().copied(), TRAIN_RAW))
+            .map_err(draw_error)?
+            .label(names.train)
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], TRAIN_RAW));
+        chart
+            .draw_series(thick_line(&smoothed(train), BLUE))
+            .map_err(draw_error)?
+            .label("its moving average")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLUE.stroke_width(2)));
+    } else {
+        chart
+            .draw_series(thick_line(train, BLUE))
+            .map_err(draw_error)?
+            .label(names.train)
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLUE.stroke_width(2)));
+    }
     if !validation.is_empty() {
         let orange = RGBColor(230, 120, 0);
         chart
-            .draw_series(LineSeries::new(
-                validation.iter().copied(),
-                orange.stroke_width(2),
-            ))
+            .draw_series(thick_line(validation, orange))
             .map_err(draw_error)?
-            .label("validation (per epoch)")
+            .label(names.validation)
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], orange.stroke_width(2)));
         // dots mark the epochs, while there are few enough to tell apart
         if validation.len() <= 100 {
@@ -222,6 +365,9 @@ where
                 .map(|&point| Circle::new(point, 3, orange.filled()));
             chart.draw_series(dots).map_err(draw_error)?;
         }
+    }
+    if !names.legends {
+        return Ok(());
     }
     chart
         .configure_series_labels()
@@ -361,4 +507,60 @@ pub fn boundary_png(
         root.present().map_err(draw_error)?;
     }
     encode_png(&rgb, BOUNDARY_SIZE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::StepRecord;
+
+    /// Noisy losses: no pixel of a training line lies above the largest
+    /// value or below the smallest (give or take the line's width), on
+    /// either chart, on either scale, for full and mini-batches.
+    #[test]
+    fn training_lines_stay_within_their_data() {
+        for steps_per_epoch in [1, 10] {
+            lines_stay_within_their_data(steps_per_epoch);
+        }
+    }
+
+    fn lines_stay_within_their_data(steps_per_epoch: usize) {
+        let mut history = History::default();
+        let mut state = 12345u64;
+        for step in 0..400 {
+            // a cheap generator: noise that jumps up and down every step
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let noise = (state >> 11) as f64 / (1u64 << 53) as f64;
+            history.steps.push(StepRecord {
+                step,
+                epoch: step / steps_per_epoch,
+                lr: 0.1,
+                loss: 0.002 + noise * noise * 0.5,
+                l2: 0.001,
+                metric: if noise > 0.4 { 1.0 } else { 0.9 + noise / 10.0 },
+            });
+        }
+        for log_scale in [false, true] {
+            let (rgb, bands) =
+                render_loss(&history, "accuracy", log_scale, "noise", false).expect("drawn");
+            for band in bands {
+                let (top, bottom) = band.rows;
+                for y in band.area_rows.0..band.area_rows.1 {
+                    for x in band.columns.0..band.columns.1 {
+                        let at = ((y * LOSS_SIZE.0 as i32 + x) * 3) as usize;
+                        let pixel = RGBColor(rgb[at], rgb[at + 1], rgb[at + 2]);
+                        if pixel == BLUE || pixel == TRAIN_RAW {
+                            assert!(
+                                (top - 2..=bottom + 2).contains(&y),
+                                "log {log_scale}: a training pixel at row {y}, \
+                                 outside the data's rows {top}..={bottom}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

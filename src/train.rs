@@ -310,8 +310,11 @@ pub struct StepRecord {
     pub step: usize,
     pub epoch: usize,
     pub lr: f64,
-    /// The batch's loss, regularisation included, before the step.
+    /// The batch's loss, the L2 term included, before the step: what the
+    /// optimizer minimises.
     pub loss: f64,
+    /// The L2 term in `loss`; the data loss is the rest.
+    pub l2: f64,
     /// Accuracy or R² on the batch, before the step.
     pub metric: f64,
 }
@@ -541,6 +544,7 @@ pub fn train_with_validation(
         };
         let mut results = results.into_iter();
         let first = results.next().expect("a batch has at least one shard");
+        let l2_value = first.l2;
         let (mut loss_value, mut grads, mut scores) = (first.loss, first.grads, first.scores);
         for shard in results {
             loss_value += shard.loss;
@@ -565,6 +569,7 @@ pub fn train_with_validation(
             epoch,
             lr,
             loss: loss_value,
+            l2: l2_value,
             metric,
         };
         progress(&record, total_steps);
@@ -737,6 +742,8 @@ struct Shard<'a> {
 /// What a shard gives back: its part of the loss, of each grad, and its scores.
 struct ShardResult {
     loss: f64,
+    /// The L2 term in `loss` (0 but in the first shard).
+    l2: f64,
     grads: Vec<f64>,
     scores: Vec<Vec<f64>>,
 }
@@ -755,16 +762,19 @@ impl Shard<'_> {
         let scores = model.forward_rows(&batch);
         let data_loss = problem.loss(&scores, &self.target, self.batch_size);
         let parameters = model.parameters();
-        let total_loss = if self.l2 > 0.0 {
-            data_loss + loss::l2(&parameters, self.l2)
+        let (total_loss, l2) = if self.l2 > 0.0 {
+            let l2 = loss::l2(&parameters, self.l2);
+            let l2_value = l2.data();
+            (data_loss + l2, l2_value)
         } else {
-            data_loss
+            (data_loss, 0.0)
         };
         total_loss.backward();
         let grads = Value::grads_of(&parameters);
         Value::drop_all(parameters);
         ShardResult {
             loss: total_loss.data(),
+            l2,
             grads,
             scores: scores
                 .iter()

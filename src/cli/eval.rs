@@ -117,7 +117,7 @@ fn read_dataset(path: &Path, saved: &SavedModel) -> anyhow::Result<Dataset> {
 
 fn report_text(data: &Path, metrics: &Metrics, classes: Option<&[String]>) -> String {
     let mut text = format!(
-        "{}: {} samples\nloss      {:.6}\n",
+        "{}: {} samples\ndata loss {:.6}\n",
         data.display(),
         metrics.samples,
         metrics.loss

@@ -302,9 +302,10 @@ impl Reporter {
                 bar.set_length(total as u64);
                 bar.set_position(record.step as u64 + 1);
                 bar.set_message(format!(
-                    "epoch {}  loss {:.4}  {metric_name} {}",
+                    "epoch {}  loss {:.4}{}  {metric_name} {}",
                     record.epoch + 1,
                     record.loss,
+                    loss_parts(record, 4),
                     percent(metric_name, record.metric)
                 ));
             }
@@ -320,9 +321,10 @@ impl Reporter {
                     // micrograd's demo prints `step 0 loss 0.89..., accuracy 50.0%`
                     let _ = writeln!(
                         std::io::stderr(),
-                        "step {} loss {:?}, {metric_name} {}",
+                        "step {} loss {:?}{}, {metric_name} {}",
                         record.step,
                         record.loss,
+                        loss_parts(record, 6),
                         percent(metric_name, record.metric)
                     );
                 }
@@ -337,10 +339,20 @@ impl Reporter {
     }
 }
 
-/// Accuracy as micrograd prints it (`81.0%`), R² as a plain number.
+/// What a step's loss is made of, when it has an L2 term: ` (data 0.4000 + L2 0.0100)`.
+fn loss_parts(record: &StepRecord, decimals: usize) -> String {
+    if record.l2 == 0.0 {
+        return String::new();
+    }
+    let data = record.loss - record.l2;
+    format!(" (data {data:.decimals$} + L2 {:.decimals$})", record.l2)
+}
+
+/// Accuracy in percent to a tenth, as micrograd prints the demo's (`81.0%`);
+/// R² as a plain number.
 fn percent(metric_name: &str, metric: f64) -> String {
     if metric_name == "accuracy" {
-        format!("{:?}%", metric * 100.0)
+        format!("{:.1}%", metric * 100.0)
     } else {
         format!("{metric:.4}")
     }
@@ -551,9 +563,9 @@ fn summarise(trained: &Trained, seconds: f64, written: &[PathBuf]) {
     let describe = |m: &micrograd::metrics::Metrics| {
         // a diverged loss in full would be seventy digits
         let loss = if m.loss.abs() < 1e6 {
-            format!("loss {:.6}", m.loss)
+            format!("data loss {:.6}", m.loss)
         } else {
-            format!("loss {:.4e}", m.loss)
+            format!("data loss {:.4e}", m.loss)
         };
         match (m.accuracy, m.r2) {
             (Some(accuracy), _) => format!("{loss}, accuracy {:.1}%", accuracy * 100.0),

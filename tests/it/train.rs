@@ -71,17 +71,22 @@ fn assert_picture(path: &Path, size: (u32, u32)) {
 fn default_train_reproduces_micrograds_demo() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let stderr = succeeded(&micrograd_in(dir.path(), &["train"]));
-    // step K loss L, accuracy A%
+    // step K loss L (data D + L2 R), accuracy A%
     let logged: Vec<(f64, f64)> = stderr
         .lines()
         .filter(|line| line.starts_with("step "))
         .map(|line| {
             let fields: Vec<&str> = line.split_whitespace().collect();
-            let loss = fields[3].trim_end_matches(',').parse().expect("a loss");
-            let accuracy = fields[5]
-                .trim_end_matches('%')
-                .parse()
-                .expect("an accuracy");
+            assert_eq!(fields[4], "(data", "the loss is told apart: {line}");
+            let after = |key: &str| {
+                let at = fields.iter().position(|f| *f == key).expect(key);
+                fields[at + 1].trim_end_matches([',', '%', ')'])
+            };
+            let loss: f64 = after("loss").parse().expect("a loss");
+            let accuracy = after("accuracy").parse().expect("an accuracy");
+            let parts: f64 = after("(data").parse::<f64>().expect("the data loss")
+                + after("L2").parse::<f64>().expect("the L2 term");
+            assert!((parts - loss).abs() < 2e-6, "{line}");
             (loss, accuracy)
         })
         .collect();
