@@ -542,7 +542,13 @@ fn describe_choices(config: &Config, dataset: &Dataset, problem: &train::Problem
         Some(_) => format!("loss: {loss}, from the config"),
         None => format!("loss: {loss}, the task's default"),
     };
-    format!("{task}; {loss} (set \"task\" or \"loss\" in the config to choose)")
+    let scaled = if problem.task == Task::Regression && config.standardize_target {
+        "; the target is standardised for training, so the step log's loss is in its \
+         variance's units (\"standardize_target\": false to train on it as it is)"
+    } else {
+        ""
+    };
+    format!("{task}; {loss} (set \"task\" or \"loss\" in the config to choose){scaled}")
 }
 
 /// `MLP 2-16-16-1`
