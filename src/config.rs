@@ -384,6 +384,10 @@ pub struct OutputsConfig {
     /// Draw the loss on a log scale.
     #[serde(default)]
     pub log_scale: bool,
+    /// Write the model file every this many steps (with the optimizer's
+    /// state, for `train --resume`); off when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_every: Option<usize>,
 }
 
 impl Default for OutputsConfig {
@@ -393,6 +397,7 @@ impl Default for OutputsConfig {
             loss_plot: default_loss_plot(),
             boundary_plot: default_boundary_plot(),
             log_scale: false,
+            checkpoint_every: None,
         }
     }
 }
@@ -489,6 +494,9 @@ impl Config {
                 "at `init`: \"{old}\" is the old way to name the random stream, now `rng`; \
                  with `rng` given, `init` names the scheme: micrograd, pytorch, he or glorot"
             ));
+        }
+        if self.outputs.checkpoint_every == Some(0) {
+            return Err("at `outputs.checkpoint_every`: must be at least 1 step".into());
         }
         if self.batch_size == Some(0) {
             return Err("at `batch_size`: must be at least 1".into());

@@ -7,6 +7,7 @@ use crate::config::{ActivationName, InitName, LossKind, RngKind, Task};
 use crate::engine::Value;
 use crate::metrics::Metrics;
 use crate::nn::{Layer, MLP};
+use crate::optim::OptimizerState;
 
 pub const FORMAT: &str = "micrograd-rs model";
 pub const VERSION: u32 = 1;
@@ -33,6 +34,20 @@ pub struct SavedModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rng: Option<RngKind>,
     pub metrics: SavedMetrics,
+    /// What `train --resume` needs to go on exactly where this run stopped;
+    /// saved when the config asks for checkpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub training: Option<TrainingState>,
+}
+
+/// Training's own view of a model: its parameters as the optimizer moves
+/// them (before a regression's target scaling is folded into the last
+/// layer), and the optimizer's state.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingState {
+    pub parameters: Vec<f64>,
+    pub optimizer: OptimizerState,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -132,6 +147,27 @@ impl SavedModel {
         let mut json = serde_json::to_string_pretty(self).expect("a model is plain data");
         json.push('\n');
         json
+    }
+
+    /// How many weights and biases the layers hold.
+    pub fn parameter_count(&self) -> usize {
+        self.layers
+            .iter()
+            .map(|layer| layer.weights.len() * (layer.weights.first().map_or(0, Vec::len) + 1))
+            .sum()
+    }
+
+    /// The weights and biases in `MLP::parameters`' order: each neuron's
+    /// weights, then its bias.
+    pub fn parameters(&self) -> Vec<f64> {
+        let mut parameters = Vec::with_capacity(self.parameter_count());
+        for layer in &self.layers {
+            for (weights, bias) in layer.weights.iter().zip(&layer.biases) {
+                parameters.extend(weights);
+                parameters.push(*bias);
+            }
+        }
+        parameters
     }
 
     /// Parses and checks a saved model. Errors name the field at fault.
@@ -235,6 +271,23 @@ impl SavedModel {
             if self.features[..index].contains(feature) {
                 return Err(format!(
                     "at `features[{index}]`: `{feature}` is named twice"
+                ));
+            }
+        }
+        if let Some(training) = &self.training {
+            let n = self.parameter_count();
+            if training.parameters.len() != n {
+                return Err(format!(
+                    "at `training.parameters`: {} numbers, but the layers hold {n}",
+                    training.parameters.len()
+                ));
+            }
+            if !training.parameters.iter().all(|p| p.is_finite()) {
+                return Err("at `training.parameters`: not all are finite numbers".into());
+            }
+            if training.optimizer.lengths().iter().any(|&len| len != n) {
+                return Err(format!(
+                    "at `training.optimizer`: needs {n} numbers per running average"
                 ));
             }
         }

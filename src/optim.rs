@@ -1,6 +1,29 @@
 //! Optimizers: how parameters move given their gradients.
 
+use serde::{Deserialize, Serialize};
+
 use crate::config::{OptimizerConfig, OptimizerKind};
+
+/// What an optimizer has learnt so far, as a model file saves it for
+/// `train --resume`: its running averages, per parameter.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum OptimizerState {
+    Sgd,
+    Momentum { velocity: Vec<f64> },
+    Adam { m: Vec<f64>, v: Vec<f64>, t: i32 },
+}
+
+impl OptimizerState {
+    /// The lengths of its per-parameter vectors, which must all be the parameters'.
+    pub fn lengths(&self) -> Vec<usize> {
+        match self {
+            OptimizerState::Sgd => vec![],
+            OptimizerState::Momentum { velocity } => vec![velocity.len()],
+            OptimizerState::Adam { m, v, .. } => vec![m.len(), v.len()],
+        }
+    }
+}
 
 /// An optimizer and the state it keeps per parameter.
 pub enum Optimizer {
@@ -34,6 +57,53 @@ impl Optimizer {
                 m: vec![0.0; n_parameters],
                 v: vec![0.0; n_parameters],
                 t: 0,
+            },
+        }
+    }
+
+    /// The optimizer `config` asks for, going on from `state`; `None` when
+    /// `state` is another kind's or holds another number of parameters.
+    pub fn resumed(
+        config: &OptimizerConfig,
+        n_parameters: usize,
+        state: &OptimizerState,
+    ) -> Option<Optimizer> {
+        if state.lengths().iter().any(|&n| n != n_parameters) {
+            return None;
+        }
+        let optimizer = match (Optimizer::new(config, n_parameters), state.clone()) {
+            (Optimizer::Sgd, OptimizerState::Sgd) => Optimizer::Sgd,
+            (Optimizer::Momentum { momentum, .. }, OptimizerState::Momentum { velocity }) => {
+                Optimizer::Momentum { momentum, velocity }
+            }
+            (
+                Optimizer::Adam {
+                    beta1, beta2, eps, ..
+                },
+                OptimizerState::Adam { m, v, t },
+            ) => Optimizer::Adam {
+                beta1,
+                beta2,
+                eps,
+                m,
+                v,
+                t,
+            },
+            _ => return None,
+        };
+        Some(optimizer)
+    }
+
+    pub fn state(&self) -> OptimizerState {
+        match self {
+            Optimizer::Sgd => OptimizerState::Sgd,
+            Optimizer::Momentum { velocity, .. } => OptimizerState::Momentum {
+                velocity: velocity.clone(),
+            },
+            Optimizer::Adam { m, v, t, .. } => OptimizerState::Adam {
+                m: m.clone(),
+                v: v.clone(),
+                t: *t,
             },
         }
     }

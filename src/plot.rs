@@ -101,7 +101,9 @@ fn render_loss(
             .titled(title, ("sans-serif", 24).into_font().style(FontStyle::Bold))
             .map_err(draw_error)?;
         let (top, bottom) = root.split_vertically(LOSS_SIZE.1 * 3 / 5);
-        let x_end = history.steps.len().max(1) as f64;
+        // a resumed run's steps go on from where the last one stopped
+        let x_start = history.steps.first().map_or(0, |r| r.step) as f64;
+        let x_end = history.steps.last().map_or(1, |r| r.step + 1) as f64;
         // several steps in an epoch: mini-batches, whose losses are noisy
         let mini_batches = history.steps.windows(2).any(|w| w[0].epoch == w[1].epoch);
         let with_l2 = history.steps.iter().any(|r| r.l2 != 0.0);
@@ -157,7 +159,7 @@ fn render_loss(
             let floor = if floor.is_finite() { floor / 2.0 } else { 1e-6 };
             let mut chart = chart
                 .build_cartesian_2d(
-                    0.0..x_end,
+                    x_start..x_end,
                     (floor..high.max(floor * 10.0) * 1.1).log_scale(),
                 )
                 .map_err(draw_error)?;
@@ -185,7 +187,7 @@ fn render_loss(
         } else {
             let pad = ((high - low) * 0.05).max(1e-9);
             let mut chart = chart
-                .build_cartesian_2d(0.0..x_end, (low - pad).min(0.0)..high + pad)
+                .build_cartesian_2d(x_start..x_end, (low - pad).min(0.0)..high + pad)
                 .map_err(draw_error)?;
             chart
                 .configure_mesh()
@@ -224,7 +226,7 @@ fn render_loss(
             .margin(15)
             .x_label_area_size(40)
             .y_label_area_size(70)
-            .build_cartesian_2d(0.0..x_end, low..1.05 * scale)
+            .build_cartesian_2d(x_start..x_end, low..1.05 * scale)
             .map_err(draw_error)?;
         let y_desc = if scale == 100.0 {
             "accuracy (%)".to_string()

@@ -392,19 +392,45 @@ pub fn train(
     progress: &mut dyn FnMut(&StepRecord, usize),
     stop: &AtomicBool,
 ) -> Result<Trained, TrainError> {
-    train_with_validation(config, dataset, None, progress, stop)
+    let hooks = Hooks {
+        progress,
+        stop,
+        checkpoint: &mut |_| {},
+    };
+    train_with_validation(config, dataset, None, None, hooks)
+}
+
+/// How training talks to its caller.
+pub struct Hooks<'a> {
+    /// Hears of every step, with the total.
+    pub progress: &'a mut dyn FnMut(&StepRecord, usize),
+    /// Set, it ends training after the current step, keeping the model so far.
+    pub stop: &'a AtomicBool,
+    /// Gets the model every `outputs.checkpoint_every` steps.
+    pub checkpoint: &'a mut dyn FnMut(&SavedModel),
 }
 
 /// [`train`], validated on `validation` (rows of another file, with the same
-/// columns) instead of a split of `dataset` when it is given.
+/// columns) instead of a split of `dataset` when it is given, and going on
+/// from `resume`, a model an earlier run saved, when that is given: its
+/// weights, its step count, its feature scaling, and its optimizer's state
+/// if it holds one.
 pub fn train_with_validation(
     config: &Config,
     dataset: &Dataset,
     validation: Option<&Dataset>,
-    progress: &mut dyn FnMut(&StepRecord, usize),
-    stop: &AtomicBool,
+    resume: Option<&SavedModel>,
+    hooks: Hooks,
 ) -> Result<Trained, TrainError> {
+    let Hooks {
+        progress,
+        stop,
+        checkpoint,
+    } = hooks;
     let problem = Problem::new(dataset, config.task, config.loss).map_err(TrainError::Problem)?;
+    if let Some(saved) = resume {
+        resumable(saved, &problem, dataset).map_err(TrainError::Problem)?;
+    }
     if validation.is_some() && config.validation_split > 0.0 {
         return Err(TrainError::Problem(
             "give `validation_split` or validation data, not both".into(),
@@ -433,9 +459,13 @@ pub fn train_with_validation(
         return Err(TrainError::Problem("no rows left to train on".into()));
     }
     let train_indices = order;
-    let standardization = config
-        .standardize
-        .then(|| Standardization::fit(&inputs(dataset, &train_indices, None)));
+    // going on from a model, its scaling stays: its weights were learnt on it
+    let standardization = match resume {
+        Some(saved) => saved.standardization.clone(),
+        None => config
+            .standardize
+            .then(|| Standardization::fit(&inputs(dataset, &train_indices, None))),
+    };
     let train_x = inputs(dataset, &train_indices, standardization.as_ref());
     let train_y = problem.target.select(&train_indices);
     let (validation_x, validation_y) = match validation {
@@ -476,12 +506,20 @@ pub fn train_with_validation(
         sizes: &sizes,
         activations: &activations,
     };
-    let mut parameters: Vec<f64> = MLP::with_init(nin, &sizes, &activations, init)
-        .parameters()
-        .iter()
-        .map(Value::data)
-        .collect();
-    let mut optimizer = Optimizer::new(&config.optimizer, parameters.len());
+    let last_nin = *sizes.iter().rev().nth(1).unwrap_or(&nin);
+    let (mut parameters, mut optimizer) = match resume {
+        Some(saved) => resumed(saved, config, &shape, target_scale.as_ref(), last_nin)
+            .map_err(TrainError::Problem)?,
+        None => {
+            let parameters: Vec<f64> = MLP::with_init(nin, &sizes, &activations, init)
+                .parameters()
+                .iter()
+                .map(Value::data)
+                .collect();
+            let optimizer = Optimizer::new(&config.optimizer, parameters.len());
+            (parameters, optimizer)
+        }
+    };
     // One thread runs the shards itself; more share them through a pool.
     let pool = match config.threads() {
         1 => None,
@@ -509,11 +547,67 @@ pub fn train_with_validation(
     let mut batch_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(1));
     let mut epoch_order: Vec<usize> = (0..train_indices.len()).collect();
 
+    // going on from a model: the steps it had, and the batches they drew
+    let start = resume.map_or(0, |saved| saved.metrics.steps);
+    if start >= total_steps {
+        return Err(TrainError::Problem(format!(
+            "the model has had {start} steps already, and this run is {total_steps} steps long: \
+             ask for more with `--steps` or `--epochs`"
+        )));
+    }
+    for step in 0..start {
+        if step % batches_per_epoch == 0 && batch_size < train_indices.len() {
+            epoch_order.shuffle(&mut batch_rng);
+        }
+    }
+    // A model file from the parameters as training holds them, `steps` done.
+    let save = |parameters: &[f64], optimizer: &Optimizer, steps: usize, best_epoch| {
+        let mut folded = parameters.to_vec();
+        if let Some(scale) = &target_scale {
+            scale.fold_into_output(&mut folded, last_nin);
+        }
+        let model = shape.model(&folded);
+        let train_metrics = evaluate(&model, &problem, &train_x, &train_y);
+        let validation_metrics =
+            validates.then(|| evaluate(&model, &problem, &validation_x, &validation_y));
+        let saved = SavedModel {
+            format: FORMAT.into(),
+            version: VERSION,
+            task: problem.task,
+            loss: problem.loss,
+            features: dataset.feature_names.clone(),
+            target: dataset.target_name.clone(),
+            classes: problem.classes.clone(),
+            standardization: standardization.clone(),
+            layers: SavedModel::layers_of(&model),
+            seed: config.seed,
+            init: init.scheme.into(),
+            rng: Some(match init.stream {
+                Stream::Portable { .. } => RngKind::Portable,
+                Stream::Python { .. } => RngKind::Python,
+            }),
+            metrics: SavedMetrics {
+                steps,
+                train: train_metrics,
+                validation: validation_metrics,
+                best_epoch,
+            },
+            training: config
+                .outputs
+                .checkpoint_every
+                .map(|_| crate::model::TrainingState {
+                    parameters: parameters.to_vec(),
+                    optimizer: optimizer.state(),
+                }),
+        };
+        (saved, model)
+    };
+
     let mut history = History::default();
     let mut interrupted = false;
     let mut stopped_early = false;
     let mut best: Option<(usize, f64, Vec<f64>)> = None;
-    for step in 0..total_steps {
+    for step in start..total_steps {
         let epoch = step / batches_per_epoch;
         let batch_in_epoch = step % batches_per_epoch;
         if batch_in_epoch == 0 && batch_size < train_indices.len() {
@@ -574,6 +668,12 @@ pub fn train_with_validation(
         };
         progress(&record, total_steps);
         history.steps.push(record);
+        if let Some(every) = config.outputs.checkpoint_every
+            && (step + 1).is_multiple_of(every)
+            && step + 1 < total_steps
+        {
+            checkpoint(&save(&parameters, &optimizer, step + 1, None).0);
+        }
 
         let epoch_done = batch_in_epoch + 1 == batches_per_epoch || step + 1 == total_steps;
         if epoch_done && validates {
@@ -613,36 +713,8 @@ pub fn train_with_validation(
         parameters = best_parameters;
         epoch + 1
     });
-    if let Some(scale) = &target_scale {
-        scale.fold_into_output(&mut parameters, *sizes.iter().rev().nth(1).unwrap_or(&nin));
-    }
-    let model = shape.model(&parameters);
-    let train_metrics = evaluate(&model, &problem, &train_x, &train_y);
-    let validation_metrics =
-        validates.then(|| evaluate(&model, &problem, &validation_x, &validation_y));
-    let saved = SavedModel {
-        format: FORMAT.into(),
-        version: VERSION,
-        task: problem.task,
-        loss: problem.loss,
-        features: dataset.feature_names.clone(),
-        target: dataset.target_name.clone(),
-        classes: problem.classes.clone(),
-        standardization,
-        layers: SavedModel::layers_of(&model),
-        seed: config.seed,
-        init: init.scheme.into(),
-        rng: Some(match init.stream {
-            Stream::Portable { .. } => RngKind::Portable,
-            Stream::Python { .. } => RngKind::Python,
-        }),
-        metrics: SavedMetrics {
-            steps: history.steps.len(),
-            train: train_metrics,
-            validation: validation_metrics,
-            best_epoch,
-        },
-    };
+    let steps_done = start + history.steps.len();
+    let (saved, model) = save(&parameters, &optimizer, steps_done, best_epoch);
     Ok(Trained {
         saved,
         model,
@@ -652,6 +724,86 @@ pub fn train_with_validation(
         interrupted,
         stopped_early,
     })
+}
+
+/// Whether training can go on from `saved` on `dataset` for `problem`: the
+/// same columns, task, loss and classes.
+fn resumable(saved: &SavedModel, problem: &Problem, dataset: &Dataset) -> Result<(), String> {
+    if saved.features != dataset.feature_names {
+        return Err(format!(
+            "the model reads {}, the data has {}: resume on the data it was trained on",
+            saved.features.join(", "),
+            dataset.feature_names.join(", ")
+        ));
+    }
+    if (saved.task, saved.loss, &saved.classes) != (problem.task, problem.loss, &problem.classes) {
+        let spell = |task: Task, loss: LossKind, classes: &Option<Vec<String>>| {
+            let task = format!("{task:?} with {loss:?}").to_lowercase();
+            match classes {
+                Some(classes) => format!("{task} over {}", classes.join(", ")),
+                None => task,
+            }
+        };
+        return Err(format!(
+            "the model is {}, this run {}",
+            spell(saved.task, saved.loss, &saved.classes),
+            spell(problem.task, problem.loss, &problem.classes)
+        ));
+    }
+    Ok(())
+}
+
+/// The parameters and optimizer to go on from `saved` with: its training
+/// state when it has one, else its weights (the target's scaling taken back
+/// out of the last layer) and a new optimizer.
+fn resumed(
+    saved: &SavedModel,
+    config: &Config,
+    shape: &Shape,
+    target_scale: Option<&TargetScale>,
+    last_nin: usize,
+) -> Result<(Vec<f64>, Optimizer), String> {
+    let layers: Vec<(usize, Activation)> = saved
+        .layers
+        .iter()
+        .map(|layer| (layer.weights.len(), Activation::from(layer.activation)))
+        .collect();
+    let wanted: Vec<(usize, Activation)> = shape
+        .sizes
+        .iter()
+        .copied()
+        .zip(shape.activations.iter().copied())
+        .collect();
+    if layers != wanted {
+        return Err(format!(
+            "the model's layers are {layers:?}, the config's {wanted:?} (size, activation)"
+        ));
+    }
+    let n = saved.parameter_count();
+    match &saved.training {
+        Some(training) => {
+            let optimizer = Optimizer::resumed(&config.optimizer, n, &training.optimizer)
+                .ok_or_else(|| {
+                    format!(
+                        "the model's optimizer state is {}'s; the config asks for {:?}",
+                        serde_json::to_value(&training.optimizer)
+                            .ok()
+                            .and_then(|v| v["kind"].as_str().map(String::from))
+                            .unwrap_or_default(),
+                        config.optimizer.kind
+                    )
+                    .to_lowercase()
+                })?;
+            Ok((training.parameters.clone(), optimizer))
+        }
+        None => {
+            let mut parameters = saved.parameters();
+            if let Some(scale) = target_scale {
+                scale.unfold_from_output(&mut parameters, last_nin);
+            }
+            Ok((parameters, Optimizer::new(&config.optimizer, n)))
+        }
+    }
 }
 
 /// Rows `evaluate` scores in one graph.
@@ -726,6 +878,15 @@ impl TargetScale {
             *w *= self.std;
         }
         parameters[n - 1] = self.mean + self.std * parameters[n - 1];
+    }
+
+    /// `fold_into_output` undone (to rounding).
+    fn unfold_from_output(&self, parameters: &mut [f64], nin: usize) {
+        let n = parameters.len();
+        for w in &mut parameters[n - 1 - nin..n - 1] {
+            *w /= self.std;
+        }
+        parameters[n - 1] = (parameters[n - 1] - self.mean) / self.std;
     }
 }
 

@@ -31,6 +31,11 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
 
+    /// Go on from this model file, made by an earlier run of the same config
+    /// and data: its weights, its step count, its optimizer's state if it saved one
+    #[arg(long, value_name = "MODEL")]
+    pub resume: Option<PathBuf>,
+
     /// Train for N optimizer steps (instead of the config's length)
     #[arg(long, value_name = "N", conflicts_with = "epochs")]
     pub steps: Option<usize>,
@@ -103,13 +108,51 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     }
     let mut reporter = Reporter::new(args, problem.metric_name());
     let validation = validation.as_ref().map(|(_, dataset)| dataset);
+    let resume = args
+        .resume
+        .as_deref()
+        .map(super::eval::read_model)
+        .transpose()?;
+    if let (Some(saved), Some(path), false) = (&resume, &args.resume, args.quiet) {
+        let optimizer = if saved.training.is_some() {
+            "and its optimizer's state"
+        } else {
+            "with a new optimizer (the file has no optimizer state: \
+             set `outputs.checkpoint_every` to save it)"
+        };
+        let _ = writeln!(
+            std::io::stderr(),
+            "going on from {} after step {}, {optimizer}",
+            path.display(),
+            saved.metrics.steps
+        );
+    }
+    // a checkpoint replaces the model file, whole, every `checkpoint_every` steps
+    let mut checkpoint_error = None;
+    let mut checkpoint = |saved: &micrograd::model::SavedModel| {
+        if checkpoint_error.is_none()
+            && let Err(err) =
+                output::write_atomically(&destinations.model, saved.to_json().as_bytes())
+        {
+            checkpoint_error = Some(err);
+            stop.store(true, Ordering::Relaxed);
+        }
+    };
     let result = train::train_with_validation(
         &config,
         &dataset,
         validation,
-        &mut |record, total| reporter.step(record, total),
-        &stop,
+        resume.as_ref(),
+        train::Hooks {
+            progress: &mut |record, total| reporter.step(record, total),
+            stop: &stop,
+            checkpoint: &mut checkpoint,
+        },
     );
+    if let Some(err) = checkpoint_error {
+        reporter.finish();
+        return Err(err.context("writing a checkpoint"));
+    }
     reporter.finish();
     let trained = result.with_context(|| source.clone())?;
     let seconds = started.elapsed().as_secs_f64();

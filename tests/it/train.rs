@@ -818,3 +818,110 @@ fn regression_targets_are_standardised_and_predicted_in_their_units() {
     assert!((predictions[0] - 500.0).abs() < 10.0, "{predictions:?}");
     assert!((predictions[1] - 700.0).abs() < 10.0, "{predictions:?}");
 }
+
+/// A run killed mid-way leaves its last checkpoint; `--resume` from it ends
+/// with the very model an unbroken run makes.
+#[test]
+fn a_killed_run_resumes_from_its_checkpoint_to_the_same_model() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let config = format!(
+        r#"{{"dataset": "{}", "outputs": {{"checkpoint_every": 20}}}}"#,
+        repo("data/real/wine-train.csv").display()
+    );
+    std::fs::write(dir.path().join("config.json"), config).expect("written");
+    let train = |args: &[&str]| {
+        let mut all = vec!["train", "--config", "config.json", "--quiet"];
+        all.extend(args);
+        succeeded(&micrograd_in(dir.path(), &all));
+    };
+    train(&["--steps", "3000", "--out", "whole"]);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_micrograd"))
+        .args([
+            "train",
+            "-c",
+            "config.json",
+            "--steps",
+            "3000",
+            "--log-every",
+            "1",
+        ])
+        .args(["--out", "broken"])
+        .current_dir(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
+    let mut line = String::new();
+    while !line.starts_with("step 100 ") {
+        line.clear();
+        let read = std::io::BufRead::read_line(&mut stderr, &mut line).expect("a line");
+        assert!(read > 0, "training never logged step 100");
+    }
+    child.kill().expect("killed");
+    child.wait().expect("it exits");
+    let checkpoint = saved_model(&dir.path().join("broken/model.json"));
+    let steps = checkpoint["metrics"]["steps"].as_u64().expect("steps");
+    assert!(steps >= 100 && steps.is_multiple_of(20), "{steps} steps");
+    if steps == 3000 {
+        return; // the run ended before the kill landed: nothing to resume
+    }
+    train(&[
+        "--steps",
+        "3000",
+        "--out",
+        "broken",
+        "--resume",
+        "broken/model.json",
+    ]);
+    let read = |name: &str| std::fs::read(dir.path().join(name)).expect("a model file");
+    assert!(read("whole/model.json") == read("broken/model.json"));
+}
+
+#[test]
+fn resume_refuses_a_model_of_another_shape_or_data() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    succeeded(&micrograd_in(dir.path(), &["train", "-q", "--steps", "5"]));
+    // the demo's model, weights only: a new optimizer, and the steps go on
+    let output = micrograd_in(
+        dir.path(),
+        &[
+            "train",
+            "--resume",
+            "model.json",
+            "--steps",
+            "8",
+            "--out",
+            "more",
+        ],
+    );
+    let stderr = succeeded(&output);
+    assert!(
+        stderr.contains("after step 5, with a new optimizer"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("step 7 loss"), "{stderr}");
+    assert_eq!(
+        saved_model(&dir.path().join("more/model.json"))["metrics"]["steps"],
+        8
+    );
+    let output = micrograd_in(
+        dir.path(),
+        &["train", "--resume", "model.json", "--steps", "5"],
+    );
+    fails_with(&output, &["has had 5 steps already", "--steps"]);
+    std::fs::write(dir.path().join("c.json"), r#"{"dataset": "d.csv"}"#).expect("written");
+    std::fs::write(dir.path().join("d.csv"), "x1,x2,y\n1,2,-1\n2,1,1\n").expect("written");
+    let output = micrograd_in(
+        dir.path(),
+        &["train", "-c", "c.json", "--resume", "model.json"],
+    );
+    fails_with(&output, &["the model's layers are", "the config's"]);
+    std::fs::write(dir.path().join("d.csv"), "a,b,y\n1,2,-1\n2,1,1\n").expect("written");
+    let output = micrograd_in(
+        dir.path(),
+        &["train", "-c", "c.json", "--resume", "model.json"],
+    );
+    fails_with(&output, &["the model reads x1, x2, the data has a, b"]);
+}
