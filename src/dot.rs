@@ -18,12 +18,13 @@ pub struct DotOptions {
     /// Show each value's grad (as of `frame` when given, else after backward).
     pub show_grad: bool,
     /// Colour the values as the visualizer's frame K: yellow active, green done, white waiting.
+    /// Frame 0 seeds the output's grad; the last has every node done.
     pub frame: Option<usize>,
 }
 
 /// The DOT text for `trace`, with `names[i]` the label of `trace.nodes[i]`.
 pub fn render(trace: &Trace, names: &[String], options: &DotOptions) -> String {
-    let grads = trace.grads_after(options.frame.unwrap_or(trace.steps.len() - 1));
+    let grads = trace.grads_after(options.frame.unwrap_or(trace.frame_count() - 1));
     let mut dot = header(options.rankdir);
     let mut line = |text: String| {
         dot.push_str(&text);

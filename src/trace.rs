@@ -110,25 +110,39 @@ impl Trace {
         }
     }
 
-    /// Every node's grad once frame `frame` is done.
+    /// How many frames backward takes to show: frame 0 seeds the output's
+    /// grad with 1, frame K (1 to the number of steps) is step K-1, and the
+    /// last frame has every node done.
+    pub fn frame_count(&self) -> usize {
+        self.steps.len() + 2
+    }
+
+    /// The step frame `frame` shows: none for the seed and the end.
+    pub fn step_at(&self, frame: usize) -> Option<&Step> {
+        frame.checked_sub(1).and_then(|step| self.steps.get(step))
+    }
+
+    /// Every node's grad as frame `frame` leaves it.
     pub fn grads_after(&self, frame: usize) -> Vec<f64> {
         let mut grads = self.initial_grads();
-        for done in 0..=frame {
-            self.apply(done, &mut grads);
+        // frame K shows step K-1 done; the last frame has nothing more to do
+        for step in 0..frame.min(self.steps.len()) {
+            self.apply(step, &mut grads);
         }
         grads
     }
 
-    /// The state of node `node` in frame `frame` (0-based). A leaf has nothing to
-    /// pass on, so it is done in its own frame; the last frame is all done.
+    /// The state of node `node` in frame `frame` (see [`Trace::frame_count`]):
+    /// every node waits in the seed frame, the one a step visits is active
+    /// in its frame (a leaf too, though it has nothing to pass on), and the
+    /// last frame is all done.
     pub fn state(&self, frame: usize, node: usize) -> State {
-        let visited_at = self.nodes.len() - 1 - node;
-        if visited_at < frame || (visited_at == frame && self.inputs[node].is_empty()) {
-            State::Done
-        } else if visited_at == frame {
-            State::Active
-        } else {
-            State::Waiting
+        // the frame that visits `node`
+        let visited_in = self.nodes.len() - node;
+        match frame.cmp(&visited_in) {
+            std::cmp::Ordering::Greater => State::Done,
+            std::cmp::Ordering::Equal => State::Active,
+            std::cmp::Ordering::Less => State::Waiting,
         }
     }
 
@@ -160,20 +174,32 @@ mod tests {
         o.backward();
 
         assert_eq!(trace.steps.len(), o.backward_order().len());
-        let last = trace.grads_after(trace.steps.len() - 1);
+        let last_frame = trace.frame_count() - 1;
+        let last = trace.grads_after(last_frame);
+        assert_eq!(
+            last,
+            trace.grads_after(last_frame - 1),
+            "the end frame only shows"
+        );
         let mut stepped = trace.initial_grads();
-        for frame in 0..trace.steps.len() {
-            trace.apply(frame, &mut stepped);
+        for step in 0..trace.steps.len() {
+            trace.apply(step, &mut stepped);
         }
         assert_eq!(stepped, last);
         for (node, value) in trace.nodes.iter().enumerate() {
             assert_eq!(last[node], value.grad(), "node {node}");
-            assert_eq!(trace.state(trace.steps.len() - 1, node), State::Done);
+            assert_eq!(trace.state(last_frame, node), State::Done);
+            assert_eq!(trace.state(0, node), State::Waiting, "the seed frame");
         }
-        // frame 0: the root is active and the rest wait
+        // frame 0 seeds the root's grad; frame 1 processes the root
         let root = trace.nodes.len() - 1;
-        assert_eq!(trace.state(0, root), State::Active);
-        assert_eq!(trace.state(0, 0), State::Waiting);
+        assert_eq!(trace.grads_after(0)[root], 1.0);
+        assert!(trace.step_at(0).is_none() && trace.step_at(last_frame).is_none());
+        assert_eq!(trace.step_at(1).map(|step| step.node), Some(root));
+        assert_eq!(trace.state(1, root), State::Active);
+        assert_eq!(trace.state(1, 0), State::Waiting);
+        // a leaf is active in its own frame, then done
+        assert_eq!(trace.state(last_frame - 1, 0), State::Active);
         assert_eq!(trace.steps[0].updates[0].formula, "(1 - {out}**2)");
         assert_eq!(trace.layers()[root], 3);
     }

@@ -49,8 +49,9 @@ pub struct Args {
     )]
     pub rankdir: RankDirArg,
 
-    /// Colour the nodes as `val --visualize` shows step K (1 = the first)
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Colour the nodes as `val --visualize` shows step K: 0 seeds the output's
+    /// grad with 1, 1 processes the output, the last has every node done
+    #[arg(long, value_name = "K")]
     pub step: Option<u64>,
 
     /// Leave out the gradients: the forward graph only
@@ -102,12 +103,12 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
 
 /// `--step K` as a 0-based frame of `trace`.
 fn frame(step: Option<u64>, trace: &Trace) -> anyhow::Result<Option<usize>> {
-    let n_steps = trace.steps.len();
+    let last = trace.frame_count() as u64 - 1;
     match step {
-        Some(step) if step as usize > n_steps => {
-            anyhow::bail!("--step {step}: backward through this graph has {n_steps} steps")
+        Some(step) if step > last => {
+            anyhow::bail!("--step {step}: steps run from 0 (the seed) to {last} (all done)")
         }
-        Some(step) => Ok(Some(step as usize - 1)),
+        Some(step) => Ok(Some(step as usize)),
         None => Ok(None),
     }
 }

@@ -9,6 +9,7 @@ pub mod input;
 pub mod output;
 pub mod predict;
 pub mod train;
+pub mod tui;
 pub mod val;
 pub mod visualize;
 

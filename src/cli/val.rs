@@ -1,12 +1,12 @@
 //! `micrograd val`: builds an expression, runs backward, and prints every node
 //! with its data and grad; `--visualize` steps through backward instead.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
 
 use super::expression::{ColorWhen, Expression, ExpressionArgs};
-use super::visualize;
+use super::{tui, visualize};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -17,7 +17,10 @@ pub struct Args {
     #[arg(long, conflicts_with = "visualize")]
     pub json: bool,
 
-    /// Step through backward one node at a time, showing the whole graph each step
+    /// Step through backward one node at a time, showing the whole graph each
+    /// step: yellow [*] is the node processed now, green [✓] done, plain [ ]
+    /// not yet, and ★ marks the grads the step wrote. Keys on a terminal:
+    /// → n Space Enter next, ← b back, Home End, ? help, q Esc quit
     #[arg(long)]
     pub visualize: bool,
 
@@ -37,7 +40,17 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<()> {
     let expression = args.expression.build()?;
     if args.visualize {
-        return visualize::run(&expression, args);
+        let frames = visualize::Frames::new(&expression);
+        let on_terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+        if on_terminal && !args.no_wait && args.delay.is_none() {
+            let colour = match args.color {
+                ColorWhen::Always => true,
+                ColorWhen::Never => false,
+                ColorWhen::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            };
+            return tui::run(&frames, colour);
+        }
+        return visualize::replay(&frames, args.delay, args.color);
     }
     let mut out = std::io::stdout().lock();
     if args.json {

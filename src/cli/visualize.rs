@@ -1,218 +1,530 @@
 //! `micrograd val --visualize`: backward one node at a time. Each frame shows
 //! the whole graph, layer by layer, with the node being processed in yellow
-//! (`[*]`), the nodes done in green (`[✓]`) and the rest plain (`[ ]`), and
-//! the chain-rule updates the step makes, with their numbers.
+//! (`[*]`), the nodes done in green (`[✓]`) and the rest plain (`[ ]`); how
+//! each node was made; the grads this step wrote (`★`, `old → new`); and the
+//! chain-rule updates of the step, with their numbers.
+//!
+//! Frame 0 seeds the output's grad with 1, frame K is backward's step K, and
+//! the last frame has every node done. A frame is rendered to fit a given
+//! width and height (`View`), so that on a terminal no row wraps and the
+//! title, the active row and the chain-rule lines are always on screen.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
-use micrograd::trace::{State, Step, Trace};
+use micrograd::trace::{State, Trace};
 
-use super::expression::Expression;
-use super::val::Args;
+use super::expression::{ColorWhen, Expression};
 
-const NAME_WIDTH: usize = 16;
-/// Up to this many nodes a frame lists them all (one line each, so it fits a terminal).
-const FULL_GRAPH_NODES: usize = 30;
-/// In a bigger graph, how many lines above and below the active node a frame lists.
-const CONTEXT_LINES: usize = 6;
-/// Clears the terminal and moves the cursor home, between frames on a terminal.
-const CLEAR_SCREEN: &str = "\x1b[2J\x1b[H";
-
-pub fn run(expression: &Expression, args: &Args) -> anyhow::Result<()> {
+/// Prints every frame, one after another: to a file or pipe as they come
+/// (each as wide as it needs), or on a terminal fit to it, with `delay`
+/// milliseconds between frames, each drawn over the last.
+pub fn replay(frames: &Frames, delay: Option<u64>, color: ColorWhen) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let on_terminal = stdout.is_terminal();
-    let mut out = anstream::AutoStream::new(stdout.lock(), args.color.choice());
-    let layout = Layout::new(&expression.trace);
-    let n_frames = expression.trace.steps.len();
-    let interactive =
-        !args.no_wait && args.delay.is_none() && on_terminal && std::io::stdin().is_terminal();
-    if !interactive {
-        let mut grads = expression.trace.initial_grads();
-        for frame in 0..n_frames {
-            if let Some(delay) = args.delay {
-                if frame > 0 {
-                    std::thread::sleep(Duration::from_millis(delay));
-                }
-                if on_terminal {
-                    write!(out, "{CLEAR_SCREEN}")?;
-                }
-            } else if frame > 0 {
-                writeln!(out)?;
+    let mut out = anstream::AutoStream::new(stdout.lock(), color.choice());
+    let view = match crossterm::terminal::size() {
+        Ok((cols, rows)) if on_terminal => View::fitting(cols as usize, rows as usize, false),
+        _ => View::unbounded(),
+    };
+    for frame in 0..frames.count() {
+        if let Some(delay) = delay {
+            if frame > 0 {
+                std::thread::sleep(Duration::from_millis(delay));
             }
-            expression.trace.apply(frame, &mut grads);
-            write!(out, "{}", render(expression, &layout, frame, &grads))?;
-        }
-        return Ok(());
-    }
-    let mut frame = 0;
-    let mut stdin = std::io::stdin().lock();
-    loop {
-        let grads = expression.trace.grads_after(frame);
-        write!(
-            out,
-            "{CLEAR_SCREEN}{}",
-            render(expression, &layout, frame, &grads)
-        )?;
-        write!(out, "\n[Enter/n] next  [b] back  [q] quit > ")?;
-        out.flush()?;
-        let mut answer = String::new();
-        if stdin.read_line(&mut answer)? == 0 {
+            if on_terminal {
+                write!(out, "\x1b[2J\x1b[H")?;
+            }
+        } else if frame > 0 {
             writeln!(out)?;
-            return Ok(());
         }
-        match answer.trim() {
-            "q" => return Ok(()),
-            "b" => frame = frame.saturating_sub(1),
-            "" | "n" if frame + 1 == n_frames => return Ok(()),
-            "" | "n" => frame += 1,
-            _ => {}
+        for line in frames.render(frame, &view) {
+            writeln!(out, "{}{}{:#}", line.style, line.text, line.style)?;
+        }
+    }
+    Ok(())
+}
+
+/// One line of a frame, drawn in one style.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub text: String,
+    pub style: Style,
+}
+
+impl Line {
+    fn plain(text: impl Into<String>) -> Line {
+        Line {
+            text: text.into(),
+            style: Style::new(),
         }
     }
 }
 
-/// Where each node goes in a frame: the output's layer at the top, leaves at
-/// the bottom, newest first within a layer.
-struct Layout {
-    layers: Vec<usize>,
-    /// Node indices in the order the frame lists them.
-    order: Vec<usize>,
-    /// `position[node]`: where `node` is in `order`.
-    position: Vec<usize>,
+/// The space a frame is drawn in, and what goes around the graph.
+#[derive(Clone, Copy, Debug)]
+pub struct View {
+    /// Columns and rows; `None` for as many as the frame needs.
+    pub cols: Option<usize>,
+    pub rows: Option<usize>,
+    /// The key line at the bottom, for the interactive player.
+    pub footer: bool,
+    /// The keys and colours explained, in place of the graph.
+    pub help: bool,
 }
 
-impl Layout {
-    fn new(trace: &Trace) -> Layout {
+impl View {
+    pub fn fitting(cols: usize, rows: usize, footer: bool) -> View {
+        View {
+            cols: Some(cols),
+            rows: Some(rows),
+            footer,
+            help: false,
+        }
+    }
+
+    pub fn unbounded() -> View {
+        View {
+            cols: None,
+            rows: None,
+            footer: false,
+            help: false,
+        }
+    }
+}
+
+/// Every frame of an expression's backward, ready to render.
+pub struct Frames<'a> {
+    trace: &'a Trace,
+    /// `names[i]` names node `i`: its label, with `#i` when another node has it too.
+    names: Vec<String>,
+    /// How each node was made from its inputs: `x1*w1 + x2*w2`, `tanh(n)`.
+    made: Vec<String>,
+    /// Each node's layer: 0 for leaves.
+    layers: Vec<usize>,
+    /// Node indices in the order a frame lists them: the output's layer at
+    /// the top, leaves at the bottom, newest first within a layer.
+    order: Vec<usize>,
+}
+
+impl<'a> Frames<'a> {
+    pub fn new(expression: &'a Expression) -> Frames<'a> {
+        let trace = &expression.trace;
+        let names: Vec<String> = expression
+            .names
+            .iter()
+            .enumerate()
+            .map(|(node, name)| {
+                let shared = expression
+                    .names
+                    .iter()
+                    .filter(|other| *other == name)
+                    .count()
+                    > 1;
+                if shared {
+                    format!("{name} #{node}")
+                } else {
+                    name.clone()
+                }
+            })
+            .collect();
+        let made = (0..trace.nodes.len())
+            .map(|node| made_of(trace, &expression.names, node))
+            .collect();
         let layers = trace.layers();
         let mut order: Vec<usize> = (0..trace.nodes.len()).collect();
         order.sort_by_key(|&node| (std::cmp::Reverse(layers[node]), std::cmp::Reverse(node)));
-        let mut position = vec![0; order.len()];
-        for (index, &node) in order.iter().enumerate() {
-            position[node] = index;
-        }
-        Layout {
+        Frames {
+            trace,
+            names,
+            made,
             layers,
             order,
-            position,
         }
     }
-}
 
-/// One frame as text with ANSI colours (the caller's stream strips them when it
-/// must); `grads` are every node's grad once this frame's step is done.
-fn render(expression: &Expression, layout: &Layout, frame: usize, grads: &[f64]) -> String {
-    let trace = &expression.trace;
-    let step = &trace.steps[frame];
-    let names = &expression.names;
-    let mut text = format!(
-        "backward, step {} of {}: {}\n\n",
-        frame + 1,
-        trace.steps.len(),
-        names[step.node]
-    );
-    // A big graph shows the nodes around the one being processed, and counts the rest.
-    let active_position = layout.position[step.node];
-    let shown = |node: usize| {
-        layout.order.len() <= FULL_GRAPH_NODES
-            || layout.position[node].abs_diff(active_position) <= CONTEXT_LINES
-            || trace.inputs[step.node].contains(&node)
-    };
-    let mut previous_layer = None;
-    let mut skipped = (0, 0);
-    for &node in &layout.order {
-        let state = trace.state(frame, node);
-        if !shown(node) {
-            match state {
-                State::Done => skipped.0 += 1,
-                _ => skipped.1 += 1,
-            }
-            continue;
-        }
-        if skipped != (0, 0) {
-            text.push_str(&skipped_line(skipped));
-            skipped = (0, 0);
-        }
-        let layer = layout.layers[node];
-        let layer_label = if previous_layer == Some(layer) {
-            String::new()
-        } else {
-            layer.to_string()
-        };
-        previous_layer = Some(layer);
-        let (marker, style) = match state {
-            State::Active => (
-                "[*]",
-                Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold(),
+    /// How many frames there are: the seed, one per step, and the end.
+    pub fn count(&self) -> usize {
+        self.trace.frame_count()
+    }
+
+    /// Frame `frame`, fit to `view`.
+    pub fn render(&self, frame: usize, view: &View) -> Vec<Line> {
+        let trace = self.trace;
+        let last = self.count() - 1;
+        let root = trace.nodes.len() - 1;
+        // no width: as wide as the frame needs (arithmetic on usize::MAX would overflow)
+        let cols = view.cols.unwrap_or(100_000);
+        let step = trace.step_at(frame);
+        let title = match step {
+            None if frame == 0 => format!(
+                "backward, step 0 of {last}: {}.grad = 1 to start",
+                self.names[root]
             ),
-            State::Done => ("[✓]", Style::new().fg_color(Some(AnsiColor::Green.into()))),
-            State::Waiting => ("[ ]", Style::new().fg_color(Some(AnsiColor::White.into()))),
+            None => format!("backward, step {last} of {last}: done"),
+            Some(step) => format!(
+                "backward, step {frame} of {last}: {}",
+                self.names[step.node]
+            ),
         };
-        let value = &trace.nodes[node];
-        let line = format!(
-            "{marker} {:<NAME_WIDTH$} {:<7} data {:>9.4}  grad {:>9.4}",
-            super::fit(&names[node], NAME_WIDTH),
-            value.op(),
-            value.data(),
-            grads[node]
-        );
-        text.push_str(&format!("{layer_label:>3} │ {style}{line}{style:#}\n"));
+        let top = vec![
+            Line {
+                text: fit_middle(&title, cols),
+                style: Style::new().bold(),
+            },
+            Line::plain(super::fit(
+                "[*] this step  [✓] done  [ ] not yet  ★ grad written now",
+                cols,
+            )),
+            Line::plain(""),
+        ];
+        let before = if frame == 0 {
+            vec![0.0; trace.nodes.len()]
+        } else {
+            trace.grads_after(frame - 1)
+        };
+        let grads = trace.grads_after(frame);
+        // the grads this frame writes: the root's in the seed, a step's inputs'
+        let mut written = vec![false; trace.nodes.len()];
+        match step {
+            None if frame == 0 => written[root] = true,
+            None => {}
+            Some(step) => step
+                .updates
+                .iter()
+                .for_each(|update| written[update.input] = true),
+        }
+        let mut bottom = Vec::new();
+        if view.footer {
+            bottom.push(Line::plain(super::fit(
+                "→ n space: next  ← b: back  Home End  ? help  q: quit",
+                cols,
+            )));
+        }
+        let explanation = self.explain(frame, &grads);
+        let fixed = top.len() + 1 + bottom.len();
+        let rows = view.rows.unwrap_or(usize::MAX);
+        // the graph gets what is left, one row at least, after the chain-rule lines
+        let wrapped: Vec<String> = explanation
+            .iter()
+            .flat_map(|line| wrap(line, cols))
+            .collect();
+        let room_for_explanation = rows.saturating_sub(fixed + 1);
+        let explanation = if wrapped.len() > room_for_explanation {
+            let keep = room_for_explanation.saturating_sub(1);
+            let mut kept: Vec<String> = wrapped[..keep].to_vec();
+            kept.push(format!("… {} more lines", wrapped.len() - keep));
+            kept
+        } else {
+            wrapped
+        };
+        let graph_rows = rows.saturating_sub(fixed + explanation.len()).max(1);
+
+        let mut lines = top;
+        if view.help {
+            lines.extend(help_lines(cols).into_iter().take(graph_rows));
+        } else {
+            let active = step.map(|step| step.node).unwrap_or(root);
+            lines.extend(
+                self.graph_lines(frame, active, &before, &grads, &written, cols, graph_rows),
+            );
+        }
+        lines.push(Line::plain(""));
+        lines.extend(explanation.into_iter().map(Line::plain));
+        lines.extend(bottom);
+        lines
     }
-    if skipped != (0, 0) {
-        text.push_str(&skipped_line(skipped));
+
+    /// The node rows, as many as `room` holds: a window around `active`
+    /// when they do not all fit, with a line for what is above and below.
+    #[allow(clippy::too_many_arguments)]
+    fn graph_lines(
+        &self,
+        frame: usize,
+        active: usize,
+        before: &[f64],
+        grads: &[f64],
+        written: &[bool],
+        cols: usize,
+        room: usize,
+    ) -> Vec<Line> {
+        let n = self.order.len();
+        let at = self
+            .order
+            .iter()
+            .position(|&node| node == active)
+            .expect("every node is listed");
+        let (start, end) = window(n, at, room);
+        // the columns' widths: numbers first, then the label and how it was made
+        let number = |x: f64| {
+            let text = format!("{x:.4}");
+            if text.len() > 9 {
+                format!("{x:.2e}")
+            } else {
+                text
+            }
+        };
+        let grad_texts: Vec<String> = (0..n)
+            .map(|node| match (written[node], before[node] != 0.0) {
+                (true, true) => format!("★{:>9} → {}", number(before[node]), number(grads[node])),
+                (true, false) => format!("★{:>9}", number(grads[node])),
+                (false, _) => format!(" {:>9}", number(grads[node])),
+            })
+            .collect();
+        let grad_width = self.order[start..end]
+            .iter()
+            .map(|&node| grad_texts[node].chars().count())
+            .max()
+            .unwrap_or(10);
+        // "LL │ [*] " + label + "  " + made + "  data " + 9 + "  grad " + grad
+        let fixed = 9 + 2 + 7 + 9 + 7 + grad_width;
+        let widest = |texts: &[String]| {
+            self.order[start..end]
+                .iter()
+                .map(|&node| texts[node].chars().count())
+                .max()
+                .unwrap_or(0)
+        };
+        let (label_want, made_want) = (widest(&self.names).max(4), widest(&self.made));
+        let room_for_text = cols.saturating_sub(fixed);
+        let label_width = label_want
+            .min(room_for_text.max(4) * 2 / 5)
+            .max(4)
+            .min(label_want);
+        let label_width = if made_want == 0 || room_for_text < label_width + 2 + 6 {
+            label_want.min(room_for_text).max(3)
+        } else {
+            label_width
+        };
+        let made_width = room_for_text.saturating_sub(label_width + 2).min(made_want);
+        let show_made = made_width >= 6 || (made_want > 0 && made_width == made_want);
+
+        let mut lines = Vec::new();
+        // too little room for the marker lines: the rows alone
+        let markers = room >= 3;
+        if start > 0 && markers {
+            lines.push(Line::plain(super::fit(
+                &format!("   │ ↑ {start} more nodes"),
+                cols,
+            )));
+        }
+        let mut previous_layer = None;
+        for &node in &self.order[start..end] {
+            let state = self.trace.state(frame, node);
+            let (marker, style) = match state {
+                State::Active => (
+                    "[*]",
+                    Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold(),
+                ),
+                State::Done => ("[✓]", Style::new().fg_color(Some(AnsiColor::Green.into()))),
+                State::Waiting => ("[ ]", Style::new()),
+            };
+            let layer = self.layers[node];
+            let layer_label = if previous_layer == Some(layer) {
+                String::new()
+            } else {
+                layer.to_string()
+            };
+            previous_layer = Some(layer);
+            let made = if show_made {
+                format!(
+                    "  {:<made_width$}",
+                    fit_middle(&self.made[node], made_width)
+                )
+            } else {
+                String::new()
+            };
+            let value = &self.trace.nodes[node];
+            let text = format!(
+                "{layer_label:>2} │ {marker} {:<label_width$}{made}  data {:>9}  grad {}",
+                fit_middle(&self.names[node], label_width),
+                number(value.data()),
+                grad_texts[node]
+            );
+            lines.push(Line {
+                text: super::fit(text.trim_end(), cols),
+                style,
+            });
+        }
+        if end < n && markers {
+            lines.push(Line::plain(super::fit(
+                &format!("   │ ↓ {} more nodes", n - end),
+                cols,
+            )));
+        }
+        lines
     }
-    text.push('\n');
-    text.push_str(&chain_rule(trace, names, step, grads));
-    text
+
+    /// What the frame does, in words and numbers: the seed, a step's chain
+    /// rule, or what the grads mean at the end.
+    fn explain(&self, frame: usize, grads: &[f64]) -> Vec<String> {
+        let trace = self.trace;
+        let root = trace.nodes.len() - 1;
+        let out = operand(&self.names[root]);
+        let Some(step) = trace.step_at(frame) else {
+            if frame == 0 {
+                return vec![format!(
+                    "backward starts at the output: {out}.grad = d{out}/d{out} = 1"
+                )];
+            }
+            let mut lines = vec![format!(
+                "backward is done: each grad is d{out}/d(node), how much {out} moves per unit the node moves"
+            )];
+            // an example from a named leaf, if there is one
+            let leaf = (0..root).find(|&node| {
+                trace.inputs[node].is_empty()
+                    && self.names[node].parse::<f64>().is_err()
+                    && grads[node] != 0.0
+            });
+            if let Some(leaf) = leaf {
+                let name = &self.names[leaf];
+                lines.push(format!(
+                    "{name}.grad = {:.4}: {name} + 0.001 moves {out} by about {:+.4}",
+                    grads[leaf],
+                    0.001 * grads[leaf]
+                ));
+            }
+            return lines;
+        };
+        let node_name = operand(&self.names[step.node]);
+        if step.updates.is_empty() {
+            return vec![format!(
+                "{node_name} is a leaf: it has no inputs to pass its grad to; {:.4} is final",
+                grads[step.node]
+            )];
+        }
+        let inputs = &trace.inputs[step.node];
+        step.updates
+            .iter()
+            .map(|update| {
+                let input_name = operand(&self.names[update.input]);
+                let formula = update
+                    .formula
+                    .replace("{a}", &data_of(&self.names[inputs[0]]))
+                    .replace(
+                        "{b}",
+                        &data_of(&self.names[*inputs.last().expect("a non-leaf has inputs")]),
+                    )
+                    .replace("{out}", &data_of(&self.names[step.node]));
+                let increment = update.local * update.node_grad;
+                let total = if update.input_grad_after == increment {
+                    String::new()
+                } else {
+                    format!(" (now {:.4})", update.input_grad_after)
+                };
+                if update.formula == "1" {
+                    format!("{input_name}.grad += {node_name}.grad = {increment:.4}{total}")
+                } else {
+                    format!(
+                        "{input_name}.grad += {formula} * {node_name}.grad = {:.4} * {:.4} = {increment:.4}{total}",
+                        update.local, update.node_grad
+                    )
+                }
+            })
+            .collect()
+    }
 }
 
-/// The line that stands for nodes a big graph's frame leaves out.
-fn skipped_line((done, waiting): (usize, usize)) -> String {
-    format!(
-        "    │ … {} nodes: {done} done, {waiting} waiting\n",
-        done + waiting
-    )
+/// What the interactive player does with a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    Next,
+    Back,
+    First,
+    Last,
+    Help,
+    Quit,
+    /// The terminal changed size: draw again.
+    Redraw,
+    Other,
 }
 
-/// What the step does, one line per input: `w1.grad += x1.data * n.grad = 2.0000 * 0.5000 = 1.0000`.
-fn chain_rule(trace: &Trace, names: &[String], step: &Step, grads: &[f64]) -> String {
-    let node_name = operand(&names[step.node]);
-    if step.updates.is_empty() {
-        return format!(
-            "{node_name} is a leaf: its grad, {:.4}, is final\n",
-            grads[step.node]
-        );
-    }
-    let inputs = &trace.inputs[step.node];
-    let mut text = String::new();
-    for update in &step.updates {
-        let input_name = operand(&names[update.input]);
-        let formula = update
-            .formula
-            .replace("{a}", &data_of(&names[inputs[0]]))
-            .replace(
-                "{b}",
-                &data_of(&names[*inputs.last().expect("a non-leaf has inputs")]),
-            )
-            .replace("{out}", &data_of(&names[step.node]));
-        let increment = update.local * update.node_grad;
-        let total = if update.input_grad_after == increment {
-            String::new()
-        } else {
-            format!(" (now {:.4})", update.input_grad_after)
+/// The player's state: the frame on screen, and whether help is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Player {
+    pub frame: usize,
+    pub help: bool,
+}
+
+impl Player {
+    /// The state after `key`, or `None` to quit. Any key closes the help.
+    pub fn on(self, key: Key, frames: usize) -> Option<Player> {
+        let last = frames - 1;
+        if self.help && key != Key::Quit && key != Key::Redraw {
+            return Some(Player {
+                help: false,
+                ..self
+            });
+        }
+        let frame = match key {
+            Key::Quit => return None,
+            Key::Help => return Some(Player { help: true, ..self }),
+            Key::Next => (self.frame + 1).min(last),
+            Key::Back => self.frame.saturating_sub(1),
+            Key::First => 0,
+            Key::Last => last,
+            Key::Redraw | Key::Other => self.frame,
         };
-        if update.formula == "1" {
-            text.push_str(&format!(
-                "{input_name}.grad += {node_name}.grad = {increment:.4}{total}\n"
-            ));
-        } else {
-            text.push_str(&format!(
-                "{input_name}.grad += {formula} * {node_name}.grad = {:.4} * {:.4} = {increment:.4}{total}\n",
-                update.local, update.node_grad
-            ));
+        Some(Player { frame, ..self })
+    }
+}
+
+/// The rows `start..end` of `n` that a window of `room` rows shows around
+/// row `at`, leaving a row for "more above" and one for "more below" when
+/// there are such, and `room` is 3 or more (less has room for rows only).
+fn window(n: usize, at: usize, room: usize) -> (usize, usize) {
+    let room = room.max(1);
+    if n <= room {
+        return (0, n);
+    }
+    let mut len = room;
+    loop {
+        let start = at.saturating_sub(len / 2).min(n - len);
+        let end = start + len;
+        let markers = usize::from(start > 0) + usize::from(end < n);
+        if len + markers <= room || room < 3 && len <= room || len == 1 {
+            return (start, end);
+        }
+        len -= 1;
+    }
+}
+
+/// The keys and colours, for `?`.
+fn help_lines(cols: usize) -> Vec<Line> {
+    [
+        "keys: → n space Enter: next step   ← b: back",
+        "      Home: the first step   End: the last   q Esc: quit",
+        "",
+        "yellow [*]: the node whose grad is passed to its inputs now",
+        "green [✓]: done; its grad is final",
+        "plain [ ]: not reached yet",
+        "★: a grad this step wrote; old → new where it adds to one",
+        "",
+        "any key closes this help",
+    ]
+    .into_iter()
+    .map(|text| Line::plain(super::fit(text, cols)))
+    .collect()
+}
+
+/// How node `node` was made from its inputs, by their names: `x1*w1 +
+/// x2*w2`, `tanh(n)`, `x**2`; `constant` for a number, empty for an input.
+fn made_of(trace: &Trace, names: &[String], node: usize) -> String {
+    let inputs = &trace.inputs[node];
+    let operands: Vec<String> = inputs.iter().map(|&input| operand(&names[input])).collect();
+    let symbol = trace.nodes[node].op();
+    match operands.as_slice() {
+        [] if names[node].parse::<f64>().is_ok() => "constant".into(),
+        [] => String::new(),
+        [a, b] if ["+", "-", "*", "/"].contains(&symbol.as_str()) => format!("{a} {symbol} {b}"),
+        [a] if symbol.starts_with("**") => format!("{a}{symbol}"),
+        // a function's parentheses are its argument's
+        _ => {
+            let arguments: Vec<&str> = inputs.iter().map(|&input| names[input].as_str()).collect();
+            format!("{symbol}({})", arguments.join(", "))
         }
     }
-    text
 }
 
 /// How a formula reads a node's data: `x1.data`, or just `2` for a constant.
@@ -223,13 +535,256 @@ fn data_of(name: &str) -> String {
     format!("{}.data", operand(name))
 }
 
-/// A name fit to stand in a formula: `x1*w1 + b` becomes `(x1*w1 + b)`.
+/// A name fit to stand in a formula: `x1*w1 + b` becomes `(x1*w1 + b)`;
+/// one already in parentheses stays as it is.
 fn operand(name: &str) -> String {
-    if name
+    let simple = name
         .chars()
-        .all(|c| c.is_alphanumeric() || c == '_' || c == '#' || c == '.')
-    {
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '#' || c == '.');
+    // `(e - 1)` or `tanh(n)`: parentheses that close at the end already
+    let called = name.find('(').is_some_and(|open| {
+        name[..open].chars().all(char::is_alphanumeric)
+            && name.ends_with(')')
+            && balanced(&name[open + 1..name.len() - 1])
+    });
+    if simple || called {
         return name.to_string();
     }
     format!("({name})")
+}
+
+/// Whether every parenthesis in `text` closes, in order.
+fn balanced(text: &str) -> bool {
+    let mut depth = 0i32;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    depth == 0
+}
+
+/// `text` in at most `width` characters, the middle given up for `…`.
+fn fit_middle(text: &str, width: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= width {
+        return text.to_string();
+    }
+    if width <= 1 {
+        return "…".chars().take(width).collect();
+    }
+    let head = (width - 1).div_ceil(2);
+    let tail = width - 1 - head;
+    let mut fitted: String = chars[..head].iter().collect();
+    fitted.push('…');
+    fitted.extend(&chars[chars.len() - tail..]);
+    fitted
+}
+
+/// `text` cut into lines of at most `width` characters, at spaces where it can be.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let (line_len, word_len) = (line.chars().count(), word.chars().count());
+        if line_len > 0 && line_len + 1 + word_len > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        // a word longer than a line is cut
+        while line.chars().count() > width && width > 0 {
+            let head: String = line.chars().take(width).collect();
+            let rest: String = line.chars().skip(width).collect();
+            lines.push(head);
+            line = rest;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::expression::ExpressionArgs;
+
+    fn expression(expr: Option<&str>) -> Expression {
+        ExpressionArgs {
+            expr: expr.map(String::from),
+            expr_file: None,
+            set: Vec::new(),
+        }
+        .build()
+        .expect("a valid expression")
+    }
+
+    /// 40 nodes: sums and products over four inputs.
+    const FORTY: &str = "a = 2; b = -1; c = 0.5; d = 3; \
+        e = a*b + c; f = e*d + a; g = tanh(f) + b*c; h = g*g + e; i = h*a - d; \
+        j = i*c + f; k = relu(j) + g; l = k*b + h; m = l/d + i; p = m*m + j; \
+        q = exp(p/d) - k; r = q*c + l; s = r*d + p; t = s*c + m; u = t*t + q; \
+        v = u/d; o = tanh(v + b)";
+
+    fn text(lines: &[Line]) -> String {
+        lines
+            .iter()
+            .map(|line| format!("{}\n", line.text))
+            .collect()
+    }
+
+    /// Every frame at every size fits: no row wider than the terminal, no
+    /// more rows than it has, the title first and the active row shown.
+    #[test]
+    fn frames_fit_the_terminal() {
+        for expr in [None, Some(FORTY)] {
+            let expression = expression(expr);
+            let frames = Frames::new(&expression);
+            if expr.is_some() {
+                assert_eq!(expression.trace.nodes.len(), 40);
+            }
+            for (cols, rows) in [(80, 24), (160, 50), (60, 15)] {
+                for help in [false, true] {
+                    let view = View {
+                        help,
+                        ..View::fitting(cols, rows, true)
+                    };
+                    for frame in 0..frames.count() {
+                        let lines = frames.render(frame, &view);
+                        let shown = text(&lines);
+                        assert!(lines.len() <= rows, "{cols}x{rows} frame {frame}:\n{shown}");
+                        for line in &lines {
+                            assert!(
+                                line.text.chars().count() <= cols,
+                                "{cols}x{rows}: {}",
+                                line.text
+                            );
+                        }
+                        assert!(lines[0].text.starts_with("backward, step"), "{shown}");
+                        if !help && expression.trace.step_at(frame).is_some() {
+                            assert!(
+                                shown.contains("[*]"),
+                                "{cols}x{rows} frame {frame}:\n{shown}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_lecture_neuron_frame_by_frame() {
+        let expression = expression(None);
+        let frames = Frames::new(&expression);
+        let last = frames.count() - 1;
+        for (cols, rows) in [(80, 24), (60, 15)] {
+            for frame in [0, 1, 5, last] {
+                let view = View::fitting(cols, rows, true);
+                insta::assert_snapshot!(
+                    format!("neuron_{cols}x{rows}_step{frame}"),
+                    text(&frames.render(frame, &view))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_big_graph_shows_a_window_around_the_active_node() {
+        let expression = expression(Some(FORTY));
+        let frames = Frames::new(&expression);
+        for (cols, rows) in [(80, 24), (160, 50), (60, 15)] {
+            let view = View::fitting(cols, rows, true);
+            insta::assert_snapshot!(
+                format!("forty_{cols}x{rows}_step20"),
+                text(&frames.render(20, &view))
+            );
+        }
+    }
+
+    #[test]
+    fn keys_move_through_the_frames() {
+        let frames = 12;
+        let start = Player {
+            frame: 0,
+            help: false,
+        };
+        let keys = [
+            Key::Next,
+            Key::Next,
+            Key::Back,
+            Key::Last,
+            Key::Next,
+            Key::Help,
+            Key::Next,
+            Key::First,
+            Key::Back,
+            Key::Redraw,
+            Key::Other,
+        ];
+        let mut player = start;
+        let mut visited = Vec::new();
+        for key in keys {
+            player = player.on(key, frames).expect("not quit");
+            visited.push((player.frame, player.help));
+        }
+        assert_eq!(
+            visited,
+            [
+                (1, false),
+                (2, false),
+                (1, false),
+                (11, false),
+                (11, false),
+                (11, true),
+                (11, false), // a key closes the help and does nothing else
+                (0, false),
+                (0, false),
+                (0, false),
+                (0, false),
+            ]
+        );
+        assert_eq!(player.on(Key::Quit, frames), None);
+    }
+
+    #[test]
+    fn windows_keep_the_active_row_and_fit() {
+        for n in 1..30 {
+            for room in 1..32 {
+                for at in 0..n {
+                    let (start, end) = window(n, at, room);
+                    let markers = if room >= 3 {
+                        usize::from(start > 0) + usize::from(end < n)
+                    } else {
+                        0
+                    };
+                    assert!((start..end).contains(&at), "n {n} room {room} at {at}");
+                    assert!(
+                        end - start + markers <= room,
+                        "n {n} room {room} at {at}: {start}..{end}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn labels_fit_with_a_middle_ellipsis() {
+        assert_eq!(fit_middle("relu(x) + exp(-x)", 9), "relu…(-x)");
+        assert_eq!(fit_middle("abc", 3), "abc");
+        assert_eq!(operand("(e - 1)"), "(e - 1)");
+        assert_eq!(operand("(a) + (b)"), "((a) + (b))");
+        assert_eq!(operand("relu(x) + exp(-x)"), "(relu(x) + exp(-x))");
+        assert_eq!(operand("tanh(n)"), "tanh(n)");
+        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
+    }
 }

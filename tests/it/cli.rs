@@ -195,15 +195,29 @@ fn visualize_prints_one_frame_per_node_backward_visits() {
     let frames = frames(&stdout);
     assert_eq!(
         frames.len(),
-        10,
-        "the lecture neuron has 10 nodes, all visited"
+        12,
+        "the lecture neuron has 10 nodes, all visited, between the seed and the end"
     );
-    // the first frame processes the output; the last has every node done
-    assert!(frames[0].contains("[*] o "));
-    assert!(frames[0].contains("n.grad += (1 - o.data**2) * o.grad = 0.5000 * 1.0000 = 0.5000"));
+    let rows = |frame: &str, marker: &str| {
+        frame
+            .lines()
+            .filter(|line| line.contains(&format!("│ {marker}")))
+            .count()
+    };
+    // the seed writes o.grad; the next frame processes the output
+    assert!(frames[0].contains("backward starts at the output: o.grad = do/do = 1"));
+    assert!(frames[0].contains("[ ] o              tanh(n)"));
+    assert!(frames[0].contains("grad ★   1.0000"));
+    assert_eq!(rows(&frames[0], "[ ]"), 10);
+    assert!(frames[1].contains("[*] o "));
+    assert!(frames[1].contains("n.grad += (1 - o.data**2) * o.grad = 0.5000 * 1.0000 = 0.5000"));
+    // every node is active in a frame of its own, leaves too
+    for (node, frame) in frames[1..11].iter().enumerate() {
+        assert_eq!(rows(frame, "[*]"), 1, "step {}", node + 1);
+    }
     let last = frames.last().expect("frames");
-    assert_eq!(last.matches("[✓]").count(), 10);
-    assert!(!last.contains("[*]") && !last.contains("[ ]"));
+    assert_eq!(rows(last, "[✓]"), 10);
+    assert!(last.contains("backward is done"));
     insta::assert_snapshot!("visualize_lecture_neuron", stdout);
 }
 
@@ -223,10 +237,17 @@ fn colours_follow_the_flag_and_no_color() {
     assert!(!plain.contains('\x1b'), "not a terminal: no escape codes");
     let forced = stdout_of(&micrograd(&["val", "--visualize", "--color", "always"]));
     assert!(
-        forced.contains("\x1b[1m\x1b[33m[*] o"),
+        forced.contains("\x1b[1m\x1b[33m 4 │ [*] o"),
         "the active node is bold yellow"
     );
-    assert!(forced.contains("\x1b[32m[✓]"), "done nodes are green");
+    assert!(
+        forced.contains("\x1b[32m 4 │ [✓] o"),
+        "done nodes are green"
+    );
+    assert!(
+        !forced.contains("\x1b[37m"),
+        "nodes not reached yet are in the terminal's own colour, not white"
+    );
     let no_color = stdout_of(&micrograd_with_env(
         &["val", "--visualize"],
         &[("NO_COLOR", "1")],
@@ -326,13 +347,17 @@ fn dot_labels_with_record_syntax_are_escaped() {
 
 #[test]
 fn graph_step_out_of_range_is_an_error() {
-    let output = micrograd(&["graph", "--step", "11"]);
+    let output = micrograd(&["graph", "--step", "12"]);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
-        "error: --step 11: backward through this graph has 10 steps\n"
+        "error: --step 12: steps run from 0 (the seed) to 11 (all done)\n"
     );
-    assert_eq!(micrograd(&["graph", "--step", "0"]).status.code(), Some(2));
+    // the seed: nothing processed yet; the end: everything done
+    let seed = stdout_of(&micrograd(&["graph", "--step", "0"]));
+    assert_eq!(seed.matches("fillcolor=white").count(), 10);
+    let end = stdout_of(&micrograd(&["graph", "--step", "11"]));
+    assert_eq!(end.matches("fillcolor=palegreen").count(), 10);
 }
 
 #[test]

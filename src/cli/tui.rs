@@ -1,0 +1,165 @@
+//! The interactive player of `val --visualize`: single keys, drawn in place
+//! on the terminal's alternate screen, redrawn on resize, and the terminal
+//! put back as it was on quit, on Ctrl-C and on a panic.
+
+use std::io::Write;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::{cursor, execute, queue, terminal};
+
+use super::visualize::{Frames, Key, Player, View};
+
+/// Plays `frames` until a quit key.
+pub fn run(frames: &Frames, colour: bool) -> anyhow::Result<()> {
+    let _terminal = Terminal::enter()?;
+    let mut out = std::io::stdout().lock();
+    let mut player = Player {
+        frame: 0,
+        help: false,
+    };
+    loop {
+        draw(&mut out, frames, player, colour)?;
+        let key = loop {
+            if let Some(key) = key_of(crossterm::event::read()?) {
+                break key;
+            }
+        };
+        match player.on(key, frames.count()) {
+            Some(next) => player = next,
+            None => return Ok(()),
+        }
+    }
+}
+
+/// The player's key for a terminal event; `None` for events to ignore
+/// (key releases, mouse, focus).
+pub fn key_of(event: Event) -> Option<Key> {
+    let key = match event {
+        Event::Resize(..) => return Some(Key::Redraw),
+        Event::Key(KeyEvent {
+            code,
+            modifiers,
+            kind: KeyEventKind::Press | KeyEventKind::Repeat,
+            ..
+        }) => match code {
+            KeyCode::Char('c') if modifiers.contains(KeyModifiers::CONTROL) => Key::Quit,
+            KeyCode::Right | KeyCode::Enter | KeyCode::Char('n' | ' ' | 'l') => Key::Next,
+            KeyCode::Left | KeyCode::Backspace | KeyCode::Char('b' | 'p' | 'h') => Key::Back,
+            KeyCode::Home | KeyCode::Char('g') => Key::First,
+            KeyCode::End | KeyCode::Char('G') => Key::Last,
+            KeyCode::Char('?') => Key::Help,
+            KeyCode::Char('q') | KeyCode::Esc => Key::Quit,
+            _ => Key::Other,
+        },
+        _ => return None,
+    };
+    Some(key)
+}
+
+/// Draws the player's frame over the whole screen.
+fn draw(out: &mut impl Write, frames: &Frames, player: Player, colour: bool) -> anyhow::Result<()> {
+    let (cols, rows) = terminal::size()?;
+    let view = View {
+        help: player.help,
+        ..View::fitting(cols as usize, rows as usize, true)
+    };
+    queue!(out, terminal::Clear(terminal::ClearType::All))?;
+    for (row, line) in frames.render(player.frame, &view).iter().enumerate() {
+        queue!(out, cursor::MoveTo(0, row as u16))?;
+        if colour {
+            write!(out, "{}{}{:#}", line.style, line.text, line.style)?;
+        } else {
+            write!(out, "{}", line.text)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The terminal in raw mode on the alternate screen, for as long as this
+/// lives; a panic puts it back before its message is printed.
+struct Terminal;
+
+impl Terminal {
+    fn enter() -> anyhow::Result<Terminal> {
+        terminal::enable_raw_mode()?;
+        execute!(
+            std::io::stdout(),
+            terminal::EnterAlternateScreen,
+            cursor::Hide
+        )?;
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+        Ok(Terminal)
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+fn restore() {
+    let _ = execute!(
+        std::io::stdout(),
+        cursor::Show,
+        terminal::LeaveAlternateScreen
+    );
+    let _ = terminal::disable_raw_mode();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode) -> Event {
+        Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    /// Keys as the terminal gives them, through the player: a fake key source.
+    #[test]
+    fn terminal_keys_drive_the_player() {
+        let mut release = KeyEvent::new(KeyCode::Right, KeyModifiers::NONE);
+        release.kind = KeyEventKind::Release;
+        let events = [
+            press(KeyCode::Right),
+            Event::Key(release), // ignored: a key counts once
+            press(KeyCode::Char(' ')),
+            press(KeyCode::Enter),
+            press(KeyCode::Char('n')),
+            press(KeyCode::Left),
+            press(KeyCode::Char('b')),
+            Event::Resize(80, 24),
+            press(KeyCode::End),
+            press(KeyCode::Home),
+            press(KeyCode::Char('?')),
+            press(KeyCode::Char('x')),
+            Event::FocusGained,
+            press(KeyCode::Char('q')),
+        ];
+        let mut player = Player {
+            frame: 0,
+            help: false,
+        };
+        let mut frames = Vec::new();
+        for event in events {
+            let Some(key) = key_of(event) else { continue };
+            match player.on(key, 12) {
+                Some(next) => player = next,
+                None => {
+                    frames.push(usize::MAX);
+                    break;
+                }
+            }
+            frames.push(player.frame);
+        }
+        assert_eq!(frames, [1, 2, 3, 4, 3, 2, 2, 11, 0, 0, 0, usize::MAX]);
+        let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+        assert_eq!(key_of(ctrl_c), Some(Key::Quit));
+        assert_eq!(key_of(press(KeyCode::Esc)), Some(Key::Quit));
+    }
+}
