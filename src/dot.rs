@@ -20,12 +20,17 @@ pub struct DotOptions {
     /// Colour the values as the visualizer's frame K: yellow active, green done, white waiting.
     /// Frame 0 seeds the output's grad; the last has every node done.
     pub frame: Option<usize>,
+    /// Network graphs: label each edge with its weight, as thick as its
+    /// size and coloured by its sign (blue positive, red negative).
+    pub edge_weights: bool,
+    /// A line of text above the graph.
+    pub title: Option<String>,
 }
 
 /// The DOT text for `trace`, with `names[i]` the label of `trace.nodes[i]`.
 pub fn render(trace: &Trace, names: &[String], options: &DotOptions) -> String {
     let grads = trace.grads_after(options.frame.unwrap_or(trace.frame_count() - 1));
-    let mut dot = header(options.rankdir);
+    let mut dot = header(options);
     let mut line = |text: String| {
         dot.push_str(&text);
         dot.push('\n');
@@ -66,12 +71,15 @@ pub struct NetworkNode {
     pub data: f64,
     /// d(output)/d(this neuron's output).
     pub grad: f64,
+    /// The weight on each node of the layer before; none for an input.
+    pub weights: Vec<f64>,
 }
 
 /// A network at the level of neurons: `layers[0]` are the inputs, each later
 /// layer is fully connected to the one before. `options.frame` is ignored.
 pub fn render_network(layers: &[Vec<NetworkNode>], options: &DotOptions) -> String {
-    let mut dot = header(options.rankdir);
+    let mut dot = header(options);
+    dot.push_str("  ordering=out;\n");
     let mut line = |text: String| {
         dot.push_str(&text);
         dot.push('\n');
@@ -90,10 +98,28 @@ pub fn render_network(layers: &[Vec<NetworkNode>], options: &DotOptions) -> Stri
         if layer_index == 0 {
             continue;
         }
-        for index in 0..layer.len() {
-            for input in 0..layers[layer_index - 1].len() {
+        // each node's edges in the order of their heads: with `ordering=out`,
+        // that keeps a layer's neurons in order, the first on top
+        let largest = layer
+            .iter()
+            .flat_map(|node| &node.weights)
+            .fold(0.0f64, |largest, w| largest.max(w.abs()));
+        for input in 0..layers[layer_index - 1].len() {
+            for (index, node) in layer.iter().enumerate() {
+                let weight = node.weights.get(input).copied().unwrap_or(0.0);
+                let attributes = if options.edge_weights {
+                    let width = 0.5 + 3.0 * weight.abs() / largest.max(f64::MIN_POSITIVE);
+                    let colour = if weight < 0.0 {
+                        "firebrick"
+                    } else {
+                        "royalblue"
+                    };
+                    format!(" [label=\"{weight:.2}\", penwidth={width:.2}, color={colour}]")
+                } else {
+                    String::new()
+                };
                 line(format!(
-                    "  l{}n{input} -> l{layer_index}n{index};",
+                    "  l{}n{input} -> l{layer_index}n{index}{attributes};",
                     layer_index - 1
                 ));
             }
@@ -103,15 +129,23 @@ pub fn render_network(layers: &[Vec<NetworkNode>], options: &DotOptions) -> Stri
     dot
 }
 
-/// The opening lines every graph shares.
-fn header(rankdir: RankDir) -> String {
-    let rankdir = match rankdir {
+/// The opening lines every graph shares, and the title when there is one.
+fn header(options: &DotOptions) -> String {
+    let rankdir = match options.rankdir {
         RankDir::LeftRight => "LR",
         RankDir::TopBottom => "TB",
     };
-    format!(
+    let mut header = format!(
         "digraph micrograd {{\n  rankdir={rankdir};\n  node [shape=record, fontname=\"Helvetica\"];\n"
-    )
+    );
+    if let Some(title) = &options.title {
+        let _ = writeln!(
+            header,
+            "  labelloc=t;\n  label=\"{}\";\n  fontname=\"Helvetica\";",
+            escape_quoted(title)
+        );
+    }
+    header
 }
 
 /// A value's record label: `{ label | data 2.0000 | grad 0.5000 }`.

@@ -21,7 +21,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["expr", "set"])]
     pub model: Option<PathBuf>,
 
-    /// With --model: the input, one number per feature [default: the features' means, or 0]
+    /// With --model: the input, one number per feature [default: the features'
+    /// means when the model standardises its input (it saved them), else 0]
     #[arg(
         long,
         value_name = "X1,X2,...",
@@ -35,9 +36,20 @@ pub struct Args {
     #[arg(long, requires = "model")]
     pub scalar: bool,
 
-    /// With --model: which output to backpropagate from (0 = the first)
-    #[arg(long, value_name = "K", default_value_t = 0, requires = "model")]
-    pub output: usize,
+    /// With --model: one neuron's scalar graph (its inputs, weights, products,
+    /// sums and activation), with grads d(neuron)/d(node); L2.N3 is layer 2's
+    /// third neuron
+    #[arg(long, value_name = "LAYER.NEURON", requires = "model", conflicts_with = "scalar", value_parser = parse_neuron)]
+    pub neuron: Option<(usize, usize)>,
+
+    /// With --model: label each edge with its weight, drawn as thick as its
+    /// size, blue when positive and red when negative
+    #[arg(long, requires = "model", conflicts_with_all = ["scalar", "neuron"])]
+    pub weights: bool,
+
+    /// With --model: which output to backpropagate from (1 = the first)
+    #[arg(long, value_name = "K", default_value_t = 1, requires = "model", value_parser = parse_output)]
+    pub output: u64,
 
     /// Lay the graph out left to right (LR) or top to bottom (TB)
     #[arg(
@@ -50,9 +62,14 @@ pub struct Args {
     pub rankdir: RankDirArg,
 
     /// Colour the nodes as `val --visualize` shows step K: 0 seeds the output's
-    /// grad with 1, 1 processes the output, the last has every node done
-    #[arg(long, value_name = "K")]
-    pub step: Option<u64>,
+    /// grad with 1, 1 processes the output, the last has every node done;
+    /// `all` writes every step, one file each, to --out
+    #[arg(long, value_name = "K|all", value_parser = parse_step)]
+    pub step: Option<StepArg>,
+
+    /// With --step all: the directory for the files, step-00.dot, step-01.dot, ...
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 
     /// Leave out the gradients: the forward graph only
     #[arg(long, conflicts_with = "step")]
@@ -67,6 +84,48 @@ pub enum RankDirArg {
     Tb,
 }
 
+/// `--step`: one frame, or all of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepArg {
+    One(u64),
+    All,
+}
+
+fn parse_step(text: &str) -> Result<StepArg, String> {
+    if text == "all" {
+        return Ok(StepArg::All);
+    }
+    text.parse()
+        .map(StepArg::One)
+        .map_err(|_| format!("`{text}` is not a step number or `all`"))
+}
+
+/// `--output K`, counted from 1 as neurons are.
+fn parse_output(text: &str) -> Result<u64, String> {
+    match text.parse() {
+        Ok(0) => Err("outputs count from 1, as neurons do".into()),
+        Ok(k) => Ok(k),
+        Err(_) => Err(format!("`{text}` is not an output number")),
+    }
+}
+
+/// `L2.N3` as (2, 3), both counted from 1.
+fn parse_neuron(text: &str) -> Result<(usize, usize), String> {
+    let parsed = text
+        .strip_prefix('L')
+        .and_then(|rest| rest.split_once(".N"))
+        .and_then(|(layer, neuron)| Some((layer.parse().ok()?, neuron.parse().ok()?)));
+    match parsed {
+        Some((layer, neuron)) if layer > 0 && neuron > 0 => Ok((layer, neuron)),
+        _ => Err(format!(
+            "`{text}` is not a neuron: write L2.N3 for layer 2's third neuron"
+        )),
+    }
+}
+
+/// A model's scalar graph of more nodes than this gets a word about its size.
+const BIG_SCALAR_GRAPH: usize = 500;
+
 pub fn run(args: &Args) -> anyhow::Result<()> {
     let mut options = DotOptions {
         rankdir: match args.rankdir {
@@ -75,35 +134,91 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         },
         show_grad: !args.no_grad,
         frame: None,
+        edge_weights: args.weights,
+        title: None,
     };
-    let text = match &args.model {
+    if args.step == Some(StepArg::All) && args.out.is_none() {
+        anyhow::bail!("--step all writes a file per step: give the directory with --out DIR");
+    }
+    if args.out.is_some() && args.step != Some(StepArg::All) {
+        anyhow::bail!("--out is for --step all; one graph goes to standard output");
+    }
+    // the graph of values to step through, or a network-level one to print
+    let (trace, names) = match &args.model {
         Some(path) => {
-            let saved = load_model(path)?;
-            let (network, output) = build_network(&saved, args)?;
-            if args.scalar {
-                let (trace, names) = scalar_trace(&output);
-                options.frame = frame(args.step, &trace)?;
-                dot::render(&trace, &names, &options)
+            let saved = super::eval::read_model(path)?;
+            if let Some((layer, neuron)) = args.neuron {
+                let (trace, names, title) = neuron_trace(&saved, args, layer, neuron)?;
+                options.title = Some(title);
+                (trace, names)
             } else {
-                if args.step.is_some() {
-                    anyhow::bail!("--step: frames are of the scalar graph; add --scalar");
+                let (network, output) = build_network(&saved, args)?;
+                if !args.scalar {
+                    if args.step.is_some() {
+                        anyhow::bail!(
+                            "--step: frames are of a scalar graph; add --scalar or --neuron L1.N1"
+                        );
+                    }
+                    let text = dot::render_network(&network, &options);
+                    std::io::stdout().lock().write_all(text.as_bytes())?;
+                    return Ok(());
                 }
-                dot::render_network(&network, &options)
+                let (trace, names) = scalar_trace(&output);
+                if trace.nodes.len() > BIG_SCALAR_GRAPH {
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "graph: {} nodes; Graphviz takes a while on a graph this big \
+                         (`--neuron L1.N1` draws one neuron)",
+                        trace.nodes.len()
+                    );
+                }
+                (trace, names)
             }
         }
         None => {
             let expression = args.expression.build()?;
-            options.frame = frame(args.step, &expression.trace)?;
-            dot::render(&expression.trace, &expression.names, &options)
+            (expression.trace, expression.names)
         }
     };
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+    match args.step {
+        Some(StepArg::All) => {
+            let dir = args.out.as_ref().expect("checked above");
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("{}: cannot make the directory", dir.display()))?;
+            let last = trace.frame_count() - 1;
+            let digits = last.to_string().len().max(2);
+            for frame in 0..=last {
+                options.frame = Some(frame);
+                let path = dir.join(format!("step-{frame:0digits$}.dot"));
+                super::output::write_atomically(
+                    &path,
+                    dot::render(&trace, &names, &options).as_bytes(),
+                )?;
+            }
+            let _ = writeln!(
+                std::io::stderr(),
+                "wrote {} files, step-{:0digits$}.dot to step-{last:0digits$}.dot, in {}",
+                last + 1,
+                0,
+                dir.display()
+            );
+        }
+        step => {
+            options.frame = frame(step, &trace)?;
+            let text = dot::render(&trace, &names, &options);
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+        }
+    }
     Ok(())
 }
 
-/// `--step K` as a 0-based frame of `trace`.
-fn frame(step: Option<u64>, trace: &Trace) -> anyhow::Result<Option<usize>> {
+/// `--step K` as a frame of `trace`.
+fn frame(step: Option<StepArg>, trace: &Trace) -> anyhow::Result<Option<usize>> {
     let last = trace.frame_count() as u64 - 1;
+    let step = match step {
+        Some(StepArg::One(step)) => Some(step),
+        _ => None,
+    };
     match step {
         Some(step) if step > last => {
             anyhow::bail!("--step {step}: steps run from 0 (the seed) to {last} (all done)")
@@ -113,18 +228,8 @@ fn frame(step: Option<u64>, trace: &Trace) -> anyhow::Result<Option<usize>> {
     }
 }
 
-fn load_model(path: &std::path::Path) -> anyhow::Result<SavedModel> {
-    let text = super::input::read_text(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    SavedModel::from_json(&text).map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))
-}
-
-/// The model on the input, labelled, backpropagated from the chosen output:
-/// neuron-level layers, and the output value for the scalar graph.
-fn build_network(
-    saved: &SavedModel,
-    args: &Args,
-) -> anyhow::Result<(Vec<Vec<NetworkNode>>, Value)> {
+/// `--input`, or the features' means: as given, and as the model reads it.
+fn model_input(saved: &SavedModel, args: &Args) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
     let n_features = saved.features.len();
     let raw: Vec<f64> = if args.input.is_empty() {
         saved
@@ -148,14 +253,92 @@ fn build_network(
         Some(standardization) => standardization.apply(&raw),
         None => raw.clone(),
     };
+    Ok((raw, x))
+}
+
+/// One neuron's scalar graph on the input: the layer before's outputs as
+/// leaves (named as `graph --model` names them), its weights and bias, each
+/// `*` and `+` and the activation, backpropagated from the neuron. Also a
+/// title saying so.
+fn neuron_trace(
+    saved: &SavedModel,
+    args: &Args,
+    layer: usize,
+    neuron: usize,
+) -> anyhow::Result<(Trace, Vec<String>, String)> {
+    let name = format!("L{layer}.N{neuron}");
+    let Some(saved_layer) = saved.layers.get(layer - 1) else {
+        anyhow::bail!(
+            "--neuron {name}: the model has layers 1 to {}",
+            saved.layers.len()
+        );
+    };
+    if neuron > saved_layer.weights.len() {
+        anyhow::bail!(
+            "--neuron {name}: layer {layer} has neurons 1 to {}",
+            saved_layer.weights.len()
+        );
+    }
+    let (raw, x) = model_input(saved, args)?;
+    // the layer's inputs: the layers before it, on numbers
+    let model = saved.to_mlp();
+    let mut activations: Vec<f64> = x;
+    for before in &model.layers[..layer - 1] {
+        let inputs: Vec<Value> = activations.iter().map(|&v| Value::leaf(v)).collect();
+        activations = before.forward(&inputs).iter().map(Value::data).collect();
+    }
+    let inputs: Vec<Value> = activations
+        .iter()
+        .enumerate()
+        .map(|(index, &value)| {
+            let label = match layer {
+                1 => saved.features[index].clone(),
+                _ => format!("L{}.N{}", layer - 1, index + 1),
+            };
+            Value::with_label(value, &label)
+        })
+        .collect();
+    let weights: Vec<Value> = saved_layer.weights[neuron - 1]
+        .iter()
+        .enumerate()
+        .map(|(index, &w)| Value::with_label(w, format!("{name}.w{}", index + 1)))
+        .collect();
+    let bias = Value::with_label(saved_layer.biases[neuron - 1], format!("{name}.b"));
+    let activation = micrograd::nn::Activation::from(saved_layer.activation);
+    let output =
+        micrograd::nn::Neuron::from_values(weights, bias, activation).forward_scalar(&inputs);
+    output.set_label(name.clone());
+    output.backward();
+    let (trace, names) = scalar_trace(&output);
+    let input: Vec<String> = saved
+        .features
+        .iter()
+        .zip(&raw)
+        .map(|(feature, value)| format!("{feature} = {value}"))
+        .collect();
+    let title = format!(
+        "{name} on {}; grads are d({name})/d(node)",
+        input.join(", ")
+    );
+    Ok((trace, names, title))
+}
+
+/// The model on the input, labelled, backpropagated from the chosen output:
+/// neuron-level layers, and the output value for the scalar graph.
+fn build_network(
+    saved: &SavedModel,
+    args: &Args,
+) -> anyhow::Result<(Vec<Vec<NetworkNode>>, Value)> {
+    let (raw, x) = model_input(saved, args)?;
     let model = saved.to_mlp();
     for (layer_index, layer) in model.layers.iter().enumerate() {
         for (neuron_index, neuron) in layer.neurons.iter().enumerate() {
             for (weight_index, w) in neuron.w().iter().enumerate() {
                 w.set_label(format!(
-                    "L{}.N{}.w{weight_index}",
+                    "L{}.N{}.w{}",
                     layer_index + 1,
-                    neuron_index + 1
+                    neuron_index + 1,
+                    weight_index + 1
                 ));
             }
             neuron
@@ -180,10 +363,11 @@ fn build_network(
         layers_out.push(activations.clone());
     }
     let outputs = layers_out.last().expect("a model has layers");
-    let Some(output) = outputs.get(args.output).cloned() else {
+    let Some(output) = outputs.get(args.output as usize - 1).cloned() else {
         anyhow::bail!(
-            "--output {}: the model has {} outputs",
+            "--output {}: the model has {} outputs, 1 to {}",
             args.output,
+            outputs.len(),
             outputs.len()
         );
     };
@@ -208,10 +392,15 @@ fn build_network(
                     };
                     format!("L{layer_index}.N{} {activation}{class}", index + 1)
                 };
+                let weights = match layer_index {
+                    0 => Vec::new(),
+                    _ => saved.layers[layer_index - 1].weights[index].clone(),
+                };
                 NetworkNode {
                     label,
                     data: value.data(),
                     grad: value.grad(),
+                    weights,
                 }
             })
             .collect();

@@ -257,6 +257,35 @@ fn colours_follow_the_flag_and_no_color() {
     assert_eq!(never, plain);
 }
 
+/// Graphviz's layout of `dot_text` as `dot -Tplain` gives it (`node NAME X Y
+/// ...` lines); `None` when Graphviz is not installed and not required.
+pub fn graphviz_plain(dot_text: &str) -> Option<String> {
+    let spawned = Command::new("dot")
+        .arg("-Tplain")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(_) if std::env::var_os("MICROGRAD_REQUIRE_GRAPHVIZ").is_none() => return None,
+        Err(err) => panic!("MICROGRAD_REQUIRE_GRAPHVIZ is set but dot cannot run: {err}"),
+    };
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(dot_text.as_bytes())
+        .expect("dot reads");
+    let output = child.wait_with_output().expect("dot runs");
+    assert!(
+        output.status.success() && output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(String::from_utf8(output.stdout).expect("utf-8"))
+}
+
 /// Runs Graphviz's `dot` on `dot_text`; false when Graphviz is not installed
 /// and MICROGRAD_REQUIRE_GRAPHVIZ (set by CI) does not ask for it.
 pub fn graphviz_accepts(dot_text: &str) -> bool {
@@ -338,6 +367,8 @@ fn dot_labels_with_record_syntax_are_escaped() {
         rankdir: micrograd::dot::RankDir::LeftRight,
         show_grad: true,
         frame: Some(1),
+        edge_weights: false,
+        title: Some("a \"title\"".into()),
     };
     let dot = micrograd::dot::render(&trace, &names, &options);
     assert!(dot.contains(r#"{ say \"hi\" | data"#), "{dot}");
