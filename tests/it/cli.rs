@@ -257,40 +257,12 @@ fn colours_follow_the_flag_and_no_color() {
     assert_eq!(never, plain);
 }
 
-/// Graphviz's layout of `dot_text` as `dot -Tplain` gives it (`node NAME X Y
-/// ...` lines); `None` when Graphviz is not installed and not required.
-pub fn graphviz_plain(dot_text: &str) -> Option<String> {
+/// Graphviz's `dot -T{format}` on `dot_text`, checked to succeed; `None`
+/// when Graphviz is not installed and MICROGRAD_REQUIRE_GRAPHVIZ (set by CI)
+/// does not ask for it.
+fn run_dot(format: &str, dot_text: &str) -> Option<String> {
     let spawned = Command::new("dot")
-        .arg("-Tplain")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match spawned {
-        Ok(child) => child,
-        Err(_) if std::env::var_os("MICROGRAD_REQUIRE_GRAPHVIZ").is_none() => return None,
-        Err(err) => panic!("MICROGRAD_REQUIRE_GRAPHVIZ is set but dot cannot run: {err}"),
-    };
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(dot_text.as_bytes())
-        .expect("dot reads");
-    let output = child.wait_with_output().expect("dot runs");
-    assert!(
-        output.status.success() && output.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Some(String::from_utf8(output.stdout).expect("utf-8"))
-}
-
-/// Runs Graphviz's `dot` on `dot_text`; false when Graphviz is not installed
-/// and MICROGRAD_REQUIRE_GRAPHVIZ (set by CI) does not ask for it.
-pub fn graphviz_accepts(dot_text: &str) -> bool {
-    let spawned = Command::new("dot")
-        .arg("-Tsvg")
+        .arg(format!("-T{format}"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -299,7 +271,7 @@ pub fn graphviz_accepts(dot_text: &str) -> bool {
         Ok(child) => child,
         Err(_) if std::env::var_os("MICROGRAD_REQUIRE_GRAPHVIZ").is_none() => {
             eprintln!("graphviz's dot is not installed: DOT checked for shape only");
-            return false;
+            return None;
         }
         Err(err) => panic!("MICROGRAD_REQUIRE_GRAPHVIZ is set but dot cannot run: {err}"),
     };
@@ -311,12 +283,25 @@ pub fn graphviz_accepts(dot_text: &str) -> bool {
         .expect("dot reads");
     let output = child.wait_with_output().expect("dot runs");
     assert!(
-        output.status.success(),
+        output.status.success() && output.stderr.is_empty(),
         "dot rejected:\n{dot_text}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("<svg"));
-    true
+    Some(String::from_utf8(output.stdout).expect("utf-8"))
+}
+
+/// Graphviz's layout of `dot_text` as `dot -Tplain` gives it (`node NAME X Y
+/// ...` lines), when Graphviz is there.
+pub fn graphviz_plain(dot_text: &str) -> Option<String> {
+    run_dot("plain", dot_text)
+}
+
+/// Runs Graphviz's `dot` on `dot_text`; false when Graphviz is not there.
+pub fn graphviz_accepts(dot_text: &str) -> bool {
+    run_dot("svg", dot_text).is_some_and(|svg| {
+        assert!(svg.contains("<svg"));
+        true
+    })
 }
 
 #[test]

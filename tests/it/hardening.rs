@@ -482,17 +482,7 @@ fn shipped_bad_inputs_are_refused() {
         let output = micrograd_in(dir, &["eval", "--model", model, "--data", "moons.csv"]);
         fails_with(&output, &[model]);
     }
-    let mut names: Vec<String> = std::fs::read_dir(&inputs)
-        .expect("tests/inputs")
-        .map(|entry| {
-            entry
-                .expect("an entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
+    let names = super::file_names(&inputs);
     assert_eq!(
         names.len(),
         10,

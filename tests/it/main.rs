@@ -10,6 +10,22 @@ mod real_data;
 mod seed;
 mod train;
 
+/// The names of the files in `dir`, sorted.
+fn file_names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("a directory")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
 /// Fails the test, showing the exit status and stderr, unless `output` succeeded.
 fn assert_success(output: &std::process::Output) {
     assert!(

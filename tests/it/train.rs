@@ -139,17 +139,7 @@ fn shipped_configs_reach_their_accuracy() {
     // iris has four features: a model and a loss plot, no decision boundary
     let iris = dir.path().join("iris");
     train_config("configs/iris.json", &iris, &[]);
-    let mut written: Vec<String> = std::fs::read_dir(&iris)
-        .expect("the out dir")
-        .map(|entry| {
-            entry
-                .expect("an entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    written.sort();
+    let written = super::file_names(&iris);
     assert_eq!(written, ["iris-loss.png", "iris-model.json"]);
 }
 
@@ -547,17 +537,7 @@ fn graph_step_all_writes_a_file_per_step() {
         stderr.contains("wrote 12 files, step-00.dot to step-11.dot"),
         "{stderr}"
     );
-    let mut names: Vec<String> = std::fs::read_dir(dir.path().join("frames"))
-        .expect("the directory")
-        .map(|entry| {
-            entry
-                .expect("an entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
+    let names = super::file_names(&dir.path().join("frames"));
     assert_eq!(names.len(), 12);
     assert_eq!(
         (names[0].as_str(), names[11].as_str()),
