@@ -32,6 +32,7 @@ pub mod datasets;
 pub mod dot;
 pub mod engine;
 pub mod expr;
+pub mod layout;
 pub mod loss;
 pub mod metrics;
 pub mod model;

@@ -5,6 +5,7 @@ pub mod data;
 pub mod eval;
 pub mod expression;
 pub mod graph;
+pub mod html;
 pub mod input;
 pub mod output;
 pub mod predict;

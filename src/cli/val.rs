@@ -24,6 +24,11 @@ pub struct Args {
     #[arg(long)]
     pub visualize: bool,
 
+    /// Write a self-contained HTML page that plays the forward and backward
+    /// passes, step by step, in any browser (`-` for standard output)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["json", "visualize"])]
+    pub html: Option<std::path::PathBuf>,
+
     /// With --visualize: print every frame without waiting for a key
     #[arg(long, requires = "visualize")]
     pub no_wait: bool,
@@ -39,6 +44,21 @@ pub struct Args {
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
     let expression = args.expression.build()?;
+    if let Some(path) = &args.html {
+        let title = match (&args.expression.expr, &args.expression.expr_file) {
+            (Some(expr), _) => format!("backprop through {expr}"),
+            (None, Some(file)) => format!("backprop through {}", file.display()),
+            (None, None) => "backprop through the lecture's neuron".to_string(),
+        };
+        let page = super::html::page(&expression, &title);
+        if path.as_os_str() == "-" {
+            std::io::stdout().lock().write_all(page.as_bytes())?;
+        } else {
+            super::output::check_destination(path)?;
+            super::output::write_atomically(path, page.as_bytes())?;
+        }
+        return Ok(());
+    }
     if args.visualize {
         let frames = visualize::Frames::new(&expression);
         let on_terminal = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();

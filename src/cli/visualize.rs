@@ -98,9 +98,9 @@ impl View {
 pub struct Frames<'a> {
     trace: &'a Trace,
     /// `names[i]` names node `i`: its label, with `#i` when another node has it too.
-    names: Vec<String>,
+    pub names: Vec<String>,
     /// How each node was made from its inputs: `x1*w1 + x2*w2`, `tanh(n)`.
-    made: Vec<String>,
+    pub made: Vec<String>,
     /// Each node's layer: 0 for leaves.
     layers: Vec<usize>,
     /// Node indices in the order a frame lists them: the output's layer at
@@ -358,7 +358,7 @@ impl<'a> Frames<'a> {
 
     /// What the frame does, in words and numbers: the seed, a step's chain
     /// rule, or what the grads mean at the end.
-    fn explain(&self, frame: usize, grads: &[f64]) -> Vec<String> {
+    pub fn explain(&self, frame: usize, grads: &[f64]) -> Vec<String> {
         let trace = self.trace;
         let root = trace.nodes.len() - 1;
         let out = operand(&self.names[root]);
