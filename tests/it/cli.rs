@@ -437,3 +437,34 @@ fn completions_and_the_manual_name_every_subcommand() {
         assert!(man.contains(&format!("micrograd\\-{command}")), "{command}");
     }
 }
+
+#[test]
+fn val_html_writes_a_page_to_a_file_or_stdout() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let output = super::micrograd_in(dir.path(), &["val", "--html", "neuron.html"]);
+    super::assert_success(&output);
+    let page = std::fs::read_to_string(dir.path().join("neuron.html")).expect("the page");
+    assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
+    assert_eq!(page.matches("class=\"node\"").count(), 10);
+    let piped = stdout_of(&micrograd(&[
+        "val",
+        "--expr",
+        "y = relu(x*w + b)",
+        "--set",
+        "x=2,w=-1,b=3",
+        "--html",
+        "-",
+    ]));
+    assert_eq!(
+        piped.matches("class=\"node\"").count(),
+        6,
+        "x, w, x*w, b, the sum, y"
+    );
+    assert!(piped.contains("backprop through y = relu(x*w + b)"));
+    assert_eq!(
+        micrograd(&["val", "--html", "-", "--json"]).status.code(),
+        Some(2)
+    );
+    let output = super::micrograd_in(dir.path(), &["val", "--html", "."]);
+    super::fails_with(&output, &["."]);
+}
