@@ -1,12 +1,14 @@
 """The HTML player, checked in a real headless Chromium (Debian's package).
 
-    python3 .ci/browser_check.py PAGE.html [SCREENSHOT_DIR]
+    python3 .ci/browser_check.py NEURON.html SCREENSHOT_DIR [NETWORK.html]
 
 Drives Chromium over the DevTools protocol on a pipe (--remote-debugging-pipe,
 standard library only): loads the lecture neuron's page with no console
 errors, presses the right arrow five times and reads which node is yellow,
 opens #step=11 and checks every node is done, and takes screenshots at
-1280x800 and 390x844. Exits non-zero, saying why, when a check fails.
+1280x800 and 390x844; and, given a network's page (`graph --model --html`),
+loads it with no console errors and steps it to the end. Exits non-zero,
+saying why, when a check fails.
 """
 
 import base64
@@ -172,6 +174,14 @@ def main():
         width = browser.evaluate("document.documentElement.scrollWidth")
         check(width <= 390, f"no sideways scrolling on a phone ({width} px wide)")
         check(browser.errors() == [], "no console errors on the way")
+        if len(sys.argv) > 3:
+            network = "file://" + os.path.abspath(sys.argv[3])
+            browser.open(network, 1280, 800)
+            browser.press("End", "End", 35)
+            states = browser.evaluate("[...document.querySelectorAll('.node')].map(g => g.dataset.state)")
+            check(len(states) > 3 and set(states) == {"done"},
+                  f"the network's page steps to the end, every neuron done ({len(states)} nodes)")
+            check(browser.errors() == [], "the network's page has no console errors")
     finally:
         browser.close()
 

@@ -71,6 +71,11 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
+    /// With --model: write a self-contained HTML page that plays the network's
+    /// forward and backward passes neuron by neuron (`-` for standard output)
+    #[arg(long, value_name = "FILE", requires = "model", conflicts_with_all = ["scalar", "neuron", "step"])]
+    pub html: Option<PathBuf>,
+
     /// Leave out the gradients: the forward graph only
     #[arg(long, conflicts_with = "step")]
     pub no_grad: bool,
@@ -153,6 +158,13 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                 (trace, names)
             } else {
                 let (network, output) = build_network(&saved, args)?;
+                if let Some(path) = &args.html {
+                    let page = super::html::network_page(
+                        &page_neurons(&saved, &network, args.output as usize),
+                        &format!("backprop through {}", path_name(args.model.as_deref())),
+                    );
+                    return write_page(path, &page);
+                }
                 if !args.scalar {
                     if args.step.is_some() {
                         anyhow::bail!(
@@ -226,6 +238,57 @@ fn frame(step: Option<StepArg>, trace: &Trace) -> anyhow::Result<Option<usize>> 
         Some(step) => Ok(Some(step as usize)),
         None => Ok(None),
     }
+}
+
+/// The network as a page draws it: every input and hidden neuron, and of the
+/// last layer only output `output` (counted from 1), whose backward it plays.
+fn page_neurons(
+    saved: &SavedModel,
+    network: &[Vec<NetworkNode>],
+    output: usize,
+) -> Vec<Vec<super::html::PageNeuron>> {
+    let last = network.len() - 1;
+    network
+        .iter()
+        .enumerate()
+        .map(|(layer, nodes)| {
+            nodes
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| layer < last || index + 1 == output)
+                .map(|(index, node)| super::html::PageNeuron {
+                    name: match layer {
+                        0 => saved.features[index].clone(),
+                        _ => format!("L{layer}.N{}", index + 1),
+                    },
+                    activation: match layer {
+                        0 => "input".into(),
+                        _ => format!("{:?}", saved.layers[layer - 1].activation).to_lowercase(),
+                    },
+                    weights: node.weights.clone(),
+                    output: node.data,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A file's name for a title.
+fn path_name(path: Option<&std::path::Path>) -> String {
+    path.and_then(|path| path.file_name())
+        .map_or("the model".into(), |name| {
+            name.to_string_lossy().into_owned()
+        })
+}
+
+/// Writes `page` to `path`, whole, or to standard output for `-`.
+pub fn write_page(path: &std::path::Path, page: &str) -> anyhow::Result<()> {
+    if path.as_os_str() == "-" {
+        std::io::stdout().lock().write_all(page.as_bytes())?;
+        return Ok(());
+    }
+    super::output::check_destination(path)?;
+    super::output::write_atomically(path, page.as_bytes())
 }
 
 /// `--input`, or the features' means: as given, and as the model reads it.

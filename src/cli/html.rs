@@ -41,100 +41,35 @@ struct PageStep {
     updates: Vec<(usize, f64, String, f64)>,
 }
 
+/// What a page draws and plays, whatever made it: an expression's scalar
+/// graph, or a trained network at the level of neurons.
+struct PageGraph {
+    data: PageData,
+    /// Each node's column: inputs in 0.
+    layers: Vec<usize>,
+    /// Draw a circle for each node's op between its inputs and it
+    /// (micrograd's `draw_dot`); a network's records name their activation instead.
+    op_circles: bool,
+    /// A weight on each edge `(input, node)`, for a network: drawn as thick
+    /// as its size, blue when positive and red when negative.
+    weights: Option<Vec<Vec<f64>>>,
+}
+
+/// A neuron (or an input) of a network page.
+pub struct PageNeuron {
+    /// `L2.N3`, or the feature's name.
+    pub name: String,
+    /// `relu`, `tanh`, `sigmoid`, `linear`; `input` for an input.
+    pub activation: String,
+    /// One per node of the layer before.
+    pub weights: Vec<f64>,
+    pub output: f64,
+}
+
 /// The page for `expression`, titled `title`.
 pub fn page(expression: &Expression, title: &str) -> String {
     let trace = &expression.trace;
     let frames = Frames::new(expression);
-    let n = trace.nodes.len();
-    let layers = trace.layers();
-
-    // the drawing: a record per value, a circle per op between its inputs and it
-    let shown: Vec<String> = frames
-        .names
-        .iter()
-        .map(|name| fit_middle(name, LABEL_CHARS))
-        .collect();
-    let mut graph = Graph::default();
-    let mut cells = Vec::with_capacity(n);
-    for (node, value) in trace.nodes.iter().enumerate() {
-        let label = format!("[ ] {}", shown[node]);
-        let data = format!("data {:.4}", value.data());
-        // the grad cell has room for the grads the frames will show
-        let grad = "grad -99.9999".to_string();
-        let widths =
-            [&label, &data, &grad].map(|text| text.chars().count() as f64 * CHAR_WIDTH + 14.0);
-        cells.push(widths);
-        graph.ranks.push(2 * layers[node]);
-        graph.sizes.push((widths.iter().sum(), RECORD_HEIGHT));
-    }
-    let mut op_of = vec![None; n];
-    for node in 0..n {
-        if trace.inputs[node].is_empty() {
-            continue;
-        }
-        let op = graph.ranks.len();
-        op_of[node] = Some(op);
-        graph.ranks.push(2 * layers[node] - 1);
-        graph.sizes.push((OP_SIZE, OP_SIZE));
-        for &input in &trace.inputs[node] {
-            graph.edges.push((input, op));
-        }
-        graph.edges.push((op, node));
-    }
-    let placed = layout::layout(&graph);
-
-    let mut svg = String::new();
-    let _ = write!(
-        svg,
-        r##"<svg id="graph" viewBox="0 0 {w:.0} {h:.0}" data-width="{w:.0}" data-height="{h:.0}" role="img" aria-label="the graph of {title}"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>"##,
-        w = placed.width,
-        h = placed.height,
-        title = escape(title)
-    );
-    for &(from, to) in &graph.edges {
-        let (fx, fy) = placed.centres[from];
-        let (tx, ty) = placed.centres[to];
-        let (x1, x2) = (fx + graph.sizes[from].0 / 2.0, tx - graph.sizes[to].0 / 2.0);
-        let bend = (x2 - x1) / 2.0;
-        let _ = write!(
-            svg,
-            r#"<path class="edge" d="M{x1:.1},{fy:.1} C{:.1},{fy:.1} {:.1},{ty:.1} {x2:.1},{ty:.1}" marker-end="url(#arrow)"/>"#,
-            x1 + bend,
-            x2 - bend
-        );
-    }
-    for (node, value) in trace.nodes.iter().enumerate() {
-        let (cx, cy) = placed.centres[node];
-        let (width, height) = graph.sizes[node];
-        let (left, top) = (cx - width / 2.0, cy - height / 2.0);
-        let [label_width, data_width, _] = cells[node];
-        let _ = write!(
-            svg,
-            r##"<g class="node" id="v{node}" data-node="{node}" tabindex="0" role="button" aria-label="{name}"><rect class="box" x="{left:.1}" y="{top:.1}" width="{width:.1}" height="{height:.1}" rx="3" fill="#ffffff"/><line x1="{a:.1}" y1="{top:.1}" x2="{a:.1}" y2="{bottom:.1}"/><line x1="{b:.1}" y1="{top:.1}" x2="{b:.1}" y2="{bottom:.1}"/><text x="{tl:.1}" y="{ty:.1}" class="label" id="l{node}">[ ] {shown}</text><text x="{td:.1}" y="{ty:.1}">data {data:.4}</text><text x="{tg:.1}" y="{ty:.1}" class="grad" id="g{node}">grad 0.0000</text></g>"##,
-            name = escape(&fit_middle(&frames.names[node], 200)),
-            a = left + label_width,
-            b = left + label_width + data_width,
-            bottom = top + height,
-            tl = left + 7.0,
-            td = left + label_width + 7.0,
-            tg = left + label_width + data_width + 7.0,
-            ty = cy + 4.5,
-            shown = escape(&shown[node]),
-            data = value.data(),
-        );
-        if let Some(op) = op_of[node] {
-            let (ox, oy) = placed.centres[op];
-            let _ = write!(
-                svg,
-                r#"<g class="op"><circle cx="{ox:.1}" cy="{oy:.1}" r="{r:.1}"/><text x="{ox:.1}" y="{ty:.1}" text-anchor="middle">{symbol}</text></g>"#,
-                r = OP_SIZE / 2.0,
-                ty = oy + 4.5,
-                symbol = escape(&fit_middle(&value.op(), 5)),
-            );
-        }
-    }
-    svg.push_str("</svg>");
-
     let data = PageData {
         names: frames.names.clone(),
         made: frames.made.clone(),
@@ -157,7 +92,262 @@ pub fn page(expression: &Expression, title: &str) -> String {
             .map(|frame| frames.explain(frame, &trace.grads_after(frame)))
             .collect(),
     };
-    let json = serde_json::to_string(&data).expect("page data serialises");
+    render(
+        &PageGraph {
+            data,
+            layers: trace.layers(),
+            op_circles: true,
+            weights: None,
+        },
+        title,
+    )
+}
+
+/// The page of a trained network on one input, a record per neuron,
+/// backpropagated from one output: `layers[0]` are the inputs' names and
+/// values; each later layer's neurons have a name, an activation's name,
+/// their weights on the layer before, and their output.
+pub fn network_page(network: &[Vec<PageNeuron>], title: &str) -> String {
+    // nodes in layer order; the root is the last
+    let mut names = Vec::new();
+    let mut data = Vec::new();
+    let mut ops = Vec::new();
+    let mut inputs = Vec::new();
+    let mut layers = Vec::new();
+    let mut weights = Vec::new();
+    let mut starts = Vec::new();
+    for (layer, neurons) in network.iter().enumerate() {
+        let start = names.len();
+        starts.push(start);
+        for neuron in neurons {
+            names.push(neuron.name.clone());
+            data.push(neuron.output);
+            ops.push(neuron.activation.clone());
+            layers.push(layer);
+            let before = if layer == 0 {
+                Vec::new()
+            } else {
+                (starts[layer - 1]..start).collect()
+            };
+            inputs.push(before);
+            weights.push(neuron.weights.clone());
+        }
+    }
+    let n = names.len();
+    let made: Vec<String> = (0..n)
+        .map(|node| match inputs[node].is_empty() {
+            true => String::new(),
+            false => format!("{}(b + Σ w·x)", ops[node]),
+        })
+        .collect();
+    // backward from the root, layer by layer, each node after all it feeds
+    let mut grads = vec![0.0; n];
+    grads[n - 1] = 1.0;
+    let mut steps = Vec::new();
+    let mut lines = vec![vec![format!(
+        "backward starts at the output: {0}.grad = d{0}/d{0} = 1",
+        names[n - 1]
+    )]];
+    for node in (0..n).rev() {
+        let derivative = activation_derivative(&ops[node], data[node]);
+        let mut updates = Vec::new();
+        let mut text = Vec::new();
+        for (k, &input) in inputs[node].iter().enumerate() {
+            let local = weights[node][k] * derivative;
+            let increment = local * grads[node];
+            grads[input] += increment;
+            updates.push((
+                input,
+                local,
+                format!("{}.w{} * {}'", names[node], k + 1, ops[node]),
+                grads[input],
+            ));
+            text.push(format!(
+                "{}.grad += w{} * {}'({}) * {}.grad = {:.4} * {:.4} * {:.4} = {increment:.4}",
+                names[input],
+                k + 1,
+                ops[node],
+                names[node],
+                names[node],
+                weights[node][k],
+                derivative,
+                grads[node]
+            ));
+        }
+        if inputs[node].is_empty() {
+            text.push(format!(
+                "{} is an input: d{}/d{} = {:.4}",
+                names[node],
+                names[n - 1],
+                names[node],
+                grads[node]
+            ));
+        }
+        steps.push(PageStep { node, updates });
+        lines.push(text);
+    }
+    lines.push(vec![format!(
+        "backward is done: each grad is d{}/d(node), how much the output moves per unit the node moves",
+        names[n - 1]
+    )]);
+    let data = PageData {
+        names,
+        made,
+        ops,
+        data,
+        inputs,
+        steps,
+        lines,
+    };
+    render(
+        &PageGraph {
+            data,
+            layers,
+            op_circles: false,
+            weights: Some(weights),
+        },
+        title,
+    )
+}
+
+/// d act(s)/ds from the output, as `Activation::derivative` computes it.
+fn activation_derivative(activation: &str, out: f64) -> f64 {
+    match activation {
+        "relu" => f64::from(u8::from(out > 0.0)),
+        "tanh" => 1.0 - out * out,
+        "sigmoid" => out * (1.0 - out),
+        _ => 1.0,
+    }
+}
+
+/// The page for `graph`, titled `title`.
+fn render(graph: &PageGraph, title: &str) -> String {
+    let page = &graph.data;
+    let n = page.names.len();
+    let column = |node: usize| {
+        if graph.op_circles {
+            2 * graph.layers[node]
+        } else {
+            graph.layers[node]
+        }
+    };
+
+    // the drawing: a record per node, and a circle per op when asked
+    let shown: Vec<String> = page
+        .names
+        .iter()
+        .map(|name| fit_middle(name, LABEL_CHARS))
+        .collect();
+    let mut layout_graph = Graph::default();
+    let mut cells = Vec::with_capacity(n);
+    for (node, (shown, data)) in shown.iter().zip(&page.data).enumerate() {
+        let label = format!("[ ] {shown}");
+        let data = format!("data {data:.4}");
+        // the grad cell has room for the grads the frames will show
+        let grad = "grad -99.9999".to_string();
+        let widths =
+            [&label, &data, &grad].map(|text| text.chars().count() as f64 * CHAR_WIDTH + 14.0);
+        cells.push(widths);
+        layout_graph.ranks.push(column(node));
+        layout_graph
+            .sizes
+            .push((widths.iter().sum(), RECORD_HEIGHT));
+    }
+    let mut op_of = vec![None; n];
+    // each drawn edge, and the weight it carries when there are weights
+    let mut weighted = Vec::new();
+    for node in 0..n {
+        if page.inputs[node].is_empty() {
+            continue;
+        }
+        if graph.op_circles {
+            let op = layout_graph.ranks.len();
+            op_of[node] = Some(op);
+            layout_graph.ranks.push(column(node) - 1);
+            layout_graph.sizes.push((OP_SIZE, OP_SIZE));
+            for &input in &page.inputs[node] {
+                layout_graph.edges.push((input, op));
+                weighted.push(None);
+            }
+            layout_graph.edges.push((op, node));
+            weighted.push(None);
+        } else {
+            for (k, &input) in page.inputs[node].iter().enumerate() {
+                layout_graph.edges.push((input, node));
+                weighted.push(graph.weights.as_ref().map(|weights| weights[node][k]));
+            }
+        }
+    }
+    let placed = layout::layout(&layout_graph);
+    let largest = weighted
+        .iter()
+        .flatten()
+        .fold(0.0f64, |largest: f64, w: &f64| largest.max(w.abs()));
+
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r##"<svg id="graph" viewBox="0 0 {w:.0} {h:.0}" data-width="{w:.0}" data-height="{h:.0}" role="img" aria-label="the graph of {title}"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="8" markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>"##,
+        w = placed.width,
+        h = placed.height,
+        title = escape(title)
+    );
+    for (&(from, to), weight) in layout_graph.edges.iter().zip(&weighted) {
+        let (fx, fy) = placed.centres[from];
+        let (tx, ty) = placed.centres[to];
+        let (x1, x2) = (
+            fx + layout_graph.sizes[from].0 / 2.0,
+            tx - layout_graph.sizes[to].0 / 2.0,
+        );
+        let bend = (x2 - x1) / 2.0;
+        let style = match weight {
+            Some(w) => format!(
+                r#" style="stroke:{};stroke-width:{:.2}"><title>weight {w:.4}</title></path>"#,
+                if *w < 0.0 { "#c01c28" } else { "#1a5fb4" },
+                0.4 + 3.6 * w.abs() / largest.max(f64::MIN_POSITIVE)
+            ),
+            None => "/>".to_string(),
+        };
+        let _ = write!(
+            svg,
+            r#"<path class="edge" d="M{x1:.1},{fy:.1} C{:.1},{fy:.1} {:.1},{ty:.1} {x2:.1},{ty:.1}" marker-end="url(#arrow)"{style}"#,
+            x1 + bend,
+            x2 - bend
+        );
+    }
+    for node in 0..n {
+        let (cx, cy) = placed.centres[node];
+        let (width, height) = layout_graph.sizes[node];
+        let (left, top) = (cx - width / 2.0, cy - height / 2.0);
+        let [label_width, data_width, _] = cells[node];
+        let _ = write!(
+            svg,
+            r##"<g class="node" id="v{node}" data-node="{node}" tabindex="0" role="button" aria-label="{name}"><rect class="box" x="{left:.1}" y="{top:.1}" width="{width:.1}" height="{height:.1}" rx="3" fill="#ffffff"/><line x1="{a:.1}" y1="{top:.1}" x2="{a:.1}" y2="{bottom:.1}"/><line x1="{b:.1}" y1="{top:.1}" x2="{b:.1}" y2="{bottom:.1}"/><text x="{tl:.1}" y="{ty:.1}" class="label" id="l{node}">[ ] {shown}</text><text x="{td:.1}" y="{ty:.1}">data {data:.4}</text><text x="{tg:.1}" y="{ty:.1}" class="grad" id="g{node}">grad 0.0000</text></g>"##,
+            name = escape(&fit_middle(&page.names[node], 200)),
+            a = left + label_width,
+            b = left + label_width + data_width,
+            bottom = top + height,
+            tl = left + 7.0,
+            td = left + label_width + 7.0,
+            tg = left + label_width + data_width + 7.0,
+            ty = cy + 4.5,
+            shown = escape(&shown[node]),
+            data = page.data[node],
+        );
+        if let Some(op) = op_of[node] {
+            let (ox, oy) = placed.centres[op];
+            let _ = write!(
+                svg,
+                r#"<g class="op"><circle cx="{ox:.1}" cy="{oy:.1}" r="{r:.1}"/><text x="{ox:.1}" y="{ty:.1}" text-anchor="middle">{symbol}</text></g>"#,
+                r = OP_SIZE / 2.0,
+                ty = oy + 4.5,
+                symbol = escape(&fit_middle(&page.ops[node], 5)),
+            );
+        }
+    }
+    svg.push_str("</svg>");
+
+    let json = serde_json::to_string(page).expect("page data serialises");
     TEMPLATE
         .replace("{{TITLE}}", &escape(title))
         .replace("{{SVG}}", &svg)

@@ -50,14 +50,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             (None, Some(file)) => format!("backprop through {}", file.display()),
             (None, None) => "backprop through the lecture's neuron".to_string(),
         };
-        let page = super::html::page(&expression, &title);
-        if path.as_os_str() == "-" {
-            std::io::stdout().lock().write_all(page.as_bytes())?;
-        } else {
-            super::output::check_destination(path)?;
-            super::output::write_atomically(path, page.as_bytes())?;
-        }
-        return Ok(());
+        return super::graph::write_page(path, &super::html::page(&expression, &title));
     }
     if args.visualize {
         let frames = visualize::Frames::new(&expression);

@@ -1016,3 +1016,35 @@ fn resume_refuses_a_model_of_another_shape_or_data() {
     );
     fails_with(&output, &["the model reads x1, x2, the data has a, b"]);
 }
+
+#[test]
+fn graph_model_html_draws_the_network_as_a_page() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    succeeded(&micrograd_in(dir.path(), &["train", "-q", "--steps", "3"]));
+    let page = stdout_of_ok(
+        dir.path(),
+        &["graph", "--model", "model.json", "--html", "-"],
+    );
+    assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
+    // 2 inputs, 16 + 16 hidden neurons, the one output
+    assert_eq!(page.matches("class=\"node\"").count(), 35);
+    assert_eq!(
+        page.matches("<title>weight ").count(),
+        2 * 16 + 16 * 16 + 16
+    );
+    assert!(page.contains("stroke:#c01c28") && page.contains("stroke:#1a5fb4"));
+    assert_eq!(
+        page.matches("class=\"op\"").count(),
+        0,
+        "a neuron is one record"
+    );
+    let output = micrograd_in(
+        dir.path(),
+        &["graph", "--model", "model.json", "--html", "-", "--scalar"],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "--html draws the network, not its scalars"
+    );
+}
