@@ -384,6 +384,13 @@ pub struct OutputsConfig {
     /// Draw the loss on a log scale.
     #[serde(default)]
     pub log_scale: bool,
+    /// An animated GIF of the decision boundary forming, for 2-feature
+    /// classification: a frame every `animation_every` steps; off when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary_animation: Option<String>,
+    /// Steps between the animation's frames; about 50 frames when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub animation_every: Option<usize>,
     /// Write the model file every this many steps (with the optimizer's
     /// state, for `train --resume`); off when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -398,6 +405,8 @@ impl Default for OutputsConfig {
             boundary_plot: default_boundary_plot(),
             log_scale: false,
             checkpoint_every: None,
+            boundary_animation: None,
+            animation_every: None,
         }
     }
 }
@@ -495,6 +504,9 @@ impl Config {
                  with `rng` given, `init` names the scheme: micrograd, pytorch, he or glorot"
             ));
         }
+        if self.outputs.animation_every == Some(0) {
+            return Err("at `outputs.animation_every`: must be at least 1 step".into());
+        }
         if self.outputs.checkpoint_every == Some(0) {
             return Err("at `outputs.checkpoint_every`: must be at least 1 step".into());
         }
@@ -557,6 +569,9 @@ impl Config {
         ];
         if let Some(boundary) = &outputs.boundary_plot {
             names.push(("outputs.boundary_plot", boundary));
+        }
+        if let Some(animation) = &outputs.boundary_animation {
+            names.push(("outputs.boundary_animation", animation));
         }
         for (index, (field, name)) in names.iter().enumerate() {
             if name.trim().is_empty() {

@@ -345,6 +345,10 @@ pub struct Trained {
     pub interrupted: bool,
     /// Early stopping ended training before its length.
     pub stopped_early: bool,
+    /// The model every `outputs.animation_every` steps, with the step it
+    /// was taken before, and at the end; empty unless the config asks for
+    /// `outputs.boundary_animation`.
+    pub snapshots: Vec<(usize, MLP)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -603,11 +607,22 @@ pub fn train_with_validation(
         (saved, model)
     };
 
+    // the animation's frames: the parameters before every `every`-th step, and at the end
+    let animation_every = config.outputs.boundary_animation.as_ref().map(|_| {
+        config
+            .outputs
+            .animation_every
+            .unwrap_or_else(|| (total_steps - start).div_ceil(50).max(1))
+    });
+    let mut snapshots: Vec<(usize, Vec<f64>)> = Vec::new();
     let mut history = History::default();
     let mut interrupted = false;
     let mut stopped_early = false;
     let mut best: Option<(usize, f64, Vec<f64>)> = None;
     for step in start..total_steps {
+        if animation_every.is_some_and(|every| (step - start).is_multiple_of(every)) {
+            snapshots.push((step, parameters.clone()));
+        }
         let epoch = step / batches_per_epoch;
         let batch_in_epoch = step % batches_per_epoch;
         if batch_in_epoch == 0 && batch_size < train_indices.len() {
@@ -714,6 +729,9 @@ pub fn train_with_validation(
         epoch + 1
     });
     let steps_done = start + history.steps.len();
+    if animation_every.is_some() {
+        snapshots.push((steps_done, parameters.clone()));
+    }
     let (saved, model) = save(&parameters, &optimizer, steps_done, best_epoch);
     Ok(Trained {
         saved,
@@ -723,6 +741,10 @@ pub fn train_with_validation(
         total_steps,
         interrupted,
         stopped_early,
+        snapshots: snapshots
+            .into_iter()
+            .map(|(step, parameters)| (step, shape.model(&parameters)))
+            .collect(),
     })
 }
 

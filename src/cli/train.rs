@@ -409,6 +409,7 @@ struct Destinations {
     loss_plot: PathBuf,
     /// For 2-feature classification, when the config asks for it.
     boundary_plot: Option<PathBuf>,
+    boundary_animation: Option<PathBuf>,
 }
 
 impl Destinations {
@@ -446,11 +447,28 @@ impl Destinations {
                 })?;
             }
         }
+        let boundary_animation = outputs
+            .boundary_animation
+            .as_ref()
+            .filter(|_| problem.task != Task::Regression && dataset.feature_names.len() == 2);
+        if let (Some(name), None) = (&outputs.boundary_animation, boundary_animation) {
+            anyhow::bail!(
+                "at `outputs.boundary_animation`: `{name}` draws the regions of a 2-feature \
+                 classification; this task has {} features{}",
+                dataset.feature_names.len(),
+                if problem.task == Task::Regression {
+                    " and is a regression"
+                } else {
+                    ""
+                }
+            );
+        }
         let destinations = Destinations {
             _lock: lock,
             model: out.join(&outputs.model),
             loss_plot: out.join(&outputs.loss_plot),
             boundary_plot: boundary_plot.map(|name| out.join(name)),
+            boundary_animation: boundary_animation.map(|name| out.join(name)),
         };
         // the run's inputs: the config, and the dataset (--data's, or the config's)
         let mut inputs: Vec<PathBuf> = args.config.iter().cloned().collect();
@@ -482,6 +500,7 @@ impl Destinations {
         [&self.model, &self.loss_plot]
             .into_iter()
             .chain(self.boundary_plot.as_ref())
+            .chain(self.boundary_animation.as_ref())
     }
 }
 
@@ -510,12 +529,7 @@ fn write_outputs(
     .map_err(|err| anyhow::anyhow!("{}: {err}", config.outputs.loss_plot))?;
     files.push((destinations.loss_plot.clone(), loss_png));
     if let Some(boundary) = &destinations.boundary_plot {
-        let labels = match &trained.problem.target {
-            train::Target::Signs(y) => y.iter().map(|&y| usize::from(y > 0.0)).collect::<Vec<_>>(),
-            train::Target::Classes(y) => y.clone(),
-            train::Target::Numbers(_) => unreachable!("classification has classes"),
-        };
-        let points: Vec<(Vec<f64>, usize)> = dataset.features.iter().cloned().zip(labels).collect();
+        let points = labelled_points(dataset, trained);
         let names = (
             dataset.feature_names[0].as_str(),
             dataset.feature_names[1].as_str(),
@@ -529,22 +543,52 @@ fn write_outputs(
             &format!("decision regions: {title}"),
             stop,
         )
-        .map_err(|err| -> anyhow::Error {
-            if err == plot::INTERRUPTED {
-                Exit {
-                    code: 130,
-                    message: "interrupted while drawing the decision boundary; nothing was written"
-                        .into(),
-                }
-                .into()
-            } else {
-                anyhow::anyhow!("{}: {err}", boundary.display())
-            }
-        })?;
+        .map_err(|err| drawing_error(err, boundary))?;
         files.push((boundary.clone(), png));
+    }
+    if let Some(animation) = &destinations.boundary_animation {
+        let points = labelled_points(dataset, trained);
+        let names = (
+            dataset.feature_names[0].as_str(),
+            dataset.feature_names[1].as_str(),
+        );
+        let gif = plot::boundary_gif(
+            &trained.snapshots,
+            &trained.history,
+            &trained.problem,
+            trained.saved.standardization.as_ref(),
+            &points,
+            names,
+            stop,
+        )
+        .map_err(|err| drawing_error(err, animation))?;
+        files.push((animation.clone(), gif));
     }
     output::write_all_atomically(&files)?;
     Ok(files.into_iter().map(|(path, _)| path).collect())
+}
+
+/// The training rows' features with their class, for the boundary pictures.
+fn labelled_points(dataset: &Dataset, trained: &Trained) -> Vec<(Vec<f64>, usize)> {
+    let labels = match &trained.problem.target {
+        train::Target::Signs(y) => y.iter().map(|&y| usize::from(y > 0.0)).collect::<Vec<_>>(),
+        train::Target::Classes(y) => y.clone(),
+        train::Target::Numbers(_) => unreachable!("classification has classes"),
+    };
+    dataset.features.iter().cloned().zip(labels).collect()
+}
+
+/// A picture that could not be drawn: Ctrl-C's exit, or the file and why.
+fn drawing_error(err: String, path: &Path) -> anyhow::Error {
+    if err == plot::INTERRUPTED {
+        Exit {
+            code: 130,
+            message: "interrupted while drawing the decision boundary; nothing was written".into(),
+        }
+        .into()
+    } else {
+        anyhow::anyhow!("{}: {err}", path.display())
+    }
 }
 
 /// Training that ends with a loss a hundred times its first (NaN and

@@ -1048,3 +1048,41 @@ fn graph_model_html_draws_the_network_as_a_page() {
         "--html draws the network, not its scalars"
     );
 }
+
+#[test]
+fn boundary_animation_is_a_gif_of_the_training() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let config = r#"{"dataset": "d.csv", "steps": 60, "batch_size": 100,
+        "outputs": {"boundary_animation": "training.gif", "animation_every": 25}}"#;
+    std::fs::write(dir.path().join("config.json"), config).expect("written");
+    let mut csv = String::from("a,b,label\n");
+    for i in 0..40 {
+        let (a, b) = ((i % 8) as f64 - 3.5, (i / 8) as f64 - 2.0);
+        csv += &format!("{a},{b},{}\n", if a * b > 0.0 { "yes" } else { "no" });
+    }
+    std::fs::write(dir.path().join("d.csv"), csv).expect("written");
+    succeeded(&micrograd_in(
+        dir.path(),
+        &["train", "-c", "config.json", "-q"],
+    ));
+    let file = std::fs::File::open(dir.path().join("training.gif")).expect("the GIF");
+    let mut decoder = gif::DecodeOptions::new().read_info(file).expect("a GIF");
+    assert_eq!((decoder.width(), decoder.height()), (800, 400));
+    let mut frames = 0;
+    while let Some(frame) = decoder.read_next_frame().expect("a frame") {
+        assert_eq!((frame.width, frame.height), (800, 400));
+        frames += 1;
+    }
+    // before steps 0, 25 and 50, and after the last
+    assert_eq!(frames, 4);
+    // a regression has no regions to draw
+    std::fs::write(dir.path().join("r.csv"), "x,y\n1,2.5\n2,3.5\n3,1.25\n").expect("written");
+    let config = r#"{"dataset": "r.csv", "outputs": {"boundary_animation": "r.gif"}}"#;
+    std::fs::write(dir.path().join("r.json"), config).expect("written");
+    let output = micrograd_in(dir.path(), &["train", "-c", "r.json"]);
+    fails_with(
+        &output,
+        &["outputs.boundary_animation", "2-feature classification"],
+    );
+    assert!(!dir.path().join("r.gif").exists());
+}
