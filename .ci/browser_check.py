@@ -4,7 +4,9 @@
 
 Drives Chromium over the DevTools protocol on a pipe (--remote-debugging-pipe,
 standard library only): loads the lecture neuron's page with no console
-errors, presses the right arrow five times and reads which node is yellow,
+errors and checks it for basic accessibility (a language, a name for every
+control and node, unique ids, the state in text as well as colour), presses
+the right arrow five times and reads which node is yellow,
 opens #step=11 and checks every node is done, and takes screenshots at
 1280x800 and 390x844; and, given a network's page (`graph --model --html`),
 loads it with no console errors and steps it to the end. Exits non-zero,
@@ -153,6 +155,25 @@ def main():
     try:
         browser.open(url, 1280, 800)
         check(browser.errors() == [], f"the page loads with no console errors {browser.errors()}")
+        # a basic accessibility check: a language, names for every control and
+        # node, ids unique, and the state in text as well as in colour
+        problems = browser.evaluate("""(() => {
+            const found = [];
+            if (!document.documentElement.lang) found.push("no lang on <html>");
+            for (const el of document.querySelectorAll("button, input, select, [role=button], [role=img]")) {
+                const name = (el.getAttribute("aria-label") || el.textContent || "").trim();
+                if (!name) found.push("a " + el.tagName + " without a name");
+            }
+            const ids = [...document.querySelectorAll("[id]")].map((el) => el.id);
+            if (new Set(ids).size !== ids.length) found.push("duplicate ids");
+            for (const g of document.querySelectorAll(".node")) {
+                const label = g.querySelector(".label").textContent;
+                if (!["[ ]", "[*]", "[✓]"].some((mark) => label.startsWith(mark))) found.push("a node without a marker");
+                if (g.tabIndex < 0) found.push("a node that cannot be focused");
+            }
+            return found;
+        })()""")
+        check(problems == [], f"a basic accessibility check {problems}")
         for _ in range(5):
             browser.press("ArrowRight", "ArrowRight", 39)
         active = browser.evaluate(
