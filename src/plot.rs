@@ -423,148 +423,126 @@ pub fn boundary_range(rows: &[&[f64]], j: usize) -> Result<(f64, f64), String> {
     Ok((drawn_lo, drawn_hi))
 }
 
-pub fn boundary_png(
-    model: &MLP,
-    problem: &Problem,
-    standardization: Option<&Standardization>,
-    points: &[(Vec<f64>, usize)],
-    axis_names: (&str, &str),
-    title: &str,
-    stop: &AtomicBool,
-) -> Result<Vec<u8>, String> {
-    register_fonts();
-    let boundary = Boundary {
-        problem,
-        standardization,
-        points,
-        axis_names,
-        grid: BOUNDARY_GRID,
-    };
-    let mut rgb = vec![0u8; (BOUNDARY_SIZE.0 * BOUNDARY_SIZE.1 * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut rgb, BOUNDARY_SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(draw_error)?;
-        boundary.draw(&root, model, title, 22, stop)?;
-        root.present().map_err(draw_error)?;
-    }
-    encode_png(&rgb, BOUNDARY_SIZE)
-}
-
 /// A frame of the training animation: the boundary on the left, the loss
 /// so far on the right.
 pub const ANIMATION_SIZE: (u32, u32) = (800, 400);
 /// The animation's grid of predictions is coarser than the still picture's.
 const ANIMATION_GRID: usize = 80;
 
-/// The decision boundary forming as training goes: one GIF frame per
-/// snapshot `(step, model)` of the model, each with the step and the loss
-/// then in its title and the loss curve up to that step beside it. The last
-/// frame stays longer; the animation loops.
-pub fn boundary_gif(
-    snapshots: &[(usize, MLP)],
-    history: &History,
-    problem: &Problem,
-    standardization: Option<&Standardization>,
-    points: &[(Vec<f64>, usize)],
-    axis_names: (&str, &str),
-    stop: &AtomicBool,
-) -> Result<Vec<u8>, String> {
-    register_fonts();
-    let boundary = Boundary {
-        problem,
-        standardization,
-        points,
-        axis_names,
-        grid: ANIMATION_GRID,
-    };
-    let (width, height) = ANIMATION_SIZE;
-    let gif_error = |err: gif::EncodingError| format!("GIF encoding failed: {err}");
-    let mut bytes = Vec::new();
-    {
-        let mut encoder =
-            gif::Encoder::new(&mut bytes, width as u16, height as u16, &[]).map_err(gif_error)?;
-        encoder
-            .set_repeat(gif::Repeat::Infinite)
-            .map_err(gif_error)?;
-        let losses: Vec<(f64, f64)> = history
-            .steps
-            .iter()
-            .map(|r| (r.step as f64, r.loss))
-            .collect();
-        let x_range = history.steps.first().map_or(0.0, |r| r.step as f64)
-            ..history.steps.last().map_or(1.0, |r| r.step as f64 + 1.0);
-        let y_high = losses.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-9) * 1.05;
-        for (index, (step, model)) in snapshots.iter().enumerate() {
-            let shown: Vec<(f64, f64)> = losses
-                .iter()
-                .copied()
-                .take_while(|&(x, _)| x <= *step as f64)
-                .collect();
-            // the loss of a step is the model's before that step's update
-            let title = match history.steps.iter().find(|r| r.step == *step) {
-                Some(record) => format!("after {step} steps: loss {:.4}", record.loss),
-                None => format!("after {step} steps: done"),
-            };
-            let mut rgb = vec![0u8; (width * height * 3) as usize];
-            {
-                let root = BitMapBackend::with_buffer(&mut rgb, ANIMATION_SIZE).into_drawing_area();
-                root.fill(&WHITE).map_err(draw_error)?;
-                let (left, right) = root.split_horizontally(height);
-                boundary.draw(&left, model, &title, 18, stop)?;
-                let mut chart = ChartBuilder::on(&right)
-                    .caption("training loss (data + L2)", ("sans-serif", 18))
-                    .margin(15)
-                    .x_label_area_size(35)
-                    .y_label_area_size(55)
-                    .build_cartesian_2d(x_range.clone(), 0.0..y_high)
-                    .map_err(draw_error)?;
-                chart
-                    .configure_mesh()
-                    .x_desc("step")
-                    .x_label_formatter(&|x| format!("{x:.0}"))
-                    .label_style(("sans-serif", 13))
-                    .draw()
-                    .map_err(draw_error)?;
-                chart
-                    .draw_series(LineSeries::new(shown, BLUE))
-                    .map_err(draw_error)?;
-                root.present().map_err(draw_error)?;
-            }
-            let mut frame = gif::Frame::from_rgb_speed(width as u16, height as u16, &rgb, 30);
-            // hundredths of a second; the end is held
-            frame.delay = if index + 1 == snapshots.len() {
-                200
-            } else {
-                12
-            };
-            encoder.write_frame(&frame).map_err(gif_error)?;
-        }
-    }
-    Ok(bytes)
-}
-
-/// What a decision-boundary picture shows, but the model and its title.
-struct Boundary<'a> {
-    problem: &'a Problem,
-    standardization: Option<&'a Standardization>,
-    points: &'a [(Vec<f64>, usize)],
-    axis_names: (&'a str, &'a str),
-    /// Predictions per side of the plane's grid.
-    grid: usize,
+/// Decision-boundary pictures of a 2-feature classification: the class a
+/// model predicts over the plane, with the data points (raw feature values,
+/// true classes) drawn over it.
+pub struct Boundary<'a> {
+    pub problem: &'a Problem,
+    /// The model's feature scaling, applied to the plane's points.
+    pub standardization: Option<&'a Standardization>,
+    pub points: &'a [(Vec<f64>, usize)],
+    pub axis_names: (&'a str, &'a str),
 }
 
 impl Boundary<'_> {
-    /// The class `model` predicts over the plane, with the data points (raw
-    /// feature values, true classes) drawn over it, on `area`.
+    /// The regions `model` draws, as a PNG.
+    pub fn png(&self, model: &MLP, title: &str, stop: &AtomicBool) -> Result<Vec<u8>, String> {
+        register_fonts();
+        let mut rgb = vec![0u8; (BOUNDARY_SIZE.0 * BOUNDARY_SIZE.1 * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut rgb, BOUNDARY_SIZE).into_drawing_area();
+            root.fill(&WHITE).map_err(draw_error)?;
+            self.draw(&root, model, title, BOUNDARY_GRID, 22, stop)?;
+            root.present().map_err(draw_error)?;
+        }
+        encode_png(&rgb, BOUNDARY_SIZE)
+    }
+
+    /// The regions forming as training goes, as an animated GIF: a frame per
+    /// snapshot `(steps done, model)`, titled with the steps and the loss
+    /// then, beside the loss curve up to there. The last frame holds; the
+    /// animation loops.
+    pub fn gif(
+        &self,
+        snapshots: &[(usize, MLP)],
+        history: &History,
+        stop: &AtomicBool,
+    ) -> Result<Vec<u8>, String> {
+        register_fonts();
+        let (width, height) = ANIMATION_SIZE;
+        let gif_error = |err: gif::EncodingError| format!("GIF encoding failed: {err}");
+        let mut bytes = Vec::new();
+        {
+            let mut encoder = gif::Encoder::new(&mut bytes, width as u16, height as u16, &[])
+                .map_err(gif_error)?;
+            encoder
+                .set_repeat(gif::Repeat::Infinite)
+                .map_err(gif_error)?;
+            let losses: Vec<(f64, f64)> = history
+                .steps
+                .iter()
+                .map(|r| (r.step as f64, r.loss))
+                .collect();
+            let x_range = history.steps.first().map_or(0.0, |r| r.step as f64)
+                ..history.steps.last().map_or(1.0, |r| r.step as f64 + 1.0);
+            let y_high = losses.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-9) * 1.05;
+            for (index, (step, model)) in snapshots.iter().enumerate() {
+                let shown: Vec<(f64, f64)> = losses
+                    .iter()
+                    .copied()
+                    .take_while(|&(x, _)| x <= *step as f64)
+                    .collect();
+                // the loss of a step is the model's before that step's update
+                let title = match history.steps.iter().find(|r| r.step == *step) {
+                    Some(record) => format!("after {step} steps: loss {:.4}", record.loss),
+                    None => format!("after {step} steps: done"),
+                };
+                let mut rgb = vec![0u8; (width * height * 3) as usize];
+                {
+                    let root =
+                        BitMapBackend::with_buffer(&mut rgb, ANIMATION_SIZE).into_drawing_area();
+                    root.fill(&WHITE).map_err(draw_error)?;
+                    let (left, right) = root.split_horizontally(height);
+                    self.draw(&left, model, &title, ANIMATION_GRID, 18, stop)?;
+                    let mut chart = ChartBuilder::on(&right)
+                        .caption("training loss (data + L2)", ("sans-serif", 18))
+                        .margin(15)
+                        .x_label_area_size(35)
+                        .y_label_area_size(55)
+                        .build_cartesian_2d(x_range.clone(), 0.0..y_high)
+                        .map_err(draw_error)?;
+                    chart
+                        .configure_mesh()
+                        .x_desc("step")
+                        .x_label_formatter(&|x| format!("{x:.0}"))
+                        .label_style(("sans-serif", 13))
+                        .draw()
+                        .map_err(draw_error)?;
+                    chart
+                        .draw_series(LineSeries::new(shown, BLUE))
+                        .map_err(draw_error)?;
+                    root.present().map_err(draw_error)?;
+                }
+                let mut frame = gif::Frame::from_rgb_speed(width as u16, height as u16, &rgb, 30);
+                // hundredths of a second; the end is held
+                frame.delay = if index + 1 == snapshots.len() {
+                    200
+                } else {
+                    12
+                };
+                encoder.write_frame(&frame).map_err(gif_error)?;
+            }
+        }
+        Ok(bytes)
+    }
+
+    /// The picture on `area`, from a grid of `grid` predictions a side.
     fn draw(
         &self,
         area: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
         model: &MLP,
         title: &str,
+        grid: usize,
         title_size: u32,
         stop: &AtomicBool,
     ) -> Result<(), String> {
-        let (points, axis_names, grid) = (self.points, self.axis_names, self.grid);
+        let (points, axis_names) = (self.points, self.axis_names);
         let features: Vec<&[f64]> = points.iter().map(|(x, _)| x.as_slice()).collect();
         let range = |j: usize| {
             let name = if j == 0 { axis_names.0 } else { axis_names.1 };

@@ -11,7 +11,7 @@ use micrograd::layout::{self, Graph};
 use serde::Serialize;
 
 use super::expression::Expression;
-use super::visualize::Frames;
+use super::visualize::{Frames, fit_middle};
 
 /// Characters of a label the drawing shows; the inspector shows all of it.
 const LABEL_CHARS: usize = 24;
@@ -373,20 +373,6 @@ fn escape(text: &str) -> String {
 /// JSON that can sit inside a `<script>` element: no `</script>`, no `<!--`.
 fn script_safe(json: &str) -> String {
     json.replace('<', "\\u003c")
-}
-
-/// `text` in at most `width` characters, the middle given up for `…`.
-fn fit_middle(text: &str, width: usize) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.len() <= width {
-        return text.to_string();
-    }
-    let head = (width - 1).div_ceil(2);
-    let tail = width - 1 - head;
-    let mut fitted: String = chars[..head].iter().collect();
-    fitted.push('…');
-    fitted.extend(&chars[chars.len() - tail..]);
-    fitted
 }
 
 const TEMPLATE: &str = include_str!("page.html");

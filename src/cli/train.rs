@@ -528,52 +528,45 @@ fn write_outputs(
     )
     .map_err(|err| anyhow::anyhow!("{}: {err}", config.outputs.loss_plot))?;
     files.push((destinations.loss_plot.clone(), loss_png));
-    if let Some(boundary) = &destinations.boundary_plot {
-        let points = labelled_points(dataset, trained);
-        let names = (
-            dataset.feature_names[0].as_str(),
-            dataset.feature_names[1].as_str(),
-        );
-        let png = plot::boundary_png(
-            &trained.model,
-            &trained.problem,
-            trained.saved.standardization.as_ref(),
-            &points,
-            names,
-            &format!("decision regions: {title}"),
-            stop,
-        )
-        .map_err(|err| drawing_error(err, boundary))?;
-        files.push((boundary.clone(), png));
+    // the boundary pictures: the still one and the animation
+    let points = labelled_points(dataset, trained);
+    let names = dataset
+        .feature_names
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>();
+    let boundary = plot::Boundary {
+        problem: &trained.problem,
+        standardization: trained.saved.standardization.as_ref(),
+        points: &points,
+        axis_names: (
+            names.first().copied().unwrap_or_default(),
+            names.get(1).copied().unwrap_or_default(),
+        ),
+    };
+    if let Some(path) = &destinations.boundary_plot {
+        let png = boundary
+            .png(&trained.model, &format!("decision regions: {title}"), stop)
+            .map_err(|err| drawing_error(err, path))?;
+        files.push((path.clone(), png));
     }
-    if let Some(animation) = &destinations.boundary_animation {
-        let points = labelled_points(dataset, trained);
-        let names = (
-            dataset.feature_names[0].as_str(),
-            dataset.feature_names[1].as_str(),
-        );
-        let gif = plot::boundary_gif(
-            &trained.snapshots,
-            &trained.history,
-            &trained.problem,
-            trained.saved.standardization.as_ref(),
-            &points,
-            names,
-            stop,
-        )
-        .map_err(|err| drawing_error(err, animation))?;
-        files.push((animation.clone(), gif));
+    if let Some(path) = &destinations.boundary_animation {
+        let gif = boundary
+            .gif(&trained.snapshots, &trained.history, stop)
+            .map_err(|err| drawing_error(err, path))?;
+        files.push((path.clone(), gif));
     }
     output::write_all_atomically(&files)?;
     Ok(files.into_iter().map(|(path, _)| path).collect())
 }
 
-/// The training rows' features with their class, for the boundary pictures.
+/// The training rows' features with their class, for the boundary pictures
+/// (none for a regression, which has none drawn).
 fn labelled_points(dataset: &Dataset, trained: &Trained) -> Vec<(Vec<f64>, usize)> {
     let labels = match &trained.problem.target {
         train::Target::Signs(y) => y.iter().map(|&y| usize::from(y > 0.0)).collect::<Vec<_>>(),
         train::Target::Classes(y) => y.clone(),
-        train::Target::Numbers(_) => unreachable!("classification has classes"),
+        train::Target::Numbers(_) => return Vec::new(),
     };
     dataset.features.iter().cloned().zip(labels).collect()
 }

@@ -570,7 +570,7 @@ fn balanced(text: &str) -> bool {
 }
 
 /// `text` in at most `width` characters, the middle given up for `…`.
-fn fit_middle(text: &str, width: usize) -> String {
+pub fn fit_middle(text: &str, width: usize) -> String {
     let chars: Vec<char> = text.chars().collect();
     if chars.len() <= width {
         return text.to_string();

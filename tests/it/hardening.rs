@@ -355,19 +355,20 @@ fn drawing_the_boundary_hears_a_stop() {
     );
     let points: Vec<(Vec<f64>, usize)> =
         dataset.features.iter().cloned().zip([1, 0, 1, 0]).collect();
-    let draw = |stop: bool| {
-        micrograd::plot::boundary_png(
-            &model,
-            &problem,
-            None,
-            &points,
-            ("x1", "x2"),
-            "t",
-            &AtomicBool::new(stop),
-        )
+    let boundary = micrograd::plot::Boundary {
+        problem: &problem,
+        standardization: None,
+        points: &points,
+        axis_names: ("x1", "x2"),
     };
+    let draw = |stop: bool| boundary.png(&model, "t", &AtomicBool::new(stop));
     assert!(draw(false).is_ok());
     assert_eq!(draw(true), Err(micrograd::plot::INTERRUPTED.to_string()));
+    let snapshots = [(0, model)];
+    let history = micrograd::train::History::default();
+    let animate = |stop: bool| boundary.gif(&snapshots, &history, &AtomicBool::new(stop));
+    assert!(animate(false).is_ok());
+    assert_eq!(animate(true), Err(micrograd::plot::INTERRUPTED.to_string()));
 }
 
 #[test]
