@@ -1086,3 +1086,14 @@ fn boundary_animation_is_a_gif_of_the_training() {
     );
     assert!(!dir.path().join("r.gif").exists());
 }
+
+/// Every config the project ships is one `train` accepts.
+#[test]
+fn every_shipped_config_is_valid() {
+    let names = super::file_names(&repo("configs"));
+    assert!(names.len() >= 7, "{names:?}");
+    for name in names {
+        let text = std::fs::read_to_string(repo("configs").join(&name)).expect("a config");
+        micrograd::config::Config::from_json(&text).unwrap_or_else(|err| panic!("{name}: {err}"));
+    }
+}
