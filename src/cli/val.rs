@@ -46,7 +46,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let expression = args.expression.build()?;
     if let Some(path) = &args.html {
         let title = match (&args.expression.expr, &args.expression.expr_file) {
-            (Some(expr), _) => format!("backprop through {expr}"),
+            (Some(expr), _) => format!(
+                "backprop through {}",
+                super::visualize::fit_middle(expr, 80)
+            ),
             (None, Some(file)) => format!("backprop through {}", file.display()),
             (None, None) => "backprop through the lecture's neuron".to_string(),
         };
