@@ -19,6 +19,7 @@ mod cli;
   micrograd predict --model model.json --data new.csv
   micrograd val                                 backprop through the lecture's tanh neuron
   micrograd val --visualize                     step through it, one node at a time
+  micrograd val --html neuron.html              the same as a page for any browser
   micrograd val --expr 'y = relu(x*w + b)' --set x=2,w=-1,b=3
   micrograd graph | dot -Tsvg > graph.svg       draw it with Graphviz"
 )]
@@ -34,7 +35,9 @@ enum Command {
   micrograd train                               micrograd's demo: the moons, 2-16-16-1, 100 steps
   micrograd train --config configs/iris.json
   micrograd train --config configs/xor.json --epochs 50 --lr 0.05 --out runs/xor
-  micrograd train --data my.csv                 every setting at its default")]
+  micrograd train --data my.csv                 every setting at its default
+  micrograd train --config c.json --resume model.json --steps 5000   go on from a saved model
+  micrograd train --config configs/demo_animation.json   and a GIF of the regions forming")]
     Train(cli::train::Args),
     /// Score a CSV dataset with a saved model
     #[command(after_help = "Examples:
@@ -50,6 +53,7 @@ enum Command {
     #[command(after_help = "Examples:
   micrograd val
   micrograd val --visualize
+  micrograd val --html neuron.html
   micrograd val --expr 'n = x1*w1 + x2*w2 + b; o = tanh(n)' --set x1=2,x2=0,w1=-3,w2=1,b=6.88
   micrograd val --expr 'z = 2*x + 2 + x; q = relu(z) + z*x; h = relu(z*z); y = h + q + q*x' --set x=-4 --json")]
     Val(cli::val::Args),
@@ -58,7 +62,11 @@ enum Command {
   micrograd graph | dot -Tsvg > graph.svg
   micrograd graph --expr 'y = tanh(x*w)' --set x=1,w=0.5 --rankdir TB
   micrograd graph --step 3 | dot -Tpng > step3.png
-  micrograd graph --model model.json --input 1.0,-0.5 | dot -Tsvg > net.svg")]
+  micrograd graph --model model.json --input 1.0,-0.5 | dot -Tsvg > net.svg
+  micrograd graph --model model.json --weights | dot -Tsvg > net.svg
+  micrograd graph --model model.json --neuron L2.N3 | dot -Tsvg > n.svg
+  micrograd graph --model model.json --html net.html
+  micrograd graph --step all --out frames")]
     Graph(cli::graph::Args),
     /// Print a synthetic dataset (moons, circles, xor, spiral) as CSV
     #[command(after_help = "Examples:
