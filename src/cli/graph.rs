@@ -163,7 +163,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                         &page_neurons(&saved, &network, args.output as usize),
                         &format!("backprop through {}", path_name(args.model.as_deref())),
                     );
-                    return write_page(path, &page);
+                    return super::html::write_page(path, &page);
                 }
                 if !args.scalar {
                     if args.step.is_some() {
@@ -261,10 +261,9 @@ fn page_neurons(
                         0 => saved.features[index].clone(),
                         _ => format!("L{layer}.N{}", index + 1),
                     },
-                    activation: match layer {
-                        0 => "input".into(),
-                        _ => format!("{:?}", saved.layers[layer - 1].activation).to_lowercase(),
-                    },
+                    activation: (layer > 0).then(|| {
+                        micrograd::nn::Activation::from(saved.layers[layer - 1].activation)
+                    }),
                     weights: node.weights.clone(),
                     output: node.data,
                 })
@@ -279,16 +278,6 @@ fn path_name(path: Option<&std::path::Path>) -> String {
         .map_or("the model".into(), |name| {
             name.to_string_lossy().into_owned()
         })
-}
-
-/// Writes `page` to `path`, whole, or to standard output for `-`.
-pub fn write_page(path: &std::path::Path, page: &str) -> anyhow::Result<()> {
-    if path.as_os_str() == "-" {
-        std::io::stdout().lock().write_all(page.as_bytes())?;
-        return Ok(());
-    }
-    super::output::check_destination(path)?;
-    super::output::write_atomically(path, page.as_bytes())
 }
 
 /// `--input`, or the features' means: as given, and as the model reads it.

@@ -8,6 +8,7 @@
 use std::fmt::Write;
 
 use micrograd::layout::{self, Graph};
+use micrograd::nn::Activation;
 use serde::Serialize;
 
 use super::expression::Expression;
@@ -59,8 +60,8 @@ struct PageGraph {
 pub struct PageNeuron {
     /// `L2.N3`, or the feature's name.
     pub name: String,
-    /// `relu`, `tanh`, `sigmoid`, `linear`; `input` for an input.
-    pub activation: String,
+    /// The neuron's activation; none for an input.
+    pub activation: Option<Activation>,
     /// One per node of the layer before.
     pub weights: Vec<f64>,
     pub output: f64,
@@ -88,9 +89,18 @@ pub fn page(expression: &Expression, title: &str) -> String {
                     .collect(),
             })
             .collect(),
-        lines: (0..frames.count())
-            .map(|frame| frames.explain(frame, &trace.grads_after(frame)))
-            .collect(),
+        // each frame's grads from the last's: one pass over the steps
+        lines: {
+            let mut grads = trace.initial_grads();
+            (0..frames.count())
+                .map(|frame| {
+                    if let Some(step) = frame.checked_sub(1).filter(|&s| s < trace.steps.len()) {
+                        trace.apply(step, &mut grads);
+                    }
+                    frames.explain(frame, &grads)
+                })
+                .collect()
+        },
     };
     render(
         &PageGraph {
@@ -115,6 +125,7 @@ pub fn network_page(network: &[Vec<PageNeuron>], title: &str) -> String {
     let mut inputs = Vec::new();
     let mut layers = Vec::new();
     let mut weights = Vec::new();
+    let mut activations = Vec::new();
     let mut starts = Vec::new();
     for (layer, neurons) in network.iter().enumerate() {
         let start = names.len();
@@ -122,7 +133,12 @@ pub fn network_page(network: &[Vec<PageNeuron>], title: &str) -> String {
         for neuron in neurons {
             names.push(neuron.name.clone());
             data.push(neuron.output);
-            ops.push(neuron.activation.clone());
+            ops.push(match neuron.activation {
+                // as configs spell them: relu, tanh, sigmoid, linear
+                Some(activation) => format!("{activation:?}").to_lowercase(),
+                None => "input".into(),
+            });
+            activations.push(neuron.activation);
             layers.push(layer);
             let before = if layer == 0 {
                 Vec::new()
@@ -149,7 +165,7 @@ pub fn network_page(network: &[Vec<PageNeuron>], title: &str) -> String {
         names[n - 1]
     )]];
     for node in (0..n).rev() {
-        let derivative = activation_derivative(&ops[node], data[node]);
+        let derivative = activations[node].map_or(1.0, |a: Activation| a.derivative(data[node]));
         let mut updates = Vec::new();
         let mut text = Vec::new();
         for (k, &input) in inputs[node].iter().enumerate() {
@@ -208,16 +224,6 @@ pub fn network_page(network: &[Vec<PageNeuron>], title: &str) -> String {
         },
         title,
     )
-}
-
-/// d act(s)/ds from the output, as `Activation::derivative` computes it.
-fn activation_derivative(activation: &str, out: f64) -> f64 {
-    match activation {
-        "relu" => f64::from(u8::from(out > 0.0)),
-        "tanh" => 1.0 - out * out,
-        "sigmoid" => out * (1.0 - out),
-        _ => 1.0,
-    }
 }
 
 /// The page for `graph`, titled `title`.
@@ -373,6 +379,17 @@ fn escape(text: &str) -> String {
 /// JSON that can sit inside a `<script>` element: no `</script>`, no `<!--`.
 fn script_safe(json: &str) -> String {
     json.replace('<', "\\u003c")
+}
+
+/// Writes `page` to `path`, whole, or to standard output for `-`.
+pub fn write_page(path: &std::path::Path, page: &str) -> anyhow::Result<()> {
+    if path.as_os_str() == "-" {
+        // io's Write, not fmt's the SVG is written with
+        std::io::Write::write_all(&mut std::io::stdout().lock(), page.as_bytes())?;
+        return Ok(());
+    }
+    super::output::check_destination(path)?;
+    super::output::write_atomically(path, page.as_bytes())
 }
 
 const TEMPLATE: &str = include_str!("page.html");

@@ -53,7 +53,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             (None, Some(file)) => format!("backprop through {}", file.display()),
             (None, None) => "backprop through the lecture's neuron".to_string(),
         };
-        return super::graph::write_page(path, &super::html::page(&expression, &title));
+        return super::html::write_page(path, &super::html::page(&expression, &title));
     }
     if args.visualize {
         let frames = visualize::Frames::new(&expression);
