@@ -299,10 +299,12 @@ impl Tape {
             "the tape is full: 2^30 nodes are alive"
         );
         let in_step = self.grads.len() == first;
-        for (k, op) in ops.enumerate() {
-            self.neurons.push(((first + k) as NodeId, op));
-            self.ops.push(PackedOp::neuron(self.neurons.len() - 1));
-        }
+        // `extend`, not `push` in a loop: the lengths stay in registers.
+        let first_neuron = self.neurons.len();
+        let ids = (first..first + count).map(|id| id as NodeId);
+        self.neurons.extend(ids.zip(ops));
+        self.ops
+            .extend((first_neuron..first_neuron + count).map(PackedOp::neuron));
         self.data.extend(data);
         self.handles.resize(first + count, 0);
         if in_step {
