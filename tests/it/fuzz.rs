@@ -1,8 +1,8 @@
 //! No input makes a parser panic: arbitrary bytes, and valid documents with
 //! random edits, fed to the config, CSV, model-file and expression parsers
 //! (`--set` has its own in the binary's `cli/expression.rs`). Each runs 256
-//! cases in the ordinary suite; `cargo test --release -- --ignored fuzz`
-//! runs 100,000 per parser.
+//! cases, or as many as `MICROGRAD_FUZZ_CASES` says:
+//! `MICROGRAD_FUZZ_CASES=100000 cargo test --release fuzz` runs 100,000 per parser.
 
 use micrograd::config::Config;
 use micrograd::data::{Columns, Dataset};
@@ -161,32 +161,38 @@ fn run_bytes(cases: u32) {
         .expect("no panic");
 }
 
-const ORDINARY: u32 = 256;
-const LONG: u32 = 100_000;
+/// 256 cases per parser, or `MICROGRAD_FUZZ_CASES` (CI sets more).
+fn cases() -> u32 {
+    std::env::var("MICROGRAD_FUZZ_CASES").map_or(256, |cases| {
+        cases
+            .parse()
+            .expect("MICROGRAD_FUZZ_CASES is a number of cases")
+    })
+}
 
 #[test]
 fn fuzz_configs() {
-    run(ORDINARY, VALID_CONFIG);
+    run(cases(), VALID_CONFIG);
 }
 
 #[test]
 fn fuzz_csv() {
-    run(ORDINARY, VALID_CSV);
+    run(cases(), VALID_CSV);
 }
 
 #[test]
 fn fuzz_models() {
-    run(ORDINARY, &valid_model());
+    run(cases(), &valid_model());
 }
 
 #[test]
 fn fuzz_expressions() {
-    run(ORDINARY, VALID_EXPR);
+    run(cases(), VALID_EXPR);
 }
 
 #[test]
 fn fuzz_bytes() {
-    run_bytes(ORDINARY);
+    run_bytes(cases());
 }
 
 #[test]
@@ -195,34 +201,4 @@ fn the_valid_documents_are_valid() {
     SavedModel::from_json(&valid_model()).expect("a valid model");
     Dataset::from_csv(VALID_CSV, &Columns::default()).expect("a valid CSV");
     expr::parse(VALID_EXPR).expect("a valid expression");
-}
-
-#[test]
-#[ignore = "100,000 cases per parser: cargo test --release -- --ignored fuzz"]
-fn fuzz_long_configs() {
-    run(LONG, VALID_CONFIG);
-}
-
-#[test]
-#[ignore = "100,000 cases per parser: cargo test --release -- --ignored fuzz"]
-fn fuzz_long_csv() {
-    run(LONG, VALID_CSV);
-}
-
-#[test]
-#[ignore = "100,000 cases per parser: cargo test --release -- --ignored fuzz"]
-fn fuzz_long_models() {
-    run(LONG, &valid_model());
-}
-
-#[test]
-#[ignore = "100,000 cases per parser: cargo test --release -- --ignored fuzz"]
-fn fuzz_long_expressions() {
-    run(LONG, VALID_EXPR);
-}
-
-#[test]
-#[ignore = "100,000 cases per parser: cargo test --release -- --ignored fuzz"]
-fn fuzz_long_bytes() {
-    run_bytes(LONG);
 }
