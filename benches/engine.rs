@@ -19,14 +19,15 @@ use std::hint::black_box;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use micrograd::config::Config;
-use micrograd::data::{Columns, Dataset};
-use micrograd::datasets::{self, Synthetic};
+use micrograd::Value;
 use micrograd::engine::tape_len;
 use micrograd::nn::{Activation, MLP};
 use micrograd::rng::{Init, Stream};
 use micrograd::train;
-use micrograd::{Value, loss};
+use micrograd::train::config::Config;
+use micrograd::train::data::{Columns, Dataset};
+use micrograd::train::datasets::{self, Synthetic};
+use micrograd::train::loss;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 

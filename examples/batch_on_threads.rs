@@ -4,10 +4,11 @@
 //! shards' gradients are added in a fixed order before one SGD step.
 //! `cargo run --release --example batch_on_threads`.
 
-use micrograd::datasets::{self, Synthetic};
+use micrograd::Value;
 use micrograd::nn::{Activation, MLP};
 use micrograd::rng::{Init, Stream};
-use micrograd::{Value, loss};
+use micrograd::train::datasets::{self, Synthetic};
+use micrograd::train::loss;
 
 const SHARD_ROWS: usize = 250;
 

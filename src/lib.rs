@@ -16,31 +16,20 @@
 //!   neuron one node, with the bits of the operator graph.
 //! - [`nn`]: `Neuron`, `Layer` and [`nn::MLP`] with micrograd's defaults;
 //!   [`nn::MLP::forward_rows`] runs a batch of data rows side by side.
-//! - [`loss`]: micrograd's hinge and L2, and logistic, cross-entropy, MSE.
-//! - [`train`], [`config`], [`data`], [`model`]: what the `micrograd train`
-//!   and `eval` commands are made of (a JSON config, a CSV dataset, a JSON
-//!   model file), for use from code.
-//! - [`expr`], [`trace`], [`dot`]: expressions as `val` reads them, the
-//!   steps of backward, and Graphviz output.
+//! - [`train`]: the learning half, what the `micrograd train` and `eval`
+//!   commands are made of (a JSON config, a CSV dataset, the training loop,
+//!   [`train::loss`]: micrograd's hinge and L2, and logistic, cross-entropy,
+//!   MSE; optimizers, metrics, the model file, plots), for use from code.
+//! - [`show`]: the showing half: expressions as `val` reads them, the steps
+//!   of backward, Graphviz output and the page layout.
 //!
 //! Runnable examples are in `examples/`: `cargo run --example neuron`,
 //! `--example train_xor`, `--release --example batch_on_threads`.
 
-pub mod config;
-pub mod data;
-pub mod datasets;
-pub mod dot;
 pub mod engine;
-pub mod expr;
-pub mod layout;
-pub mod loss;
-pub mod metrics;
-pub mod model;
 pub mod nn;
-pub mod optim;
-pub mod plot;
 pub mod rng;
-pub mod trace;
+pub mod show;
 pub mod train;
 
 pub use engine::Value;

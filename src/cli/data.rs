@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use micrograd::datasets::{self, Synthetic};
+use micrograd::train::datasets::{self, Synthetic};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

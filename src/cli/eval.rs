@@ -6,9 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use micrograd::data::{Columns, Dataset, Targets};
-use micrograd::metrics::Metrics;
-use micrograd::model::SavedModel;
+use micrograd::train::data::{Columns, Dataset, Targets};
+use micrograd::train::metrics::Metrics;
+use micrograd::train::model::SavedModel;
 use micrograd::train::{self, Prediction, Problem};
 use serde::Serialize;
 

@@ -2,8 +2,8 @@
 //! graph they build.
 
 use anyhow::Context;
-use micrograd::expr;
-use micrograd::trace::Trace;
+use micrograd::show::expr;
+use micrograd::show::trace::Trace;
 
 /// The lecture's neuron, the default expression, with its numbers.
 const LECTURE_EXPR: &str = "n = x1*w1 + x2*w2 + b; o = tanh(n)";

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use micrograd::Value;
-use micrograd::dot::{self, DotOptions, NetworkNode, RankDir};
-use micrograd::model::SavedModel;
-use micrograd::trace::Trace;
+use micrograd::show::dot::{self, DotOptions, NetworkNode, RankDir};
+use micrograd::show::trace::Trace;
+use micrograd::train::model::SavedModel;
 
 use super::expression::ExpressionArgs;
 

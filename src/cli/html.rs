@@ -1,14 +1,14 @@
 //! `micrograd val --html FILE`: one self-contained page that plays an
 //! expression's forward and backward pass. The graph is laid out here
-//! (`micrograd::layout`) and drawn as inline SVG in the style of micrograd's
+//! (`micrograd::show::layout`) and drawn as inline SVG in the style of micrograd's
 //! `draw_dot`: a `label | data | grad` record per value and a circle per op.
 //! A small script steps through the frames `val --visualize` shows; the
 //! data it needs sits in the page as JSON. No network, no external fonts.
 
 use std::fmt::Write;
 
-use micrograd::layout::{self, Graph};
 use micrograd::nn::Activation;
+use micrograd::show::layout::{self, Graph};
 use serde::Serialize;
 
 use super::expression::Expression;

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use micrograd::data::Dataset;
+use micrograd::train::data::Dataset;
 use micrograd::train::{self, Problem, Target};
 
 use super::eval::{model_inputs, predictions_csv, read_model};

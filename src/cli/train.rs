@@ -10,10 +10,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use micrograd::config::{Config, Task};
-use micrograd::data::{Columns, Dataset};
+use micrograd::train::config::{Config, Task};
+use micrograd::train::data::{Columns, Dataset};
 use micrograd::train::{self, StepRecord, Trained};
-use micrograd::{datasets, plot};
+use micrograd::train::{datasets, plot};
 
 use super::output::{self, Exit};
 
@@ -129,7 +129,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     }
     // a checkpoint replaces the model file, whole, every `checkpoint_every` steps
     let mut checkpoint_error = None;
-    let mut checkpoint = |saved: &micrograd::model::SavedModel| {
+    let mut checkpoint = |saved: &micrograd::train::model::SavedModel| {
         if checkpoint_error.is_none()
             && let Err(err) =
                 output::write_atomically(&destinations.model, saved.to_json().as_bytes())
@@ -646,7 +646,7 @@ fn describe_model(trained: &Trained) -> String {
 
 fn summarise(trained: &Trained, seconds: f64, written: &[PathBuf]) {
     let metrics = &trained.saved.metrics;
-    let describe = |m: &micrograd::metrics::Metrics| {
+    let describe = |m: &micrograd::train::metrics::Metrics| {
         // a diverged loss in full would be seventy digits
         let loss = if m.loss.abs() < 1e6 {
             format!("data loss {:.6}", m.loss)

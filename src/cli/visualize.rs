@@ -13,7 +13,7 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
-use micrograd::trace::{State, Trace};
+use micrograd::show::trace::{State, Trace};
 
 use super::expression::{ColorWhen, Expression};
 

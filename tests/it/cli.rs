@@ -343,19 +343,19 @@ fn graph_prints_dot_that_graphviz_accepts() {
 fn dot_labels_with_record_syntax_are_escaped() {
     let x = micrograd::Value::leaf(1.0);
     let y = (&x * 2.0).tanh();
-    let trace = micrograd::trace::Trace::new(&y);
+    let trace = micrograd::show::trace::Trace::new(&y);
     let names: Vec<String> = ["say \"hi\"", "{braces}", "a|b", "<angle> \\ back"]
         .iter()
         .map(|name| name.to_string())
         .collect();
-    let options = micrograd::dot::DotOptions {
-        rankdir: micrograd::dot::RankDir::LeftRight,
+    let options = micrograd::show::dot::DotOptions {
+        rankdir: micrograd::show::dot::RankDir::LeftRight,
         show_grad: true,
         frame: Some(1),
         edge_weights: false,
         title: Some("a \"title\"".into()),
     };
-    let dot = micrograd::dot::render(&trace, &names, &options);
+    let dot = micrograd::show::dot::render(&trace, &names, &options);
     assert!(dot.contains(r#"{ say \"hi\" | data"#), "{dot}");
     assert!(dot.contains(r#"{ \<angle\> \\ back | data"#), "{dot}");
     graphviz_accepts(&dot);

@@ -2,9 +2,10 @@
 //! drawn as CPython's random.seed(1337) would, hinge loss plus L2, 100 steps
 //! of SGD. Loss and accuracy must follow micrograd's printed trajectory.
 
+use micrograd::Value;
 use micrograd::nn::{Activation, MLP};
 use micrograd::rng::{Init, Stream};
-use micrograd::{Value, datasets, loss};
+use micrograd::train::{datasets, loss};
 
 const TRAJECTORY: &str = include_str!("../../data/micrograd_demo_trajectory.csv");
 

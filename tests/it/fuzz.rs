@@ -4,10 +4,10 @@
 //! cases, or as many as `MICROGRAD_FUZZ_CASES` says:
 //! `MICROGRAD_FUZZ_CASES=100000 cargo test --release fuzz` runs 100,000 per parser.
 
-use micrograd::config::Config;
-use micrograd::data::{Columns, Dataset};
-use micrograd::expr;
-use micrograd::model::SavedModel;
+use micrograd::show::expr;
+use micrograd::train::config::Config;
+use micrograd::train::data::{Columns, Dataset};
+use micrograd::train::model::SavedModel;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestRunner};
 

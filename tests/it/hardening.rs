@@ -341,9 +341,9 @@ fn a_boundary_too_wide_to_draw_is_an_error_before_training() {
 /// Ctrl-C while drawing: the grid stops between pieces, and nothing is drawn.
 #[test]
 fn drawing_the_boundary_hears_a_stop() {
-    use micrograd::data::{Columns, Dataset};
     use micrograd::nn::{Activation, MLP};
     use micrograd::rng::{Init, Stream};
+    use micrograd::train::data::{Columns, Dataset};
     use std::sync::atomic::AtomicBool;
     let dataset = Dataset::from_csv(MOONS, &Columns::default()).expect("valid");
     let problem = micrograd::train::Problem::new(&dataset, None, None).expect("binary");
@@ -355,7 +355,7 @@ fn drawing_the_boundary_hears_a_stop() {
     );
     let points: Vec<(Vec<f64>, usize)> =
         dataset.features.iter().cloned().zip([1, 0, 1, 0]).collect();
-    let boundary = micrograd::plot::Boundary {
+    let boundary = micrograd::train::plot::Boundary {
         problem: &problem,
         standardization: None,
         points: &points,
@@ -363,12 +363,18 @@ fn drawing_the_boundary_hears_a_stop() {
     };
     let draw = |stop: bool| boundary.png(&model, "t", &AtomicBool::new(stop));
     assert!(draw(false).is_ok());
-    assert_eq!(draw(true), Err(micrograd::plot::INTERRUPTED.to_string()));
+    assert_eq!(
+        draw(true),
+        Err(micrograd::train::plot::INTERRUPTED.to_string())
+    );
     let snapshots = [(0, model)];
     let history = micrograd::train::History::default();
     let animate = |stop: bool| boundary.gif(&snapshots, &history, &AtomicBool::new(stop));
     assert!(animate(false).is_ok());
-    assert_eq!(animate(true), Err(micrograd::plot::INTERRUPTED.to_string()));
+    assert_eq!(
+        animate(true),
+        Err(micrograd::train::plot::INTERRUPTED.to_string())
+    );
 }
 
 #[test]

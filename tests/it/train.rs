@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use micrograd::datasets::{self, Synthetic};
+use micrograd::train::datasets::{self, Synthetic};
 
 use super::{fails_with, micrograd_in};
 
@@ -1094,6 +1094,7 @@ fn every_shipped_config_is_valid() {
     assert!(names.len() >= 7, "{names:?}");
     for name in names {
         let text = std::fs::read_to_string(repo("configs").join(&name)).expect("a config");
-        micrograd::config::Config::from_json(&text).unwrap_or_else(|err| panic!("{name}: {err}"));
+        micrograd::train::config::Config::from_json(&text)
+            .unwrap_or_else(|err| panic!("{name}: {err}"));
     }
 }

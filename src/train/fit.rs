@@ -15,15 +15,15 @@ use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 
-use crate::config::{Config, DEFAULT_BATCH_SIZE, DEFAULT_STEPS, LossKind, RngKind, Task};
-use crate::data::{Dataset, Targets};
 use crate::engine::{Activation, Value};
-use crate::metrics::{self, Metrics};
-use crate::model::{FORMAT, SavedMetrics, SavedModel, Standardization, VERSION};
 use crate::nn::MLP;
-use crate::optim::Optimizer;
 use crate::rng::Stream;
-use crate::{loss, metrics::r_squared};
+use crate::train::config::{Config, DEFAULT_BATCH_SIZE, DEFAULT_STEPS, LossKind, RngKind, Task};
+use crate::train::data::{Dataset, Targets};
+use crate::train::metrics::{self, Metrics};
+use crate::train::model::{FORMAT, SavedMetrics, SavedModel, Standardization, VERSION};
+use crate::train::optim::Optimizer;
+use crate::train::{loss, metrics::r_squared};
 
 /// What the model learns to predict, in the form its loss wants.
 #[derive(Clone, Debug, PartialEq)]
@@ -599,7 +599,7 @@ pub fn train_with_validation(
             training: config
                 .outputs
                 .checkpoint_every
-                .map(|_| crate::model::TrainingState {
+                .map(|_| crate::train::model::TrainingState {
                     parameters: parameters.to_vec(),
                     optimizer: optimizer.state(),
                 }),
@@ -1049,8 +1049,8 @@ fn class_of(prediction: &Prediction) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::Columns;
     use crate::rng::Init;
+    use crate::train::data::Columns;
 
     fn problem(csv: &str, task: Option<Task>) -> Result<Problem, String> {
         Problem::new(
@@ -1064,8 +1064,8 @@ mod tests {
     /// of it: the same predictions, and the loss up to rounding.
     #[test]
     fn evaluate_scores_in_pieces() {
-        let csv = crate::datasets::generate(
-            crate::datasets::Synthetic::Spiral,
+        let csv = crate::train::datasets::generate(
+            crate::train::datasets::Synthetic::Spiral,
             2 * EVAL_ROWS + 3,
             0.1,
             4,

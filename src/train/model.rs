@@ -3,11 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ActivationName, InitName, LossKind, RngKind, Task};
 use crate::engine::Value;
-use crate::metrics::Metrics;
 use crate::nn::{Layer, MLP};
-use crate::optim::OptimizerState;
+use crate::train::config::{ActivationName, InitName, LossKind, RngKind, Task};
+use crate::train::metrics::Metrics;
+use crate::train::optim::OptimizerState;
 
 pub const FORMAT: &str = "micrograd-rs model";
 pub const VERSION: u32 = 1;
@@ -172,7 +172,7 @@ impl SavedModel {
 
     /// Parses and checks a saved model. Errors name the field at fault.
     pub fn from_json(text: &str) -> Result<SavedModel, String> {
-        let model: SavedModel = crate::config::parse_json(text)?;
+        let model: SavedModel = crate::train::config::parse_json(text)?;
         model.check()?;
         Ok(model)
     }

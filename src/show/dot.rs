@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::trace::{State, Trace};
+use crate::show::trace::{State, Trace};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RankDir {

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use crate::model::Standardization;
 use crate::nn::MLP;
+use crate::train::model::Standardization;
 use crate::train::{History, Prediction, Problem, outputs};
 
 pub const LOSS_SIZE: (u32, u32) = (900, 700);

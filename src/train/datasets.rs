@@ -2,7 +2,7 @@
 
 /// The 100 points micrograd's demo.ipynb trains on (`make_moons(100, noise=0.1)`
 /// after `np.random.seed(1337)`, labels -1/+1), as `x1,x2,y` with a header.
-pub const DEMO_MOONS_CSV: &str = include_str!("../data/micrograd_demo_moons.csv");
+pub const DEMO_MOONS_CSV: &str = include_str!("../../data/micrograd_demo_moons.csv");
 
 /// The demo moons as (features, label) pairs.
 pub fn demo_moons() -> Vec<([f64; 2], f64)> {

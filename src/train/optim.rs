@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{OptimizerConfig, OptimizerKind};
+use crate::train::config::{OptimizerConfig, OptimizerKind};
 
 /// What an optimizer has learnt so far, as a model file saves it for
 /// `train --resume`: its running averages, per parameter.

@@ -1,0 +1,22 @@
+//! The learning half: what `micrograd train`, `eval` and `predict` are made
+//! of. A JSON config (`config`) and a CSV dataset (`data`, or one built in:
+//! `datasets`) go in; `fit` trains an MLP on them, a batch cut into shards
+//! that run on any number of threads, with a loss from `loss` and an optimizer
+//! from `optim`, and scores it with `metrics`; `model` is the saved model file
+//! and `plot` draws the loss curve and the decision boundary. None of it does
+//! I/O: callers read and write the bytes.
+
+pub mod config;
+pub mod data;
+pub mod datasets;
+mod fit;
+pub mod loss;
+pub mod metrics;
+pub mod model;
+pub mod optim;
+pub mod plot;
+
+pub use fit::{
+    EpochRecord, History, Hooks, MAX_INTEGER_CLASSES, Prediction, Problem, SHARD_ROWS, StepRecord,
+    Target, TrainError, Trained, evaluate, infer_task, outputs, train, train_with_validation,
+};
