@@ -3,8 +3,9 @@
 //!
 //! A step cuts its batch into shards of at most `SHARD_ROWS` rows, by a rule
 //! that does not look at the thread count. Each shard builds its own graph on
-//! the tape of whichever thread runs it, from its own copy of the parameters,
-//! and returns its loss and grads; the step adds them up in shard order and
+//! the tape of whichever thread runs it, over that thread's copy of the
+//! network (made once a step, its grads zeroed before each shard), and
+//! returns its loss and grads; the step adds them up in shard order and
 //! takes one optimizer step. So the model is the same, bit for bit, however
 //! many threads ran it, and a batch of one shard is plain serial training.
 
@@ -637,19 +638,35 @@ pub fn train_with_validation(
         let batch_y = fit_y.select(&batch);
 
         let shards = shards(batch.len());
-        let run_shard = |(shard_index, rows): (usize, &std::ops::Range<usize>)| {
-            let shard = Shard {
-                rows: &batch[rows.clone()],
-                target: batch_y.select(&rows.clone().collect::<Vec<_>>()),
-                batch_size: batch.len(),
-                // The L2 term is added once, in the first shard.
-                l2: if shard_index == 0 { config.l2 } else { 0.0 },
+        let run_shard =
+            |network: &mut Network, (shard_index, rows): (usize, &std::ops::Range<usize>)| {
+                let shard = Shard {
+                    rows: &batch[rows.clone()],
+                    target: batch_y.select(&rows.clone().collect::<Vec<_>>()),
+                    batch_size: batch.len(),
+                    // The L2 term is added once, in the first shard.
+                    l2: if shard_index == 0 { config.l2 } else { 0.0 },
+                };
+                shard.run(network, &problem, &train_x)
             };
-            shard.run(&shape, &parameters, &problem, &train_x)
-        };
+        // A network per thread for this step, used for each shard the thread runs.
+        let new_network = || Network::new(&shape, &parameters);
         let results: Vec<ShardResult> = match &pool {
-            Some(pool) => pool.install(|| shards.par_iter().enumerate().map(run_shard).collect()),
-            None => shards.iter().enumerate().map(run_shard).collect(),
+            Some(pool) => pool.install(|| {
+                shards
+                    .par_iter()
+                    .enumerate()
+                    .map_init(new_network, run_shard)
+                    .collect()
+            }),
+            None => {
+                let mut network = new_network();
+                shards
+                    .iter()
+                    .enumerate()
+                    .map(|shard| run_shard(&mut network, shard))
+                    .collect()
+            }
         };
         let mut results = results.into_iter();
         let first = results.next().expect("a batch has at least one shard");
@@ -931,30 +948,46 @@ struct ShardResult {
     scores: Vec<Vec<f64>>,
 }
 
+/// A thread's copy of the network for one step, on that thread's tape:
+/// made once, then used for each of the step's shards the thread runs, so
+/// that its leaves and handles are not made again for every shard.
+struct Network {
+    model: MLP,
+    /// `model.parameters()`, kept for the L2 term and for reading the grads.
+    parameters: Vec<Value>,
+}
+
+impl Network {
+    fn new(shape: &Shape, parameters: &[f64]) -> Network {
+        let model = shape.model(parameters);
+        let parameters = model.parameters();
+        Network { model, parameters }
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        Value::drop_all(std::mem::take(&mut self.parameters));
+    }
+}
+
 impl Shard<'_> {
     /// Forward and backward on this thread's tape, with its own copy of the network.
-    fn run(
-        &self,
-        shape: &Shape,
-        parameters: &[f64],
-        problem: &Problem,
-        rows: &[Vec<f64>],
-    ) -> ShardResult {
-        let model = shape.model(parameters);
+    fn run(&self, network: &mut Network, problem: &Problem, rows: &[Vec<f64>]) -> ShardResult {
+        // the grads of this shard only, as a new copy's would be
+        network.model.zero_grad();
         let batch: Vec<&[f64]> = self.rows.iter().map(|&i| rows[i].as_slice()).collect();
-        let scores = model.forward_rows(&batch);
+        let scores = network.model.forward_rows(&batch);
         let data_loss = problem.loss(&scores, &self.target, self.batch_size);
-        let parameters = model.parameters();
         let (total_loss, l2) = if self.l2 > 0.0 {
-            let l2 = loss::l2(&parameters, self.l2);
+            let l2 = loss::l2(&network.parameters, self.l2);
             let l2_value = l2.data();
             (data_loss + l2, l2_value)
         } else {
             (data_loss, 0.0)
         };
         total_loss.backward();
-        let grads = Value::grads_of(&parameters);
-        Value::drop_all(parameters);
+        let grads = Value::grads_of(&network.parameters);
         ShardResult {
             loss: total_loss.data(),
             l2,
