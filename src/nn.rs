@@ -336,9 +336,7 @@ impl MLP {
     }
 
     pub fn zero_grad(&mut self) {
-        for parameter in self.parameter_refs() {
-            parameter.set_grad(0.0);
-        }
+        Value::zero_grads(self.parameter_refs());
     }
 
     /// One step of gradient descent: `p.data -= lr * p.grad` for every parameter.

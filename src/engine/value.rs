@@ -230,6 +230,25 @@ impl Value {
         })
     }
 
+    /// The data of each of `values`, in one visit to the tape.
+    pub(crate) fn data_of(values: &[Value]) -> Vec<f64> {
+        tape::with(|tape| {
+            values
+                .iter()
+                .map(|value| tape.data[tape.node(value.slot) as usize])
+                .collect()
+        })
+    }
+
+    /// Sets the grad of each of `values` to 0, in one visit to the tape.
+    pub(crate) fn zero_grads<'a>(values: impl Iterator<Item = &'a Value>) {
+        tape::with(|tape| {
+            for value in values {
+                tape.set_grad(tape.node(value.slot), 0.0);
+            }
+        });
+    }
+
     /// Whether `values` are consecutive nodes, first to last: the weights of a
     /// [`Value::neuron`] that is one node.
     pub fn is_run(values: &[Value]) -> bool {

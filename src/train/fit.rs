@@ -992,10 +992,7 @@ impl Shard<'_> {
             loss: total_loss.data(),
             l2,
             grads,
-            scores: scores
-                .iter()
-                .map(|s| s.iter().map(Value::data).collect())
-                .collect(),
+            scores: scores.iter().map(|s| Value::data_of(s)).collect(),
         }
     }
 }
@@ -1042,7 +1039,7 @@ pub fn evaluate(model: &MLP, problem: &Problem, rows: &[Vec<f64>], target: &Targ
         loss += problem
             .loss(&scores, &target.select(piece), rows.len())
             .data();
-        score_data.extend(scores.iter().map(|s| s.iter().map(Value::data).collect()));
+        score_data.extend(scores.iter().map(|s| Value::data_of(s)));
     }
     let predictions: Vec<Prediction> = score_data.iter().map(|s| problem.predict(s)).collect();
     match target {
