@@ -3,8 +3,8 @@
 //!
 //! A step cuts its batch into shards of at most `SHARD_ROWS` rows, by a rule
 //! that does not look at the thread count. Each shard builds its own graph on
-//! the tape of whichever thread runs it, over that thread's copy of the
-//! network (made once a step, its grads zeroed before each shard), and
+//! the tape of whichever thread runs it, over a copy of the network on that
+//! tape (made once for several shards, its grads zeroed before each), and
 //! returns its loss and grads; the step adds them up in shard order and
 //! takes one optimizer step. So the model is the same, bit for bit, however
 //! many threads ran it, and a batch of one shard is plain serial training.
@@ -649,7 +649,7 @@ pub fn train_with_validation(
                 };
                 shard.run(network, &problem, &train_x)
             };
-        // A network per thread for this step, used for each shard the thread runs.
+        // A network per rayon job (one in all on one thread), used for its shards.
         let new_network = || Network::new(&shape, &parameters);
         let results: Vec<ShardResult> = match &pool {
             Some(pool) => pool.install(|| {
@@ -948,9 +948,10 @@ struct ShardResult {
     scores: Vec<Vec<f64>>,
 }
 
-/// A thread's copy of the network for one step, on that thread's tape:
-/// made once, then used for each of the step's shards the thread runs, so
-/// that its leaves and handles are not made again for every shard.
+/// A copy of the network on one thread's tape, for one step: made once and
+/// used for several shards, so that its leaves and handles are not made
+/// again for each. One thread makes one a step; a pool makes one per rayon
+/// job (`map_init`), about six a step for eight shards on two threads.
 struct Network {
     model: MLP,
     /// `model.parameters()`, kept for the L2 term and for reading the grads.
