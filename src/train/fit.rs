@@ -21,10 +21,10 @@ use crate::nn::MLP;
 use crate::rng::Stream;
 use crate::train::config::{Config, DEFAULT_BATCH_SIZE, DEFAULT_STEPS, LossKind, RngKind, Task};
 use crate::train::data::{Dataset, Targets};
-use crate::train::metrics::{self, Metrics};
+use crate::train::loss;
+use crate::train::metrics::{self, Metrics, r_squared};
 use crate::train::model::{FORMAT, SavedMetrics, SavedModel, Standardization, VERSION};
 use crate::train::optim::Optimizer;
-use crate::train::{loss, metrics::r_squared};
 
 /// What the model learns to predict, in the form its loss wants.
 #[derive(Clone, Debug, PartialEq)]
