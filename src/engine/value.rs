@@ -231,10 +231,10 @@ impl Value {
     }
 
     /// The data of each of `values`, in one visit to the tape.
-    pub(crate) fn data_of(values: &[Value]) -> Vec<f64> {
+    pub(crate) fn data_of<'a>(values: impl IntoIterator<Item = &'a Value>) -> Vec<f64> {
         tape::with(|tape| {
             values
-                .iter()
+                .into_iter()
                 .map(|value| tape.data[tape.node(value.slot) as usize])
                 .collect()
         })

@@ -209,13 +209,19 @@ impl Problem {
         sum * (1.0 / n as f64)
     }
 
-    /// Accuracy for classes, R² for numbers.
-    pub fn metric(&self, scores: &[Vec<f64>], target: &Target) -> f64 {
+    /// Accuracy, or R² for a regression, of `scores`: each row's outputs, one
+    /// row after another, a row for each target.
+    pub fn metric(&self, scores: &[f64], target: &Target) -> f64 {
+        let rows = match target {
+            Target::Signs(y) | Target::Numbers(y) => y.len(),
+            Target::Classes(y) => y.len(),
+        };
+        let row_scores = scores.chunks((scores.len() / rows.max(1)).max(1));
         match target {
             Target::Signs(y) => {
                 let right = y
                     .iter()
-                    .zip(scores)
+                    .zip(row_scores)
                     .filter(|(y, s)| (**y > 0.0) == (s[0] > 0.0))
                     .count();
                 right as f64 / y.len().max(1) as f64
@@ -223,12 +229,12 @@ impl Problem {
             Target::Classes(y) => {
                 let right = y
                     .iter()
-                    .zip(scores)
+                    .zip(row_scores)
                     .filter(|(y, s)| **y == argmax(s))
                     .count();
                 right as f64 / y.len().max(1) as f64
             }
-            Target::Numbers(y) => r_squared(y, &scores.iter().map(|s| s[0]).collect::<Vec<_>>()),
+            Target::Numbers(y) => r_squared(y, scores),
         }
     }
 
@@ -945,7 +951,8 @@ struct ShardResult {
     /// The L2 term in `loss` (0 but in the first shard).
     l2: f64,
     grads: Vec<f64>,
-    scores: Vec<Vec<f64>>,
+    /// each row's outputs, one row after another
+    scores: Vec<f64>,
 }
 
 /// A copy of the network on one thread's tape, for one step: made once and
@@ -993,7 +1000,7 @@ impl Shard<'_> {
             loss: total_loss.data(),
             l2,
             grads,
-            scores: scores.iter().map(|s| Value::data_of(s)).collect(),
+            scores: Value::data_of(scores.iter().flatten()),
         }
     }
 }
@@ -1040,7 +1047,7 @@ pub fn evaluate(model: &MLP, problem: &Problem, rows: &[Vec<f64>], target: &Targ
         loss += problem
             .loss(&scores, &target.select(piece), rows.len())
             .data();
-        score_data.extend(scores.iter().map(|s| Value::data_of(s)));
+        score_data.extend(scores.iter().map(Value::data_of));
     }
     let predictions: Vec<Prediction> = score_data.iter().map(|s| problem.predict(s)).collect();
     match target {
