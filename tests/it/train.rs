@@ -338,6 +338,20 @@ fn eval_checks_the_columns_against_the_model() {
     fails_with(&output, &["broken.json", "at `format`"]);
 }
 
+/// Reads a training run's log until the line of step `step`; returns all it read.
+fn read_until_step(stderr: &mut impl std::io::BufRead, step: usize) -> String {
+    let marker = format!("step {step} ");
+    let mut log = String::new();
+    loop {
+        let start = log.len();
+        let read = stderr.read_line(&mut log).expect("a line");
+        assert!(read > 0, "training never logged step {step}: {log}");
+        if log[start..].starts_with(&marker) {
+            return log;
+        }
+    }
+}
+
 /// The newest pid's child: send it a signal mid-training and see what is left.
 fn interrupt(signal: &str, old: &str) -> (Option<i32>, String, String) {
     let dir = tempfile::tempdir().expect("a temp dir");
@@ -361,11 +375,7 @@ fn interrupt(signal: &str, old: &str) -> (Option<i32>, String, String) {
     // Wait for training to start (its first log line), not for a time that
     // a busy machine may need more of.
     let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
-    let mut first = String::new();
-    while !first.contains("step 0 ") {
-        let read = std::io::BufRead::read_line(&mut stderr, &mut first).expect("a line");
-        assert!(read > 0, "training never logged step 0: {first}");
-    }
+    let first = read_until_step(&mut stderr, 0);
     let killed = Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
@@ -944,12 +954,7 @@ fn a_killed_run_resumes_from_its_checkpoint_to_the_same_model() {
         .spawn()
         .expect("the binary runs");
     let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped"));
-    let mut line = String::new();
-    while !line.starts_with("step 100 ") {
-        line.clear();
-        let read = std::io::BufRead::read_line(&mut stderr, &mut line).expect("a line");
-        assert!(read > 0, "training never logged step 100");
-    }
+    read_until_step(&mut stderr, 100);
     child.kill().expect("killed");
     child.wait().expect("it exits");
     let checkpoint = saved_model(&dir.path().join("broken/model.json"));
