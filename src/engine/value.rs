@@ -240,6 +240,17 @@ impl Value {
         })
     }
 
+    /// Sets the data of each of `values` to the number beside it in `data`, in
+    /// one visit to the tape.
+    pub(crate) fn set_data_of(values: &[Value], data: &[f64]) {
+        tape::with(|tape| {
+            for (value, &data) in values.iter().zip(data) {
+                let id = tape.node(value.slot);
+                tape.data[id as usize] = data;
+            }
+        });
+    }
+
     /// Sets the grad of each of `values` to 0, in one visit to the tape.
     pub(crate) fn zero_grads<'a>(values: impl Iterator<Item = &'a Value>) {
         tape::with(|tape| {

@@ -3,23 +3,24 @@
 //!
 //! A step cuts its batch into shards of at most `SHARD_ROWS` rows, by a rule
 //! that does not look at the thread count. Each shard builds its own graph on
-//! the tape of whichever thread runs it, over a copy of the network on that
-//! tape (made once for several shards, its grads zeroed before each), and
+//! the tape of whichever thread takes it (`crew`), over that thread's copy of
+//! the network (kept for the run, its grads zeroed before each shard), and
 //! returns its loss and grads; the step adds them up in shard order and
 //! takes one optimizer step. So the model is the same, bit for bit, however
 //! many threads ran it, and a batch of one shard is plain serial training.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
-use rayon::prelude::*;
 
 use crate::engine::{Activation, Value};
 use crate::nn::MLP;
 use crate::rng::Stream;
 use crate::train::config::{Config, DEFAULT_BATCH_SIZE, DEFAULT_STEPS, LossKind, RngKind, Task};
+use crate::train::crew::{Crew, Tasks};
 use crate::train::data::{Dataset, Targets};
 use crate::train::loss;
 use crate::train::metrics::{self, Metrics, r_squared};
@@ -531,19 +532,6 @@ pub fn train_with_validation(
             (parameters, optimizer)
         }
     };
-    // One thread runs the shards itself; more share them through a pool.
-    let pool = match config.threads() {
-        1 => None,
-        threads => Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .map_err(|err| {
-                    TrainError::Problem(format!("cannot start {threads} threads: {err}"))
-                })?,
-        ),
-    };
-
     let batch_size = config
         .batch_size
         .unwrap_or(DEFAULT_BATCH_SIZE)
@@ -626,125 +614,125 @@ pub fn train_with_validation(
     let mut interrupted = false;
     let mut stopped_early = false;
     let mut best: Option<(usize, f64, Vec<f64>)> = None;
-    for step in start..total_steps {
-        if animation_every.is_some_and(|every| (step - start).is_multiple_of(every)) {
-            snapshots.push((step, parameters.clone()));
+    // One thread runs the shards itself; more take them as they come, the
+    // helpers living for the whole run (`crew`). No more threads than a
+    // batch has shards.
+    let threads = config.threads();
+    let helpers = threads.min(shards(batch_size).len()).max(1) - 1;
+    let crew = Crew::new(helpers + 1);
+    std::thread::scope(|scope| {
+        let _closer = crew.closer();
+        for _ in 0..helpers {
+            std::thread::Builder::new()
+                .spawn_scoped(scope, || help(&crew, &shape, &problem, &train_x))
+                .map_err(|err| {
+                    TrainError::Problem(format!("cannot start {threads} threads: {err}"))
+                })?;
         }
-        let epoch = step / batches_per_epoch;
-        let batch_in_epoch = step % batches_per_epoch;
-        if batch_in_epoch == 0 && batch_size < train_indices.len() {
-            epoch_order.shuffle(&mut batch_rng);
-        }
-        let batch: Vec<usize> = epoch_order
-            .iter()
-            .skip(batch_in_epoch * batch_size)
-            .take(batch_size)
-            .copied()
-            .collect();
-        let batch_y = fit_y.select(&batch);
+        let mut network = None;
+        for step in start..total_steps {
+            if animation_every.is_some_and(|every| (step - start).is_multiple_of(every)) {
+                snapshots.push((step, parameters.clone()));
+            }
+            let epoch = step / batches_per_epoch;
+            let batch_in_epoch = step % batches_per_epoch;
+            if batch_in_epoch == 0 && batch_size < train_indices.len() {
+                epoch_order.shuffle(&mut batch_rng);
+            }
+            let batch: Vec<usize> = epoch_order
+                .iter()
+                .skip(batch_in_epoch * batch_size)
+                .take(batch_size)
+                .copied()
+                .collect();
+            let batch_y = fit_y.select(&batch);
+            let shards = shards(batch.len());
+            let work = Arc::new(StepWork {
+                parameters: parameters.clone(),
+                tasks: Tasks::new(shards.len()),
+                shards,
+                batch,
+                batch_y,
+                l2: config.l2,
+            });
+            if helpers > 0 && work.shards.len() > 1 {
+                crew.offer(Arc::clone(&work));
+            }
+            work.take_shards(&mut network, &shape, &problem, &train_x);
+            let mut results = work.tasks.results(&crew).into_iter();
+            let first = results.next().expect("a batch has at least one shard");
+            let l2_value = first.l2;
+            let (mut loss_value, mut grads, mut scores) = (first.loss, first.grads, first.scores);
+            for shard in results {
+                loss_value += shard.loss;
+                for (grad, shard_grad) in grads.iter_mut().zip(&shard.grads) {
+                    *grad += shard_grad;
+                }
+                scores.extend(shard.scores);
+            }
+            if !loss_value.is_finite() {
+                return Err(TrainError::Diverged {
+                    step,
+                    loss: loss_value,
+                });
+            }
+            let metric = problem.metric(&scores, &work.batch_y);
 
-        let shards = shards(batch.len());
-        let run_shard =
-            |network: &mut Network, (shard_index, rows): (usize, &std::ops::Range<usize>)| {
-                let shard = Shard {
-                    rows: &batch[rows.clone()],
-                    target: batch_y.select(&rows.clone().collect::<Vec<_>>()),
-                    batch_size: batch.len(),
-                    // The L2 term is added once, in the first shard.
-                    l2: if shard_index == 0 { config.l2 } else { 0.0 },
-                };
-                shard.run(network, &problem, &train_x)
-            };
-        // A network per rayon job (one in all on one thread), used for its shards.
-        let new_network = || Network::new(&shape, &parameters);
-        let results: Vec<ShardResult> = match &pool {
-            Some(pool) => pool.install(|| {
-                shards
-                    .par_iter()
-                    .enumerate()
-                    .map_init(new_network, run_shard)
-                    .collect()
-            }),
-            None => {
-                let mut network = new_network();
-                shards
-                    .iter()
-                    .enumerate()
-                    .map(|shard| run_shard(&mut network, shard))
-                    .collect()
-            }
-        };
-        let mut results = results.into_iter();
-        let first = results.next().expect("a batch has at least one shard");
-        let l2_value = first.l2;
-        let (mut loss_value, mut grads, mut scores) = (first.loss, first.grads, first.scores);
-        for shard in results {
-            loss_value += shard.loss;
-            for (grad, shard_grad) in grads.iter_mut().zip(&shard.grads) {
-                *grad += shard_grad;
-            }
-            scores.extend(shard.scores);
-        }
-        if !loss_value.is_finite() {
-            return Err(TrainError::Diverged {
+            let lr = config.schedule.lr(lr0, step, total_steps);
+            optimizer.step(&mut parameters, &grads, lr);
+
+            let record = StepRecord {
                 step,
-                loss: loss_value,
-            });
-        }
-        let metric = problem.metric(&scores, &batch_y);
-
-        let lr = config.schedule.lr(lr0, step, total_steps);
-        optimizer.step(&mut parameters, &grads, lr);
-
-        let record = StepRecord {
-            step,
-            epoch,
-            lr,
-            loss: loss_value,
-            l2: l2_value,
-            metric,
-        };
-        progress(&record, total_steps);
-        history.steps.push(record);
-        if let Some(every) = config.outputs.checkpoint_every
-            && (step + 1).is_multiple_of(every)
-            && step + 1 < total_steps
-        {
-            checkpoint(&save(&parameters, &optimizer, step + 1, None).0);
-        }
-
-        let epoch_done = batch_in_epoch + 1 == batches_per_epoch || step + 1 == total_steps;
-        if epoch_done && validates {
-            let model = shape.model(&parameters);
-            let metrics = evaluate(&model, &problem, &validation_x, &fit_validation_y);
-            let metric = metrics.accuracy.or(metrics.r2).unwrap_or(0.0);
-            history.validation.push(EpochRecord {
                 epoch,
-                steps: step + 1,
-                loss: metrics.loss,
+                lr,
+                loss: loss_value,
+                l2: l2_value,
                 metric,
-            });
-            // early stopping: the best epoch so far, and its weights
-            if let Some(patience) = config.patience {
-                let improved = best
-                    .as_ref()
-                    .is_none_or(|(_, best_loss, _)| metrics.loss < *best_loss);
-                if improved {
-                    best = Some((epoch, metrics.loss, parameters.clone()));
-                } else if best
-                    .as_ref()
-                    .is_some_and(|(best_epoch, _, _)| epoch - best_epoch >= patience)
-                {
-                    stopped_early = true;
-                    break;
+            };
+            progress(&record, total_steps);
+            history.steps.push(record);
+            if let Some(every) = config.outputs.checkpoint_every
+                && (step + 1).is_multiple_of(every)
+                && step + 1 < total_steps
+            {
+                checkpoint(&save(&parameters, &optimizer, step + 1, None).0);
+            }
+
+            let epoch_done = batch_in_epoch + 1 == batches_per_epoch || step + 1 == total_steps;
+            if epoch_done && validates {
+                let model = shape.model(&parameters);
+                let metrics = evaluate(&model, &problem, &validation_x, &fit_validation_y);
+                let metric = metrics.accuracy.or(metrics.r2).unwrap_or(0.0);
+                history.validation.push(EpochRecord {
+                    epoch,
+                    steps: step + 1,
+                    loss: metrics.loss,
+                    metric,
+                });
+                // early stopping: the best epoch so far, and its weights
+                if let Some(patience) = config.patience {
+                    let improved = best
+                        .as_ref()
+                        .is_none_or(|(_, best_loss, _)| metrics.loss < *best_loss);
+                    if improved {
+                        best = Some((epoch, metrics.loss, parameters.clone()));
+                    } else if best
+                        .as_ref()
+                        .is_some_and(|(best_epoch, _, _)| epoch - best_epoch >= patience)
+                    {
+                        stopped_early = true;
+                        break;
+                    }
                 }
             }
+            if stop.load(Ordering::Relaxed) && step + 1 < total_steps {
+                interrupted = true;
+                break;
+            }
         }
-        if stop.load(Ordering::Relaxed) && step + 1 < total_steps {
-            interrupted = true;
-            break;
-        }
-    }
+
+        Ok(())
+    })?;
 
     // early stopping keeps the best epoch's weights
     let best_epoch = best.map(|(epoch, _, best_parameters)| {
@@ -955,10 +943,10 @@ struct ShardResult {
     scores: Vec<f64>,
 }
 
-/// A copy of the network on one thread's tape, for one step: made once and
-/// used for several shards, so that its leaves and handles are not made
-/// again for each. One thread makes one a step; a pool makes one per rayon
-/// job (`map_init`), about six a step for eight shards on two threads.
+/// A copy of the network on one thread's tape, made when the thread takes
+/// its first shard and kept for the run, so that its leaves and handles are
+/// not made again each step: [`Network::load`] sets its parameters to the
+/// step's.
 struct Network {
     model: MLP,
     /// `model.parameters()`, kept for the L2 term and for reading the grads.
@@ -971,11 +959,68 @@ impl Network {
         let parameters = model.parameters();
         Network { model, parameters }
     }
+
+    fn load(&self, parameters: &[f64]) {
+        Value::set_data_of(&self.parameters, parameters);
+    }
 }
 
 impl Drop for Network {
     fn drop(&mut self) {
         Value::drop_all(std::mem::take(&mut self.parameters));
+    }
+}
+
+/// A step's shards, and what they need, for any thread of the run to take.
+struct StepWork {
+    /// The parameters' values for this step.
+    parameters: Vec<f64>,
+    /// The batch's rows, as indices into the training rows.
+    batch: Vec<usize>,
+    batch_y: Target,
+    shards: Vec<std::ops::Range<usize>>,
+    l2: f64,
+    tasks: Tasks<ShardResult>,
+}
+
+impl StepWork {
+    /// Runs shards nobody has taken yet, until none is left, on this thread's
+    /// copy of the network (made on the thread's first shard).
+    fn take_shards(
+        &self,
+        network: &mut Option<Network>,
+        shape: &Shape,
+        problem: &Problem,
+        rows: &[Vec<f64>],
+    ) {
+        let mut loaded = false;
+        while let Some(index) = self.tasks.take() {
+            let network = network.get_or_insert_with(|| Network::new(shape, &self.parameters));
+            if !loaded {
+                network.load(&self.parameters);
+                loaded = true;
+            }
+            let positions = self.shards[index].clone();
+            let shard = Shard {
+                rows: &self.batch[positions.clone()],
+                target: self.batch_y.select(&positions.collect::<Vec<_>>()),
+                batch_size: self.batch.len(),
+                // The L2 term is added once, in the first shard.
+                l2: if index == 0 { self.l2 } else { 0.0 },
+            };
+            self.tasks.finish(index, shard.run(network, problem, rows));
+        }
+    }
+}
+
+/// A helper thread's run: each step's shards that are left when it looks.
+fn help(crew: &Crew<StepWork>, shape: &Shape, problem: &Problem, rows: &[Vec<f64>]) {
+    // a panic here closes the crew, which the step waiting for a shard hears
+    let _closer = crew.closer();
+    let mut network = None;
+    let mut seen = 0;
+    while let Some(work) = crew.next(&mut seen) {
+        work.take_shards(&mut network, shape, problem, rows);
     }
 }
 

@@ -7,6 +7,7 @@
 //! I/O: callers read and write the bytes.
 
 pub mod config;
+mod crew;
 pub mod data;
 pub mod datasets;
 mod fit;
