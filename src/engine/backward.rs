@@ -27,7 +27,7 @@ pub(crate) fn backward(tape: &mut Tape, root: NodeId) {
         ..
     } = tape;
     for (grad, op) in grads[..had_grads].iter_mut().zip(ops.iter()) {
-        if *op != PackedOp::pack(Op::Leaf) {
+        if !op.is_leaf() {
             *grad = 0.0;
         }
     }
@@ -39,10 +39,14 @@ pub(crate) fn backward(tape: &mut Tape, root: NodeId) {
 /// On its own so that the compiler knows `data` and `grads` do not overlap.
 #[inline(never)]
 fn sweep(data: &[f64], ops: &[PackedOp], neurons: &[(NodeId, NeuronOp)], grads: &mut [f64]) {
-    for id in (0..data.len()).rev() {
+    let mut id = data.len();
+    while id > 0 {
+        id -= 1;
         let grad = grads[id];
-        // Nothing to pass on: the root does not depend on this node, or not here.
+        // Nothing to pass on: the root does not depend on this node, or not
+        // here. Under the newest of a row of data, nothing reaches the rest.
         if grad == 0.0 {
+            id -= ops[id].data_below();
             continue;
         }
         // A training graph is mostly neurons: read their operands in place.

@@ -173,6 +173,32 @@ impl PackedOp {
         PackedOp(12 | (index as u64) << KIND_BITS)
     }
 
+    /// A leaf: the newest of a row of data leaves, with `below` more under
+    /// it. No grad ever reaches a row's leaves (they are the inputs of a
+    /// first layer that passes them none, and have no handles), so backward
+    /// steps over the row in one go. It unpacks to `Op::Leaf`.
+    #[inline(always)]
+    pub fn data_row(below: usize) -> PackedOp {
+        PackedOp((below as u64) << KIND_BITS)
+    }
+
+    /// How many data leaves lie under this one, the newest of a row; 0 for
+    /// any other node.
+    #[inline(always)]
+    pub fn data_below(self) -> usize {
+        if self.0 & ((1 << KIND_BITS) - 1) == 0 {
+            (self.0 >> KIND_BITS) as usize
+        } else {
+            0
+        }
+    }
+
+    /// Whether this is a leaf's op.
+    #[inline(always)]
+    pub fn is_leaf(self) -> bool {
+        self.0 & ((1 << KIND_BITS) - 1) == 0
+    }
+
     /// Where a neuron node's operands are in the tape's neuron table; `None`
     /// for any other op.
     #[inline(always)]
@@ -465,5 +491,11 @@ mod tests {
         let table = vec![(0, neuron); MAX_NODES.min(3)];
         assert_eq!(PackedOp::neuron(2).unpack(&table), Op::Neuron(neuron));
         assert_eq!(std::mem::size_of::<PackedOp>(), 8);
+        assert_eq!(PackedOp::data_row(63).unpack(&table), Op::Leaf);
+        assert!(PackedOp::data_row(63).is_leaf());
+        assert_eq!(PackedOp::data_row(63).data_below(), 63);
+        assert_eq!(PackedOp::pack(Op::Leaf).data_below(), 0);
+        assert_eq!(PackedOp::pack(Op::Add(5, 7)).data_below(), 0);
+        assert_eq!(PackedOp::neuron(9).data_below(), 0);
     }
 }

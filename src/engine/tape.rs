@@ -244,6 +244,10 @@ impl Tape {
             for (start, row) in starts.iter_mut().zip(group) {
                 *start = self.len() as NodeId;
                 self.push_leaves(row);
+                // the first layer passes its inputs no grads (below)
+                if let Some(below) = row.len().checked_sub(1) {
+                    *self.ops.last_mut().expect("the row was pushed") = PackedOp::data_row(below);
+                }
             }
             let mut n = group.first().map_or(0, |row| row.len());
             for (index, layer) in layers.iter().enumerate() {
