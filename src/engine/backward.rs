@@ -46,7 +46,9 @@ fn sweep(data: &[f64], ops: &[PackedOp], neurons: &[(NodeId, NeuronOp)], grads: 
         // Nothing to pass on: the root does not depend on this node, or not
         // here. Under the newest of a row of data, nothing reaches the rest.
         if grad == 0.0 {
-            id -= ops[id].data_below();
+            if ops[id].data_below() > 0 {
+                id = under_data_row(id, ops[id]);
+            }
             continue;
         }
         // A training graph is mostly neurons: read their operands in place.
@@ -63,6 +65,15 @@ fn sweep(data: &[f64], ops: &[PackedOp], neurons: &[(NodeId, NeuronOp)], grads: 
             |op| chain_rule(op, grad, data[id], data, grads),
         );
     }
+}
+
+/// The newest leaf of a row of data is `id`: the id of its oldest leaf, where
+/// the sweep goes on. Out of line, so that the sweep branches to it rather
+/// than making every node with a zero grad wait for its op to be read.
+#[cold]
+#[inline(never)]
+fn under_data_row(id: usize, op: PackedOp) -> usize {
+    id - op.data_below()
 }
 
 /// The chain rule for one node of grad `grad` and data `out`:
