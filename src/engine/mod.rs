@@ -12,5 +12,6 @@ mod ops;
 mod tape;
 mod value;
 
+pub(crate) use tape::ROWS_IN_FLIGHT;
 pub use tape::len as tape_len;
 pub use value::{Activation, Value};

@@ -16,7 +16,7 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
 
-use crate::engine::{Activation, Value};
+use crate::engine::{Activation, ROWS_IN_FLIGHT, Value};
 use crate::nn::MLP;
 use crate::rng::Stream;
 use crate::train::config::{Config, DEFAULT_BATCH_SIZE, DEFAULT_STEPS, LossKind, RngKind, Task};
@@ -843,17 +843,28 @@ fn resumed(
 const EVAL_ROWS: usize = 4096;
 
 /// Rows per shard, at most: a batch of more rows is cut into
-/// `ceil(rows / SHARD_ROWS)` shards as equal as can be.
+/// `ceil(rows / SHARD_ROWS)` shards, rounded up to an even number.
 pub const SHARD_ROWS: usize = 128;
 
 /// The shards of a batch of `n_rows` rows, as ranges of its positions.
+///
+/// More than one come in an even number, so that two threads share them
+/// evenly: 1,078 rows make ten shards, five for each thread, not nine (five
+/// and four). Shards hold whole groups of the rows `forward_rows` computes
+/// side by side (eight), as equal in number as can be, the last shard
+/// taking what is left: a group with empty lanes costs as much as a full one.
 fn shards(n_rows: usize) -> Vec<std::ops::Range<usize>> {
-    let n_shards = n_rows.div_ceil(SHARD_ROWS).max(1);
-    let (size, extra) = (n_rows / n_shards, n_rows % n_shards);
+    let mut n_shards = n_rows.div_ceil(SHARD_ROWS).max(1);
+    if n_shards > 1 {
+        n_shards = n_shards.next_multiple_of(2);
+    }
+    let groups = n_rows.div_ceil(ROWS_IN_FLIGHT);
+    let (size, extra) = (groups / n_shards, groups % n_shards);
     let mut start = 0;
     (0..n_shards)
         .map(|shard| {
-            let end = start + size + usize::from(shard < extra);
+            let groups = size + usize::from(shard < extra);
+            let end = (start + groups * ROWS_IN_FLIGHT).min(n_rows);
             let rows = start..end;
             start = end;
             rows
@@ -1228,8 +1239,35 @@ mod tests {
         let sizes = |n| shards(n).iter().map(|rows| rows.len()).collect::<Vec<_>>();
         assert_eq!(shards(100), vec![0..100], "the demo is one shard");
         assert_eq!(sizes(SHARD_ROWS), vec![SHARD_ROWS]);
-        assert_eq!(sizes(SHARD_ROWS + 1), vec![65, 64]);
-        assert_eq!(sizes(1000), vec![125; 8]);
+        assert_eq!(sizes(SHARD_ROWS + 1), vec![72, 57]);
+        assert_eq!(sizes(1000), [vec![128; 5], vec![120; 3]].concat());
+        assert_eq!(
+            sizes(1078),
+            [vec![112; 5], vec![104; 4], vec![102]].concat(),
+            "ten, not nine"
+        );
+        assert_eq!(sizes(3 * SHARD_ROWS), vec![96; 4]);
+        for n in 1..5000 {
+            let shards = shards(n);
+            assert!(
+                shards.len() == 1 || shards.len().is_multiple_of(2),
+                "{n} rows"
+            );
+            assert!(
+                shards
+                    .iter()
+                    .all(|rows| rows.len() <= SHARD_ROWS && !rows.is_empty())
+            );
+            let groups = |rows: &std::ops::Range<usize>| rows.len().div_ceil(ROWS_IN_FLIGHT);
+            assert!(
+                shards[..shards.len() - 1]
+                    .iter()
+                    .all(|rows| rows.len() % ROWS_IN_FLIGHT == 0)
+            );
+            let most = shards.iter().map(groups).max();
+            let least = shards.iter().map(groups).min();
+            assert!(most <= least.map(|least| least + 1), "{n} rows: {shards:?}");
+        }
         let rows: Vec<usize> = shards(1001).into_iter().flatten().collect();
         assert_eq!(
             rows,
