@@ -255,7 +255,12 @@ impl Value {
     pub(crate) fn zero_grads<'a>(values: impl Iterator<Item = &'a Value>) {
         tape::with(|tape| {
             for value in values {
-                tape.set_grad(tape.node(value.slot), 0.0);
+                // A grad set to 0 leaves `clean_from` true, and a node past
+                // the end of `grads` has grad 0 already.
+                let id = tape.node(value.slot) as usize;
+                if let Some(grad) = tape.grads.get_mut(id) {
+                    *grad = 0.0;
+                }
             }
         });
     }
