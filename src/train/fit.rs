@@ -655,21 +655,12 @@ pub fn train_with_validation(
                 batch_y,
                 l2: config.l2,
             });
-            if helpers > 0 && work.shards.len() > 1 {
-                crew.offer(Arc::clone(&work));
-            }
-            work.take_shards(&mut network, &shape, &problem, &train_x);
-            let mut results = work.tasks.results(&crew).into_iter();
-            let first = results.next().expect("a batch has at least one shard");
-            let l2_value = first.l2;
-            let (mut loss_value, mut grads, mut scores) = (first.loss, first.grads, first.scores);
-            for shard in results {
-                loss_value += shard.loss;
-                for (grad, shard_grad) in grads.iter_mut().zip(&shard.grads) {
-                    *grad += shard_grad;
-                }
-                scores.extend(shard.scores);
-            }
+            let ShardResult {
+                loss: loss_value,
+                l2: l2_value,
+                grads,
+                scores,
+            } = work.run(&crew, helpers > 0, &mut network, &shape, &problem, &train_x);
             if !loss_value.is_finite() {
                 return Err(TrainError::Diverged {
                     step,
@@ -995,6 +986,34 @@ struct StepWork {
 }
 
 impl StepWork {
+    /// Runs the step's shards, on this thread and, when `offer`, on the
+    /// crew's too, and adds up their results in shard order.
+    fn run(
+        self: &Arc<Self>,
+        crew: &Crew<StepWork>,
+        offer: bool,
+        network: &mut Option<Network>,
+        shape: &Shape,
+        problem: &Problem,
+        rows: &[Vec<f64>],
+    ) -> ShardResult {
+        if offer && self.shards.len() > 1 {
+            crew.offer(Arc::clone(self));
+        }
+        self.take_shards(network, shape, problem, rows);
+        let mut results = self.tasks.results(crew).into_iter();
+        let mut total = results.next().expect("a batch has at least one shard");
+        for shard in results {
+            // `l2` is the first shard's: the others have none
+            total.loss += shard.loss;
+            for (grad, shard_grad) in total.grads.iter_mut().zip(&shard.grads) {
+                *grad += shard_grad;
+            }
+            total.scores.extend(shard.scores);
+        }
+        total
+    }
+
     /// Runs shards nobody has taken yet, until none is left, on this thread's
     /// copy of the network (made on the thread's first shard).
     fn take_shards(
