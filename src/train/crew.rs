@@ -229,6 +229,31 @@ mod tests {
     }
 
     #[test]
+    fn a_helper_that_panics_with_a_task_in_hand_does_not_leave_the_caller_waiting() {
+        let crew: Crew<Tasks<usize>> = Crew::new(2);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            std::thread::scope(|scope| {
+                let _closer = crew.closer();
+                scope.spawn(|| {
+                    let _closer = crew.closer();
+                    if let Some(tasks) = crew.next(&mut 0) {
+                        assert_eq!(tasks.take(), Some(0));
+                        panic!("a bug in a shard");
+                    }
+                });
+                // the caller takes no task: the helper holds the only one
+                let tasks = Arc::new(Tasks::new(1));
+                crew.offer(Arc::clone(&tasks));
+                tasks.results(&crew)
+            })
+        }));
+        assert!(
+            outcome.is_err(),
+            "the caller panics rather than wait forever"
+        );
+    }
+
+    #[test]
     fn a_closed_crew_sends_its_helpers_home() {
         let crew: Crew<()> = Crew::new(2);
         std::thread::scope(|scope| {
