@@ -186,7 +186,7 @@ impl PackedOp {
     /// any other node.
     #[inline(always)]
     pub fn data_below(self) -> usize {
-        if self.0 & ((1 << KIND_BITS) - 1) == 0 {
+        if self.is_leaf() {
             (self.0 >> KIND_BITS) as usize
         } else {
             0
