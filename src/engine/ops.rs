@@ -135,6 +135,8 @@ fn sigmoid(x: f64) -> f64 {
 /// in one u64, so that a node (data and op) is 16 bytes and a training step's
 /// graph stays in the processor's cache. A neuron's operands do not fit: its
 /// packed op holds the index of a [`NeuronOp`] in the tape's neuron table.
+/// Two kinds mark a node under which backward can take a shortcut (a row of
+/// data, a block of neurons); they read back as a leaf and a neuron.
 /// Code reads it back as an `Op`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct PackedOp(u64);
@@ -143,6 +145,12 @@ const KIND_BITS: u32 = 4;
 const ID_BITS: u32 = 30;
 /// How many nodes a tape can hold: ids must fit in 30 bits.
 pub(crate) const MAX_NODES: usize = 1 << ID_BITS;
+/// The kinds that are not an `Op`'s own: a neuron, and the two marks.
+const NEURON: u64 = 12;
+const BLOCK_TOP: u64 = 14;
+const DATA_ROW: u64 = 15;
+/// `kind & NEURON_MASK == NEURON` for a neuron, marked or not.
+const NEURON_MASK: u64 = 0b1101;
 
 impl PackedOp {
     /// Packs `op`; a neuron's packed op is `PackedOp::neuron` instead.
@@ -167,10 +175,36 @@ impl PackedOp {
         PackedOp(kind | (a as u64) << KIND_BITS | (b as u64) << (KIND_BITS + ID_BITS))
     }
 
+    #[inline(always)]
+    fn kind(self) -> u64 {
+        self.0 & ((1 << KIND_BITS) - 1)
+    }
+
     /// A neuron node's op: the index of its operands in the tape's neuron table.
     #[inline(always)]
     pub fn neuron(index: usize) -> PackedOp {
-        PackedOp(12 | (index as u64) << KIND_BITS)
+        PackedOp(NEURON | (index as u64) << KIND_BITS)
+    }
+
+    /// A neuron node's op that also marks it as the newest node of a block:
+    /// `rows` rows of a layer's `width` neurons, row after row, as
+    /// `push_network` lays out a group. Backward then runs the whole block at
+    /// once. Unmarked (unchanged) when the block does not fit in the mark.
+    #[inline(always)]
+    pub fn with_block(self, rows: usize, width: usize) -> PackedOp {
+        if self.kind() == NEURON && (1..16).contains(&rows) && width < 1 << (ID_BITS - 4) {
+            let mark = ((rows | width << 4) as u64) << (KIND_BITS + ID_BITS);
+            PackedOp((self.0 - NEURON + BLOCK_TOP) | mark)
+        } else {
+            self
+        }
+    }
+
+    /// `(rows, width)` of the block this neuron node tops (`with_block`), if it does.
+    #[inline(always)]
+    pub fn block(self) -> Option<(usize, usize)> {
+        let mark = (self.0 >> (KIND_BITS + ID_BITS)) as usize;
+        (self.kind() == BLOCK_TOP).then_some((mark & 15, mark >> 4))
     }
 
     /// A leaf: the newest of a row of data leaves, with `below` more under
@@ -179,31 +213,38 @@ impl PackedOp {
     /// steps over the row in one go. It unpacks to `Op::Leaf`.
     #[inline(always)]
     pub fn data_row(below: usize) -> PackedOp {
-        PackedOp((below as u64) << KIND_BITS)
+        PackedOp(DATA_ROW | (below as u64) << KIND_BITS)
     }
 
     /// How many data leaves lie under this one, the newest of a row; 0 for
     /// any other node.
     #[inline(always)]
     pub fn data_below(self) -> usize {
-        if self.is_leaf() {
+        if self.kind() == DATA_ROW {
             (self.0 >> KIND_BITS) as usize
         } else {
             0
         }
     }
 
+    /// Whether this op marks a shortcut for backward: `data_row` or `with_block`.
+    #[inline(always)]
+    pub fn is_marked(self) -> bool {
+        self.kind() >= BLOCK_TOP
+    }
+
     /// Whether this is a leaf's op.
     #[inline(always)]
     pub fn is_leaf(self) -> bool {
-        self.0 & ((1 << KIND_BITS) - 1) == 0
+        self.kind() == 0 || self.kind() == DATA_ROW
     }
 
     /// Where a neuron node's operands are in the tape's neuron table; `None`
     /// for any other op.
     #[inline(always)]
     pub fn neuron_index(self) -> Option<usize> {
-        (self.0 & ((1 << KIND_BITS) - 1) == 12).then_some((self.0 >> KIND_BITS) as usize)
+        (self.kind() & NEURON_MASK == NEURON)
+            .then_some(((self.0 >> KIND_BITS) & ((1 << ID_BITS) - 1)) as usize)
     }
 
     /// The op, with a neuron's operands looked up in `neurons`.
@@ -219,8 +260,8 @@ impl PackedOp {
     pub fn unpack_into<R>(self, neurons: &[(NodeId, NeuronOp)], f: impl FnOnce(Op) -> R) -> R {
         let a = ((self.0 >> KIND_BITS) & ((1 << ID_BITS) - 1)) as NodeId;
         let b = (self.0 >> (KIND_BITS + ID_BITS)) as NodeId;
-        match self.0 & ((1 << KIND_BITS) - 1) {
-            0 => f(Op::Leaf),
+        match self.kind() {
+            0 | DATA_ROW => f(Op::Leaf),
             1 => f(Op::Add(a, b)),
             2 => f(Op::Sub(a, b)),
             3 => f(Op::Mul(a, b)),
@@ -232,9 +273,9 @@ impl PackedOp {
             9 => f(Op::Exp(a)),
             10 => f(Op::Log(a)),
             11 => f(Op::Sigmoid(a)),
-            12 => f(Op::Neuron(neurons[a as usize].1)),
+            NEURON | BLOCK_TOP => f(Op::Neuron(neurons[a as usize].1)),
             13 => f(Op::LogSumExp(a, b)),
-            _ => unreachable!("packed ops hold kinds 0 to 13"),
+            _ => unreachable!("packed ops hold kinds 0 to 15"),
         }
     }
 }
@@ -497,5 +538,18 @@ mod tests {
         assert_eq!(PackedOp::pack(Op::Leaf).data_below(), 0);
         assert_eq!(PackedOp::pack(Op::Add(5, 7)).data_below(), 0);
         assert_eq!(PackedOp::neuron(9).data_below(), 0);
+        // a block's mark leaves the neuron as it was
+        let top = PackedOp::neuron(MAX_NODES - 1).with_block(8, (1 << 26) - 1);
+        assert_eq!(top.block(), Some((8, (1 << 26) - 1)));
+        assert_eq!(top.neuron_index(), Some(MAX_NODES - 1));
+        assert_eq!(
+            PackedOp::neuron(2).with_block(3, 4).unpack(&table),
+            Op::Neuron(neuron)
+        );
+        assert_eq!(PackedOp::neuron(2).block(), None);
+        // only neurons take one, and only one that fits
+        assert_eq!(PackedOp::neuron(2).with_block(16, 4).block(), None);
+        assert_eq!(PackedOp::neuron(2).with_block(8, 1 << 26).block(), None);
+        assert_eq!(PackedOp::pack(Op::Add(5, 7)).with_block(8, 4).block(), None);
     }
 }

@@ -258,17 +258,7 @@ impl Tape {
                         lane[r] = x;
                     }
                 }
-                sums.clear();
-                for &(bias, weights) in &layer.neurons {
-                    let weights = &self.data[weights as usize..][..n];
-                    let mut sum = [self.data[bias as usize]; ROWS_IN_FLIGHT];
-                    for (w, xs) in weights.iter().zip(&lanes) {
-                        for (sum, x) in sum.iter_mut().zip(xs) {
-                            *sum += w * x;
-                        }
-                    }
-                    sums.push(sum.map(|sum| layer.activation.eval(sum)));
-                }
+                layer_on_group(&self.data, layer, &lanes, &mut sums);
                 for (r, start) in starts[..group.len()].iter_mut().enumerate() {
                     let inputs = *start;
                     *start = self.len() as NodeId;
@@ -282,6 +272,9 @@ impl Tape {
                         input_grads: index > 0,
                     });
                     self.extend_neurons(ops, sums.iter().map(|sum| sum[r]));
+                }
+                if let Some(top) = self.ops.last_mut() {
+                    *top = top.with_block(group.len(), layer.neurons.len());
                 }
                 n = layer.neurons.len();
             }
@@ -523,6 +516,33 @@ impl Tape {
 
     pub fn label(&self, id: NodeId) -> Option<&str> {
         self.labels.get(&id).map(|label| &**label)
+    }
+}
+
+/// One layer's activations on one group of rows: `sums[j][r]` for neuron j
+/// and row r, from `lanes[i][r]`, row r's input i. Each sum is
+/// `b + w0*x0 + w1*x1 + ...` in that order, one row per lane.
+///
+/// Compiled twice: for the baseline x86-64 and for AVX2, picked at run time
+/// (the `multiversion` crate). Wider lanes change no bits: there is no fused
+/// multiply-add, and each lane still adds its terms in order.
+#[multiversion::multiversion(targets("x86_64+avx+avx2"))]
+fn layer_on_group(
+    data: &[f64],
+    layer: &LayerIds,
+    lanes: &[[f64; ROWS_IN_FLIGHT]],
+    sums: &mut Vec<[f64; ROWS_IN_FLIGHT]>,
+) {
+    sums.clear();
+    for &(bias, weights) in &layer.neurons {
+        let weights = &data[weights as usize..][..lanes.len()];
+        let mut sum = [data[bias as usize]; ROWS_IN_FLIGHT];
+        for (w, xs) in weights.iter().zip(lanes) {
+            for (sum, x) in sum.iter_mut().zip(xs) {
+                *sum += w * x;
+            }
+        }
+        sums.push(sum.map(|sum| layer.activation.eval(sum)));
     }
 }
 
