@@ -534,15 +534,25 @@ fn layer_on_group(
     sums: &mut Vec<[f64; ROWS_IN_FLIGHT]>,
 ) {
     sums.clear();
-    for &(bias, weights) in &layer.neurons {
-        let weights = &data[weights as usize..][..lanes.len()];
-        let mut sum = [data[bias as usize]; ROWS_IN_FLIGHT];
-        for (w, xs) in weights.iter().zip(lanes) {
-            for (sum, x) in sum.iter_mut().zip(xs) {
-                *sum += w * x;
+    // Two neurons at a time: twice the independent additions in flight. An
+    // odd last neuron is computed twice and kept once.
+    for pair in layer.neurons.chunks(2) {
+        let ((bias0, weights0), (bias1, weights1)) = (pair[0], pair[pair.len() - 1]);
+        let weights0 = &data[weights0 as usize..][..lanes.len()];
+        let weights1 = &data[weights1 as usize..][..lanes.len()];
+        let mut sum0 = [data[bias0 as usize]; ROWS_IN_FLIGHT];
+        let mut sum1 = [data[bias1 as usize]; ROWS_IN_FLIGHT];
+        for ((w0, w1), xs) in weights0.iter().zip(weights1).zip(lanes) {
+            for (sum, x) in sum0.iter_mut().zip(xs) {
+                *sum += w0 * x;
+            }
+            for (sum, x) in sum1.iter_mut().zip(xs) {
+                *sum += w1 * x;
             }
         }
-        sums.push(sum.map(|sum| layer.activation.eval(sum)));
+        for sum in [sum0, sum1].iter().take(pair.len()) {
+            sums.push(sum.map(|sum| layer.activation.eval(sum)));
+        }
     }
 }
 
