@@ -220,23 +220,31 @@ impl Value {
         })
     }
 
-    /// The grad of each of `values`, in one visit to the tape.
-    pub(crate) fn grads_of(values: &[Value]) -> Vec<f64> {
+    /// The grad of each of `values` into `out`, whose old contents go, in
+    /// one visit to the tape.
+    pub(crate) fn grads_into(values: &[Value], out: &mut Vec<f64>) {
         tape::with(|tape| {
-            values
-                .iter()
-                .map(|value| tape.grad(tape.node(value.slot)))
-                .collect()
+            out.clear();
+            out.extend(values.iter().map(|value| tape.grad(tape.node(value.slot))));
         })
     }
 
     /// The data of each of `values`, in one visit to the tape.
     pub(crate) fn data_of<'a>(values: impl IntoIterator<Item = &'a Value>) -> Vec<f64> {
+        let mut out = Vec::new();
+        Value::data_into(values, &mut out);
+        out
+    }
+
+    /// `data_of` into `out`, whose old contents go.
+    pub(crate) fn data_into<'a>(values: impl IntoIterator<Item = &'a Value>, out: &mut Vec<f64>) {
         tape::with(|tape| {
-            values
-                .into_iter()
-                .map(|value| tape.data[tape.node(value.slot) as usize])
-                .collect()
+            out.clear();
+            out.extend(
+                values
+                    .into_iter()
+                    .map(|value| tape.data[tape.node(value.slot) as usize]),
+            );
         })
     }
 

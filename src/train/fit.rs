@@ -9,8 +9,8 @@
 //! takes one optimizer step. So the model is the same, bit for bit, however
 //! many threads ran it, and a batch of one shard is plain serial training.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -630,6 +630,7 @@ pub fn train_with_validation(
                 })?;
         }
         let mut network = None;
+        let spares = Arc::new(Spares::default());
         for step in start..total_steps {
             if animation_every.is_some_and(|every| (step - start).is_multiple_of(every)) {
                 snapshots.push((step, parameters.clone()));
@@ -654,6 +655,7 @@ pub fn train_with_validation(
                 batch,
                 batch_y,
                 l2: config.l2,
+                spares: Arc::clone(&spares),
             });
             let ShardResult {
                 loss: loss_value,
@@ -671,6 +673,7 @@ pub fn train_with_validation(
 
             let lr = config.schedule.lr(lr0, step, total_steps);
             optimizer.step(&mut parameters, &grads, lr);
+            spares.give([grads, scores]);
 
             let record = StepRecord {
                 step,
@@ -983,6 +986,30 @@ struct StepWork {
     shards: Vec<std::ops::Range<usize>>,
     l2: f64,
     tasks: Tasks<ShardResult>,
+    spares: Arc<Spares>,
+}
+
+/// Buffers for the shards' grads and scores, kept from step to step. Made
+/// fresh each step they were hundreds of kilobytes, which the allocator gave
+/// back to the system after every step and took again, page by page.
+#[derive(Default)]
+struct Spares(Mutex<Vec<Vec<f64>>>);
+
+impl Spares {
+    fn take(&self) -> Vec<f64> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default()
+    }
+
+    fn give(&self, buffers: impl IntoIterator<Item = Vec<f64>>) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(buffers);
+    }
 }
 
 impl StepWork {
@@ -1009,7 +1036,8 @@ impl StepWork {
             for (grad, shard_grad) in total.grads.iter_mut().zip(&shard.grads) {
                 *grad += shard_grad;
             }
-            total.scores.extend(shard.scores);
+            total.scores.extend_from_slice(&shard.scores);
+            self.spares.give([shard.grads, shard.scores]);
         }
         total
     }
@@ -1038,7 +1066,8 @@ impl StepWork {
                 // The L2 term is added once, in the first shard.
                 l2: if index == 0 { self.l2 } else { 0.0 },
             };
-            self.tasks.finish(index, shard.run(network, problem, rows));
+            self.tasks
+                .finish(index, shard.run(network, problem, rows, &self.spares));
         }
     }
 }
@@ -1056,7 +1085,13 @@ fn help(crew: &Crew<StepWork>, shape: &Shape, problem: &Problem, rows: &[Vec<f64
 
 impl Shard<'_> {
     /// Forward and backward on this thread's tape, with its own copy of the network.
-    fn run(&self, network: &mut Network, problem: &Problem, rows: &[Vec<f64>]) -> ShardResult {
+    fn run(
+        &self,
+        network: &mut Network,
+        problem: &Problem,
+        rows: &[Vec<f64>],
+        spares: &Spares,
+    ) -> ShardResult {
         // the grads of this shard only, as a new copy's would be
         network.model.zero_grad();
         let batch: Vec<&[f64]> = self.rows.iter().map(|&i| rows[i].as_slice()).collect();
@@ -1070,12 +1105,14 @@ impl Shard<'_> {
             (data_loss, 0.0)
         };
         total_loss.backward();
-        let grads = Value::grads_of(&network.parameters);
+        let (mut grads, mut score_data) = (spares.take(), spares.take());
+        Value::grads_into(&network.parameters, &mut grads);
+        Value::data_into(scores.iter().flatten(), &mut score_data);
         ShardResult {
             loss: total_loss.data(),
             l2,
             grads,
-            scores: Value::data_of(scores.iter().flatten()),
+            scores: score_data,
         }
     }
 }
