@@ -5,11 +5,9 @@
 //! nodes it feeds. Its grad is then final and can be pushed to its inputs.
 //! No recursion, no sort, no visited set.
 
-use super::ops::{Activation, LocalGrads, NeuronOp, Op, PackedOp};
+use super::ops::{Activation, LocalGrads, MAX_BLOCK_ROWS, NeuronOp, Op, PackedOp};
 use super::tape::{NodeId, Tape};
 
-/// The most rows a block of neurons can have (`PackedOp::with_block`).
-const MAX_BLOCK_ROWS: usize = 15;
 /// How many weights' grads a block's backward holds in registers at a time:
 /// sixteen independent sums keep the processor's adders busy.
 const WEIGHTS_HELD: usize = 16;
@@ -54,8 +52,13 @@ fn sweep(data: &[f64], ops: &[PackedOp], neurons: &[(NodeId, NeuronOp)], grads: 
         // Nothing to pass on: the root does not depend on this node, or not
         // here. Under the newest of a row of data, nothing reaches the rest.
         if grad == 0.0 {
+            // A block's top may have a zero grad while the rest of its block
+            // has some; under the newest leaf of a row of data, none does.
             if ops[id].is_marked() {
-                id = past_mark(id, ops[id], data, neurons, grads, &mut g);
+                id = match ops[id].block() {
+                    Some(_) => block_backward(id, ops[id], data, neurons, grads, &mut g),
+                    None => id - ops[id].data_below(),
+                };
             }
             continue;
         }
@@ -76,26 +79,6 @@ fn sweep(data: &[f64], ops: &[PackedOp], neurons: &[(NodeId, NeuronOp)], grads: 
             #[inline(always)]
             |op| chain_rule(op, grad, data[id], data, grads),
         );
-    }
-}
-
-/// Node `id` has a zero grad and its op marks what lies below it: the newest
-/// leaf of a row of data (no grad reaches the row), or the top of a block of
-/// neurons (the rest of the block may have grads). Returns the id of the
-/// lowest node dealt with, where the sweep goes on.
-#[inline(always)]
-fn past_mark(
-    id: usize,
-    op: PackedOp,
-    data: &[f64],
-    neurons: &[(NodeId, NeuronOp)],
-    grads: &mut [f64],
-    g: &mut Vec<f64>,
-) -> usize {
-    if op.block().is_some() {
-        block_backward(id, op, data, neurons, grads, g)
-    } else {
-        id - op.data_below()
     }
 }
 

@@ -151,6 +151,9 @@ const BLOCK_TOP: u64 = 14;
 const DATA_ROW: u64 = 15;
 /// `kind & NEURON_MASK == NEURON` for a neuron, marked or not.
 const NEURON_MASK: u64 = 0b1101;
+/// The most rows a block of neurons can have: its mark holds them in 4 bits,
+/// its width in the 26 above.
+pub(crate) const MAX_BLOCK_ROWS: usize = 15;
 
 impl PackedOp {
     /// Packs `op`; a neuron's packed op is `PackedOp::neuron` instead.
@@ -192,7 +195,7 @@ impl PackedOp {
     /// once. Unmarked (unchanged) when the block does not fit in the mark.
     #[inline(always)]
     pub fn with_block(self, rows: usize, width: usize) -> PackedOp {
-        if self.kind() == NEURON && (1..16).contains(&rows) && width < 1 << (ID_BITS - 4) {
+        if self.kind() == NEURON && (1..=MAX_BLOCK_ROWS).contains(&rows) && width < 1 << 26 {
             let mark = ((rows | width << 4) as u64) << (KIND_BITS + ID_BITS);
             PackedOp((self.0 - NEURON + BLOCK_TOP) | mark)
         } else {
