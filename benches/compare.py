@@ -114,7 +114,8 @@ TASKS = [
     ("moons5000", 5000, [2, 32, 32, 1], "hinge"),
     ("digits", 1078, [64, 32, 10], "cross_entropy"),
 ]
-TASK_STEPS = 20
+# as many as benches/engine.rs times per run of a task
+TASK_STEPS = 100
 
 
 def task_data(torch, name, rows):

@@ -103,6 +103,12 @@ struct Task {
     config: &'static str,
 }
 
+/// Steps timed per run of a task, on both sides (`benches/compare.py` runs as
+/// many in PyTorch). Twenty made a two-thread 1,000-row run 10 ms long, in
+/// which one late wake-up or busy moment of the machine moved the figure by
+/// a tenth.
+const TASK_STEPS: usize = 100;
+
 const MOONS_CONFIG: &str = r#""model": {"hidden": [32, 32], "activation": "relu"}, "loss": "hinge",
     "l2": 1e-4, "optimizer": {"kind": "sgd", "lr": 0.1}, "standardize": false, "init": "micrograd",
     "batch_size": 1000000"#;
@@ -134,8 +140,9 @@ const TASKS: [Task; 3] = [
 ];
 
 impl Task {
-    /// Median ms per step: the time of 25 steps less that of 5, over 20,
-    /// so that loading, the first step and the final scoring drop out.
+    /// Median ms per step: the time of `TASK_STEPS + 5` steps less that of
+    /// 5, over `TASK_STEPS`, so that loading, the first steps and the final
+    /// scoring drop out.
     fn ms_per_step(&self, threads: usize) -> f64 {
         let csv = match self.data {
             "moons" => datasets::generate(Synthetic::Moons, self.rows, 0.1, 1),
@@ -154,7 +161,9 @@ impl Task {
             black_box(trained.expect("trains"));
             start.elapsed().as_secs_f64() * 1e3
         };
-        let mut per_step: Vec<f64> = (0..5).map(|_| (run(25) - run(5)) / 20.0).collect();
+        let mut per_step: Vec<f64> = (0..5)
+            .map(|_| (run(TASK_STEPS + 5) - run(5)) / TASK_STEPS as f64)
+            .collect();
         per_step.sort_by(f64::total_cmp);
         per_step[per_step.len() / 2]
     }
