@@ -171,18 +171,31 @@ impl Tape {
 
     /// Appends a leaf for each number, as `push` would one by one.
     pub fn push_leaves(&mut self, data: &[f64]) {
-        let first = self.len();
+        let in_step = self.room_for(data.len());
+        self.data.extend_from_slice(data);
+        self.ops.resize(self.data.len(), PackedOp::pack(Op::Leaf));
+        self.extend_side_arrays(in_step);
+    }
+
+    /// Whether `count` more nodes fit (it panics if not), and whether grads
+    /// are in step with the nodes, so that new nodes get theirs at once.
+    #[inline(always)]
+    fn room_for(&self, count: usize) -> bool {
         assert!(
-            first + data.len() <= MAX_NODES,
+            self.len() + count <= MAX_NODES,
             "the tape is full: 2^30 nodes are alive"
         );
-        let in_step = self.grads.len() == first;
-        self.data.extend_from_slice(data);
-        self.ops
-            .resize(first + data.len(), PackedOp::pack(Op::Leaf));
-        self.handles.resize(first + data.len(), 0);
+        self.grads.len() == self.len()
+    }
+
+    /// After nodes were appended to `data` and `ops`: no handles to them, and
+    /// a grad of 0 each when grads were `in_step` (`room_for`).
+    #[inline(always)]
+    fn extend_side_arrays(&mut self, in_step: bool) {
+        let len = self.data.len();
+        self.handles.resize(len, 0);
         if in_step {
-            self.grads.resize(first + data.len(), 0.0);
+            self.grads.resize(len, 0.0);
         }
     }
 
@@ -240,15 +253,7 @@ impl Tape {
         let mut lanes: Vec<[f64; ROWS_IN_FLIGHT]> = Vec::new();
         let mut sums: Vec<[f64; ROWS_IN_FLIGHT]> = Vec::new();
         for group in rows.chunks(ROWS_IN_FLIGHT) {
-            let mut starts = [0 as NodeId; ROWS_IN_FLIGHT];
-            for (start, row) in starts.iter_mut().zip(group) {
-                *start = self.len() as NodeId;
-                self.push_leaves(row);
-                // the first layer passes its inputs no grads (below)
-                if let Some(below) = row.len().checked_sub(1) {
-                    *self.ops.last_mut().expect("the row was pushed") = PackedOp::data_row(below);
-                }
-            }
+            let mut starts = self.push_rows(group);
             let mut n = group.first().map_or(0, |row| row.len());
             for (index, layer) in layers.iter().enumerate() {
                 lanes.clear();
@@ -259,20 +264,8 @@ impl Tape {
                     }
                 }
                 layer_on_group(&self.data, layer, &lanes, &mut sums);
-                for (r, start) in starts[..group.len()].iter_mut().enumerate() {
-                    let inputs = *start;
-                    *start = self.len() as NodeId;
-                    let ops = layer.neurons.iter().map(|&(bias, weights)| NeuronOp {
-                        bias,
-                        weights,
-                        inputs,
-                        n: n as u32,
-                        activation: layer.activation,
-                        // the first layer's inputs are data
-                        input_grads: index > 0,
-                    });
-                    self.extend_neurons(ops, sums.iter().map(|sum| sum[r]));
-                }
+                // the first layer's inputs are data
+                starts = self.extend_block(layer, &starts[..group.len()], n, index > 0, &sums);
                 if let Some(top) = self.ops.last_mut() {
                     *top = top.with_block(group.len(), layer.neurons.len());
                 }
@@ -283,19 +276,72 @@ impl Tape {
         outputs
     }
 
+    /// Appends each row of data as leaves, one row after another, the newest
+    /// of each marked with the count below it (`PackedOp::data_row`): the
+    /// first layer passes its inputs no grads. Returns where each row starts.
+    fn push_rows(&mut self, rows: &[&[f64]]) -> [NodeId; ROWS_IN_FLIGHT] {
+        let in_step = self.room_for(rows.iter().map(|row| row.len()).sum());
+        let mut starts = [0; ROWS_IN_FLIGHT];
+        for (start, row) in starts.iter_mut().zip(rows) {
+            *start = self.data.len() as NodeId;
+            self.data.extend_from_slice(row);
+        }
+        self.ops.resize(self.data.len(), PackedOp::pack(Op::Leaf));
+        for (&start, row) in starts.iter().zip(rows) {
+            if let Some(below) = row.len().checked_sub(1) {
+                self.ops[start as usize + below] = PackedOp::data_row(below);
+            }
+        }
+        self.extend_side_arrays(in_step);
+        starts
+    }
+
+    /// Appends a layer on a group of rows, row after row: for row `r`, a
+    /// neuron node for each of the layer's neurons on the `n` inputs from
+    /// `inputs[r]`, holding `sums[j][r]`. Returns where each row's nodes start.
+    fn extend_block(
+        &mut self,
+        layer: &LayerIds,
+        inputs: &[NodeId],
+        n: usize,
+        input_grads: bool,
+        sums: &[[f64; ROWS_IN_FLIGHT]],
+    ) -> [NodeId; ROWS_IN_FLIGHT] {
+        let width = layer.neurons.len();
+        let count = inputs.len() * width;
+        let in_step = self.room_for(count);
+        let first_neuron = self.neurons.len();
+        self.neurons.reserve(count);
+        self.data.reserve(count);
+        let mut starts = [0; ROWS_IN_FLIGHT];
+        for ((r, &inputs), start) in inputs.iter().enumerate().zip(&mut starts) {
+            *start = self.data.len() as NodeId;
+            let ids = *start..*start + width as NodeId;
+            let ops = layer.neurons.iter().map(|&(bias, weights)| NeuronOp {
+                bias,
+                weights,
+                inputs,
+                n: n as u32,
+                activation: layer.activation,
+                input_grads,
+            });
+            self.neurons.extend(ids.zip(ops));
+            self.data.extend(sums.iter().map(|sum| sum[r]));
+        }
+        self.ops
+            .extend((first_neuron..first_neuron + count).map(PackedOp::neuron));
+        self.extend_side_arrays(in_step);
+        starts
+    }
+
     /// Appends a neuron node for each op, holding the data given for it.
     fn extend_neurons(
         &mut self,
         ops: impl ExactSizeIterator<Item = NeuronOp>,
         data: impl Iterator<Item = f64>,
     ) {
-        let first = self.len();
-        let count = ops.len();
-        assert!(
-            first + count <= MAX_NODES,
-            "the tape is full: 2^30 nodes are alive"
-        );
-        let in_step = self.grads.len() == first;
+        let (first, count) = (self.len(), ops.len());
+        let in_step = self.room_for(count);
         // `extend`, not `push` in a loop: the lengths stay in registers.
         let first_neuron = self.neurons.len();
         let ids = (first..first + count).map(|id| id as NodeId);
@@ -303,10 +349,7 @@ impl Tape {
         self.ops
             .extend((first_neuron..first_neuron + count).map(PackedOp::neuron));
         self.data.extend(data);
-        self.handles.resize(first + count, 0);
-        if in_step {
-            self.grads.resize(first + count, 0.0);
-        }
+        self.extend_side_arrays(in_step);
     }
 
     /// A new handle to node `id`.
