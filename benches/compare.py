@@ -10,8 +10,12 @@
    (cross-entropy, SGD). Both sides start from uniform(-1, 1) weights, as
    micrograd does, on data of the same shape and kind.
 
-Rust and PyTorch take turns, and each keeps its best time per task. Run
-through benches/compare.sh, which makes the Python environment.
+Rust and PyTorch take turns, task by task, and each keeps its best time
+per task. The "paired" ratios are taken within each round, between figures
+measured seconds apart, and their median printed: this machine's speed
+drifts by 2x over minutes, each core on its own, so a ratio of two bests
+can pair one side's fast minute with the other's slow one. Run through
+benches/compare.sh, which makes the Python environment.
 """
 
 import csv
@@ -176,9 +180,9 @@ def torch_task_ms(name, rows, sizes, loss_kind, threads):
     return statistics.median(runs)
 
 
-def rust_tasks_ms():
+def rust_tasks_ms(name):
     out = subprocess.run(
-        ["cargo", "bench", "--quiet", "--bench", "engine", "--", "tasks"],
+        ["cargo", "bench", "--quiet", "--bench", "engine", "--", "tasks", name],
         cwd=ROOT, check=True, capture_output=True, text=True,
     ).stdout
     times = {}
@@ -201,22 +205,42 @@ def rust_ms_per_step():
 
 
 def compare_tasks():
-    rust, torch_ms = {}, {}
+    # every round's figures, to take each side's best and each round's ratios
+    # Each task in turn: micrograd-rs at 1 and 2 threads, then PyTorch.
+    rust, torch_ms = [], []
     for _ in range(ROUNDS):
-        for key, ms in rust_tasks_ms().items():
-            rust[key] = min(rust.get(key, float("inf")), ms)
+        rust_round, torch_round = {}, {}
         for name, rows, sizes, loss_kind in TASKS:
+            rust_round.update(rust_tasks_ms(name))
             for threads in (1, 2):
-                ms = torch_task_ms(name, rows, sizes, loss_kind, threads)
-                torch_ms[(name, threads)] = min(torch_ms.get((name, threads), float("inf")), ms)
+                torch_round[(name, threads)] = torch_task_ms(name, rows, sizes, loss_kind, threads)
+        rust.append(rust_round)
+        torch_ms.append(torch_round)
+
+    def best(rounds, key):
+        return min(r[key] for r in rounds)
+
+    def paired(ratio):
+        """The median of a ratio taken within each round, and its range."""
+        values = sorted(ratio(i) for i in range(ROUNDS))
+        return statistics.median(values), values[0], values[-1]
+
     print(f"full-batch training step, float64, ms/step (best of {ROUNDS} alternating rounds)")
-    print(f"{'task':<12} {'threads':>7} {'micrograd-rs':>13} {'PyTorch':>9} {'ratio':>7}")
+    print(f"paired: the median over the {ROUNDS} rounds of the ratio within each, taken seconds apart")
+    print(f"{'task':<12} {'threads':>7} {'micrograd-rs':>13} {'PyTorch':>9} {'ratio':>7} {'paired':>8}")
     for name, _, _, _ in TASKS:
         for threads in (1, 2):
-            ours, theirs = rust[(name, threads)], torch_ms[(name, threads)]
-            print(f"{name:<12} {threads:>7} {ours:>13.3f} {theirs:>9.3f} {ours / theirs:>6.2f}x")
-    print(f"moons 1,000 -> 5,000 rows, 1 thread: {rust[('moons5000', 1)] / rust[('moons1000', 1)]:.2f}x the time")
-    print(f"moons 1,000 rows, 2 threads: {rust[('moons1000', 1)] / rust[('moons1000', 2)]:.2f}x as fast as 1")
+            key = (name, threads)
+            ours, theirs = best(rust, key), best(torch_ms, key)
+            median, _, _ = paired(lambda i: rust[i][key] / torch_ms[i][key])
+            print(f"{name:<12} {threads:>7} {ours:>13.3f} {theirs:>9.3f} {ours / theirs:>6.2f}x {median:>7.2f}x")
+    one, five, two = ("moons1000", 1), ("moons5000", 1), ("moons1000", 2)
+    median, low, high = paired(lambda i: rust[i][five] / rust[i][one])
+    print(f"moons 1,000 -> 5,000 rows, 1 thread: {best(rust, five) / best(rust, one):.2f}x the time; "
+          f"paired {median:.2f}x ({low:.2f}-{high:.2f})")
+    median, low, high = paired(lambda i: rust[i][one] / rust[i][two])
+    print(f"moons 1,000 rows, 2 threads: {best(rust, one) / best(rust, two):.2f}x as fast as 1; "
+          f"paired {median:.2f}x ({low:.2f}-{high:.2f})")
     print()
 
 

@@ -11,7 +11,8 @@
 //! tens of microseconds on a virtual machine, and a 1,000-row step takes half
 //! a millisecond on two threads: with rayon's pool the caller slept through
 //! every step, and two threads gained 1.15-1.7x over one; with the crew,
-//! 1.6-1.9x (README, Speed).
+//! 1.4-2.0x, as fast as the slower core of the moment lets them be (README,
+//! Speed).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
