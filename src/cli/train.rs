@@ -61,7 +61,7 @@ pub struct Args {
     pub out: Option<PathBuf>,
 
     /// Train on N threads; the model comes out the same for any N [default: the config's, else every core]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", value_parser = parse_count)]
     pub threads: Option<u64>,
 
     /// Draw the loss on a log scale
@@ -73,8 +73,17 @@ pub struct Args {
     pub quiet: bool,
 
     /// Without a terminal, log every N steps [default: every step up to 200, else 100 lines in all]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", value_parser = parse_count)]
     pub log_every: Option<u64>,
+}
+
+/// A count of 1 or more, worded as the config's checks word theirs.
+fn parse_count(text: &str) -> Result<u64, String> {
+    match text.parse() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a whole number")),
+    }
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {

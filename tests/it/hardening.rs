@@ -255,6 +255,26 @@ fn optimizer_settings_out_of_range_are_refused() {
 }
 
 #[test]
+fn counts_on_the_command_line_say_what_they_must_be() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    for (flag, value, message) in [
+        ("--threads", "0", "must be at least 1"),
+        ("--log-every", "0", "must be at least 1"),
+        ("--threads", "two", "`two` is not a whole number"),
+    ] {
+        let output = micrograd_in(dir.path(), &["train", flag, value, "-q"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        // a usage error, as clap gives for any bad argument
+        assert_eq!(output.status.code(), Some(2), "{flag} {value}: {stderr}");
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.contains(flag) && first.ends_with(message),
+            "{flag} {value}: {stderr}"
+        );
+    }
+}
+
+#[test]
 fn a_loss_that_grows_a_hundredfold_is_a_warning() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let dir = dir.path();
