@@ -205,8 +205,8 @@ def rust_ms_per_step():
 
 
 def compare_tasks():
-    # every round's figures, to take each side's best and each round's ratios
-    # Each task in turn: micrograd-rs at 1 and 2 threads, then PyTorch.
+    # Every round's figures, for each side's best and each round's ratios:
+    # each task in turn, micrograd-rs at 1 and 2 threads, then PyTorch.
     rust, torch_ms = [], []
     for _ in range(ROUNDS):
         rust_round, torch_round = {}, {}
