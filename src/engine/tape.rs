@@ -23,8 +23,9 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use super::fast::{MAX_NODES, PackedOp};
 pub(crate) use super::ops::NodeId;
-use super::ops::{Activation, MAX_NODES, NeuronOp, Op, PackedOp};
+use super::ops::{NeuronOp, Op};
 
 /// Index of a handle's slot.
 pub(crate) type SlotId = u32;
@@ -34,19 +35,8 @@ const FREE: u32 = 1 << 31;
 
 /// Below this many nodes the tape keeps its capacity whatever happens.
 const KEEP_CAPACITY: usize = 1 << 20;
-/// How many neurons `push_neurons` sums side by side.
-pub(crate) const IN_FLIGHT: usize = 8;
-/// How many rows `push_network` computes side by side.
-pub(crate) const ROWS_IN_FLIGHT: usize = 8;
 /// The tape is not compacted while it is shorter than this.
 const MIN_COMPACT: usize = 1 << 10;
-
-/// A layer for `push_network`: each neuron's bias and first weight (its
-/// weights are a run as long as the layer's inputs), and their activation.
-pub(crate) struct LayerIds {
-    pub neurons: Vec<(NodeId, NodeId)>,
-    pub activation: Activation,
-}
 
 pub(crate) struct Tape {
     /// Every node's data, in creation order.
@@ -180,7 +170,7 @@ impl Tape {
     /// Whether `count` more nodes fit (it panics if not), and whether grads
     /// are in step with the nodes, so that new nodes get theirs at once.
     #[inline(always)]
-    fn room_for(&self, count: usize) -> bool {
+    pub(crate) fn room_for(&self, count: usize) -> bool {
         assert!(
             self.len() + count <= MAX_NODES,
             "the tape is full: 2^30 nodes are alive"
@@ -191,7 +181,7 @@ impl Tape {
     /// After nodes were appended to `data` and `ops`: no handles to them, and
     /// a grad of 0 each when grads were `in_step` (`room_for`).
     #[inline(always)]
-    fn extend_side_arrays(&mut self, in_step: bool) {
+    pub(crate) fn extend_side_arrays(&mut self, in_step: bool) {
         let len = self.data.len();
         self.handles.resize(len, 0);
         if in_step {
@@ -204,152 +194,6 @@ impl Tape {
     pub fn push_op(&mut self, op: Op) -> NodeId {
         let data = op.eval(&self.data);
         self.push(data, op)
-    }
-
-    /// Appends a neuron node for each of up to `IN_FLIGHT` ops on the same
-    /// inputs. Each node's data is `Op::eval`'s, computed for all of them at
-    /// once: one neuron's sum is a chain of additions that must run in order,
-    /// but several chains side by side keep the processor busy.
-    pub fn push_neurons(&mut self, ops: &[NeuronOp]) {
-        let mut outputs = [0.0; IN_FLIGHT];
-        if let Ok(group) = <&[NeuronOp; IN_FLIGHT]>::try_from(ops) {
-            let inputs = &self.data[group[0].input_ids()];
-            let n = inputs.len();
-            let weights = group.map(|op| &self.data[op.weight_ids()][..n]);
-            let mut sums = group.map(|op| self.data[op.bias as usize]);
-            for (i, x) in inputs.iter().enumerate() {
-                for (sum, weights) in sums.iter_mut().zip(&weights) {
-                    *sum += weights[i] * x;
-                }
-            }
-            for ((output, op), sum) in outputs.iter_mut().zip(group).zip(sums) {
-                *output = op.activation.eval(sum);
-            }
-        } else {
-            for (output, &op) in outputs.iter_mut().zip(ops) {
-                *output = Op::Neuron(op).eval(&self.data);
-            }
-        }
-        self.extend_neurons(ops.iter().copied(), outputs[..ops.len()].iter().copied());
-    }
-
-    /// A network on rows of data, as `push_leaves` for each row's numbers and
-    /// then `push_neurons` for each layer would build it row by row, with the
-    /// same data in every node; returns where each row's outputs start.
-    ///
-    /// Rows go in groups of `ROWS_IN_FLIGHT`: a group's inputs, then its
-    /// first layer row after row, then its second, and so on. A neuron's sum
-    /// is a chain of additions that must run in order, but the group's rows
-    /// are independent chains, each in its own lane of the processor's vector
-    /// registers. No node gets a handle: the caller holds the outputs.
-    ///
-    /// Backward gives every weight and every input the same grads, to the
-    /// bit, as the row-by-row graph: a weight sits in one layer and gets its
-    /// terms from that layer's nodes, last row first, in either layout; an
-    /// activation gets its terms from its own row's next layer, last neuron first.
-    pub fn push_network(&mut self, layers: &[LayerIds], rows: &[&[f64]]) -> Vec<NodeId> {
-        let mut outputs = Vec::with_capacity(rows.len());
-        // One group's inputs to a layer, transposed: `lanes[i][r]` is row r's input i.
-        let mut lanes: Vec<[f64; ROWS_IN_FLIGHT]> = Vec::new();
-        let mut sums: Vec<[f64; ROWS_IN_FLIGHT]> = Vec::new();
-        for group in rows.chunks(ROWS_IN_FLIGHT) {
-            let mut starts = self.push_rows(group);
-            let mut n = group.first().map_or(0, |row| row.len());
-            for (index, layer) in layers.iter().enumerate() {
-                lanes.clear();
-                lanes.resize(n, [0.0; ROWS_IN_FLIGHT]);
-                for (r, &start) in starts[..group.len()].iter().enumerate() {
-                    for (lane, &x) in lanes.iter_mut().zip(&self.data[start as usize..][..n]) {
-                        lane[r] = x;
-                    }
-                }
-                layer_on_group(&self.data, layer, &lanes, &mut sums);
-                // the first layer's inputs are data
-                starts = self.extend_block(layer, &starts[..group.len()], n, index > 0, &sums);
-                if let Some(top) = self.ops.last_mut() {
-                    *top = top.with_block(group.len(), layer.neurons.len());
-                }
-                n = layer.neurons.len();
-            }
-            outputs.extend_from_slice(&starts[..group.len()]);
-        }
-        outputs
-    }
-
-    /// Appends each row of data as leaves, one row after another, the newest
-    /// of each marked with the count below it (`PackedOp::data_row`): the
-    /// first layer passes its inputs no grads. Returns where each row starts.
-    fn push_rows(&mut self, rows: &[&[f64]]) -> [NodeId; ROWS_IN_FLIGHT] {
-        let in_step = self.room_for(rows.iter().map(|row| row.len()).sum());
-        let mut starts = [0; ROWS_IN_FLIGHT];
-        for (start, row) in starts.iter_mut().zip(rows) {
-            *start = self.data.len() as NodeId;
-            self.data.extend_from_slice(row);
-        }
-        self.ops.resize(self.data.len(), PackedOp::pack(Op::Leaf));
-        for (&start, row) in starts.iter().zip(rows) {
-            if let Some(below) = row.len().checked_sub(1) {
-                self.ops[start as usize + below] = PackedOp::data_row(below);
-            }
-        }
-        self.extend_side_arrays(in_step);
-        starts
-    }
-
-    /// Appends a layer on a group of rows, row after row: for row `r`, a
-    /// neuron node for each of the layer's neurons on the `n` inputs from
-    /// `inputs[r]`, holding `sums[j][r]`. Returns where each row's nodes start.
-    fn extend_block(
-        &mut self,
-        layer: &LayerIds,
-        inputs: &[NodeId],
-        n: usize,
-        input_grads: bool,
-        sums: &[[f64; ROWS_IN_FLIGHT]],
-    ) -> [NodeId; ROWS_IN_FLIGHT] {
-        let width = layer.neurons.len();
-        let count = inputs.len() * width;
-        let in_step = self.room_for(count);
-        let first_neuron = self.neurons.len();
-        self.neurons.reserve(count);
-        self.data.reserve(count);
-        let mut starts = [0; ROWS_IN_FLIGHT];
-        for ((r, &inputs), start) in inputs.iter().enumerate().zip(&mut starts) {
-            *start = self.data.len() as NodeId;
-            let ids = *start..*start + width as NodeId;
-            let ops = layer.neurons.iter().map(|&(bias, weights)| NeuronOp {
-                bias,
-                weights,
-                inputs,
-                n: n as u32,
-                activation: layer.activation,
-                input_grads,
-            });
-            self.neurons.extend(ids.zip(ops));
-            self.data.extend(sums.iter().map(|sum| sum[r]));
-        }
-        self.ops
-            .extend((first_neuron..first_neuron + count).map(PackedOp::neuron));
-        self.extend_side_arrays(in_step);
-        starts
-    }
-
-    /// Appends a neuron node for each op, holding the data given for it.
-    fn extend_neurons(
-        &mut self,
-        ops: impl ExactSizeIterator<Item = NeuronOp>,
-        data: impl Iterator<Item = f64>,
-    ) {
-        let (first, count) = (self.len(), ops.len());
-        let in_step = self.room_for(count);
-        // `extend`, not `push` in a loop: the lengths stay in registers.
-        let first_neuron = self.neurons.len();
-        let ids = (first..first + count).map(|id| id as NodeId);
-        self.neurons.extend(ids.zip(ops));
-        self.ops
-            .extend((first_neuron..first_neuron + count).map(PackedOp::neuron));
-        self.data.extend(data);
-        self.extend_side_arrays(in_step);
     }
 
     /// A new handle to node `id`.
@@ -562,43 +406,6 @@ impl Tape {
     }
 }
 
-/// One layer's activations on one group of rows: `sums[j][r]` for neuron j
-/// and row r, from `lanes[i][r]`, row r's input i. Each sum is
-/// `b + w0*x0 + w1*x1 + ...` in that order, one row per lane.
-///
-/// Compiled twice: for the baseline x86-64 and for AVX2, picked at run time
-/// (the `multiversion` crate). Wider lanes change no bits: there is no fused
-/// multiply-add, and each lane still adds its terms in order.
-#[multiversion::multiversion(targets("x86_64+avx+avx2"))]
-fn layer_on_group(
-    data: &[f64],
-    layer: &LayerIds,
-    lanes: &[[f64; ROWS_IN_FLIGHT]],
-    sums: &mut Vec<[f64; ROWS_IN_FLIGHT]>,
-) {
-    sums.clear();
-    // Two neurons at a time: twice the independent additions in flight. An
-    // odd last neuron is computed twice and kept once.
-    for pair in layer.neurons.chunks(2) {
-        let ((bias0, weights0), (bias1, weights1)) = (pair[0], pair[pair.len() - 1]);
-        let weights0 = &data[weights0 as usize..][..lanes.len()];
-        let weights1 = &data[weights1 as usize..][..lanes.len()];
-        let mut sum0 = [data[bias0 as usize]; ROWS_IN_FLIGHT];
-        let mut sum1 = [data[bias1 as usize]; ROWS_IN_FLIGHT];
-        for ((w0, w1), xs) in weights0.iter().zip(weights1).zip(lanes) {
-            for (sum, x) in sum0.iter_mut().zip(xs) {
-                *sum += w0 * x;
-            }
-            for (sum, x) in sum1.iter_mut().zip(xs) {
-                *sum += w1 * x;
-            }
-        }
-        for sum in [sum0, sum1].iter().take(pair.len()) {
-            sums.push(sum.map(|sum| layer.activation.eval(sum)));
-        }
-    }
-}
-
 /// One past the highest node that still has a handle.
 fn live_len(handles: &[u32]) -> usize {
     // Skip dead nodes a chunk at a time: OR-ing a chunk is one vector instruction.
@@ -616,4 +423,33 @@ fn live_len(handles: &[u32]) -> usize {
 /// How many nodes this thread's tape holds, live or waiting to be freed.
 pub fn len() -> usize {
     with(|tape| tape.len())
+}
+
+impl Op {
+    /// Calls `f` on every node id the op holds (a power's exponent too), and
+    /// returns the op with each id replaced by what `f` gave for it. A neuron's
+    /// runs of weights and inputs are mapped by their first id: `f` must map a
+    /// run of consecutive ids to consecutive ids.
+    pub fn map_ids(self, mut f: impl FnMut(NodeId) -> NodeId) -> Op {
+        match self {
+            Op::Leaf => Op::Leaf,
+            Op::Add(a, b) => Op::Add(f(a), f(b)),
+            Op::Mul(a, b) => Op::Mul(f(a), f(b)),
+            Op::Neg(a) => Op::Neg(f(a)),
+            Op::Pow(a, exponent) => Op::Pow(f(a), f(exponent)),
+            Op::PowValue(a, b) => Op::PowValue(f(a), f(b)),
+            Op::Tanh(a) => Op::Tanh(f(a)),
+            Op::Relu(a) => Op::Relu(f(a)),
+            Op::Exp(a) => Op::Exp(f(a)),
+            Op::Log(a) => Op::Log(f(a)),
+            Op::Sigmoid(a) => Op::Sigmoid(f(a)),
+            Op::LogSumExp(first, n) => Op::LogSumExp(f(first), n),
+            Op::Neuron(neuron) => Op::Neuron(NeuronOp {
+                bias: f(neuron.bias),
+                weights: f(neuron.weights),
+                inputs: f(neuron.inputs),
+                ..neuron
+            }),
+        }
+    }
 }

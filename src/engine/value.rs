@@ -1,12 +1,15 @@
-//! `Value`: the handle users hold, and the arithmetic on it.
+//! `Value`: the handle users hold, made as leaves, read (`data`, `grad`),
+//! combined by the ops and operators, and differentiated (`backward`). The
+//! operators close the file: `-` and `/` are built from `+`, `neg`, `*` and
+//! `**`, as in micrograd.
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
 
 use super::backward;
-use super::ops::{LocalGrads, NeuronOp, Op};
-use super::tape::{self, IN_FLIGHT, LayerIds, NodeId, SlotId, Tape};
+use super::ops::{NeuronOp, Op};
+use super::tape::{self, NodeId, SlotId, Tape};
 
 pub use super::ops::Activation;
 
@@ -27,34 +30,9 @@ pub use super::ops::Activation;
 /// assert_eq!(a.grad(), 0.0);
 /// ```
 pub struct Value {
-    slot: SlotId,
+    pub(super) slot: SlotId,
     /// A raw pointer makes `Value` neither `Send` nor `Sync`: ids index a thread-local tape.
     _not_send: PhantomData<*const ()>,
-}
-
-impl Activation {
-    /// Applies the activation with the engine's op for it (no node for `Linear`).
-    pub fn apply(self, x: &Value) -> Value {
-        match self {
-            Activation::Relu => x.relu(),
-            Activation::Tanh => x.tanh(),
-            Activation::Sigmoid => x.sigmoid(),
-            Activation::Linear => x.clone(),
-        }
-    }
-
-    /// micrograd's choice: ReLU on every layer but the last, which is linear.
-    pub fn micrograd_default(n_layers: usize) -> Vec<Activation> {
-        (0..n_layers)
-            .map(|layer_idx| {
-                if layer_idx + 1 == n_layers {
-                    Activation::Linear
-                } else {
-                    Activation::Relu
-                }
-            })
-            .collect()
-    }
 }
 
 /// One side of a binary op: a value already on the tape, or a plain number.
@@ -91,18 +69,6 @@ impl Value {
         value
     }
 
-    /// New leaves holding `data`, made one after another: the weights of a
-    /// neuron made this way can be one [`Value::neuron`] node.
-    pub fn leaves(data: &[f64]) -> Vec<Value> {
-        tape::with_new_nodes(|tape| {
-            let first = tape.len() as NodeId;
-            tape.push_leaves(data);
-            (first..tape.len() as NodeId)
-                .map(|id| Value::retained(tape, id))
-                .collect()
-        })
-    }
-
     /// A new unlabelled leaf: an input, a weight or a constant.
     #[inline]
     pub fn leaf(data: f64) -> Value {
@@ -119,31 +85,119 @@ impl Value {
         value
     }
 
-    /// Pushes the node `op` computes and returns a handle to it.
-    #[inline(always)]
-    fn compute(tape: &mut Tape, op: Op) -> Value {
-        let id = tape.push_op(op);
-        Value::retained(tape, id)
-    }
-
-    #[inline(always)]
-    fn unary(&self, op: impl FnOnce(NodeId) -> Op) -> Value {
-        tape::with_new_nodes(|tape| Value::compute(tape, op(tape.node(self.slot))))
-    }
-
-    #[inline(always)]
-    fn binary(lhs: Operand, rhs: Operand, op: impl FnOnce(NodeId, NodeId) -> Op) -> Value {
+    /// New leaves holding `data`, made one after another: the weights of a
+    /// neuron made this way can be one [`Value::neuron`] node.
+    pub fn leaves(data: &[f64]) -> Vec<Value> {
         tape::with_new_nodes(|tape| {
-            let a = lhs.node(tape);
-            let b = rhs.node(tape);
-            Value::compute(tape, op(a, b))
+            let first = tape.len() as NodeId;
+            tape.push_leaves(data);
+            (first..tape.len() as NodeId)
+                .map(|id| Value::retained(tape, id))
+                .collect()
         })
     }
 
-    /// A neuron's weighted sum `((bias + w0*x0) + w1*x1) + ...`, in that order:
-    /// [`Value::neuron`] with no activation.
-    pub fn weighted_sum(bias: &Value, weights: &[Value], inputs: &[Value]) -> Value {
-        Value::neuron(bias, weights, inputs, Activation::Linear)
+    #[inline]
+    pub fn data(&self) -> f64 {
+        tape::with(|tape| tape.data[tape.node(self.slot) as usize])
+    }
+
+    #[inline]
+    pub fn grad(&self) -> f64 {
+        tape::with(|tape| tape.grad(tape.node(self.slot)))
+    }
+
+    /// Changes the data of this node. Nodes computed from it earlier keep their data.
+    #[inline]
+    pub fn set_data(&self, data: f64) {
+        tape::with(|tape| {
+            let id = tape.node(self.slot);
+            tape.data[id as usize] = data;
+        });
+    }
+
+    #[inline]
+    pub fn set_grad(&self, grad: f64) {
+        tape::with(|tape| tape.set_grad(tape.node(self.slot), grad));
+    }
+
+    /// The label given with [`Value::with_label`] or [`Value::set_label`], if any.
+    pub fn label(&self) -> Option<String> {
+        tape::with(|tape| tape.label(tape.node(self.slot)).map(str::to_string))
+    }
+
+    pub fn set_label(&self, label: impl Into<String>) {
+        let label = label.into();
+        tape::with(|tape| tape.set_label(tape.node(self.slot), label));
+    }
+
+    /// `self` raised to a constant power. Its derivative is `n * self^(n-1)`.
+    #[inline]
+    pub fn pow(&self, exponent: f64) -> Value {
+        tape::with_new_nodes(|tape| {
+            let exponent = tape.push(exponent, Op::Leaf);
+            Value::compute(tape, Op::Pow(tape.node(self.slot), exponent))
+        })
+    }
+
+    /// `self` raised to the power `exponent`, a value too: both get grads.
+    /// d/d(self) = `exponent * self^(exponent-1)`, d/d(exponent) =
+    /// `self^exponent * ln(self)`; where these give NaN at a zero base or a
+    /// zero exponent, the grad is 0, as PyTorch's. A negative base gives a
+    /// NaN grad to the exponent, as it does in PyTorch.
+    ///
+    /// ```
+    /// use micrograd::Value;
+    ///
+    /// let a = Value::leaf(2.0);
+    /// let b = Value::leaf(3.0);
+    /// let c = a.pow_value(&b);
+    /// c.backward();
+    /// assert_eq!(c.data(), 8.0);
+    /// assert_eq!(a.grad(), 12.0);
+    /// assert_eq!(b.grad(), 8.0 * 2f64.ln());
+    /// ```
+    #[inline]
+    pub fn pow_value(&self, exponent: &Value) -> Value {
+        Value::binary(Operand::Node(self), Operand::Node(exponent), Op::PowValue)
+    }
+
+    /// Hyperbolic tangent: within [-1, 1] and never NaN for a finite input.
+    #[inline]
+    pub fn tanh(&self) -> Value {
+        self.unary(Op::Tanh)
+    }
+
+    /// `max(0, self)`, as micrograd: negative inputs give 0.
+    #[inline]
+    pub fn relu(&self) -> Value {
+        self.unary(Op::Relu)
+    }
+
+    #[inline]
+    pub fn exp(&self) -> Value {
+        self.unary(Op::Exp)
+    }
+
+    /// Natural logarithm; NaN below zero and -inf at zero, as `f64::ln`.
+    #[inline]
+    pub fn log(&self) -> Value {
+        self.unary(Op::Log)
+    }
+
+    /// `1 / (1 + e^-self)`, computed so that it never overflows.
+    #[inline]
+    pub fn sigmoid(&self) -> Value {
+        self.unary(Op::Sigmoid)
+    }
+
+    /// Backpropagation: sets this value's grad to 1 and adds d(self)/d(leaf)
+    /// to the grad of every leaf it depends on. Nodes in between are
+    /// overwritten with d(self)/d(node). Runs in one pass with no recursion,
+    /// so graphs of any depth are fine.
+    #[inline]
+    pub fn backward(&self) {
+        tape::with(|tape| backward::backward(tape, tape.node(self.slot)));
     }
 
     /// A neuron: `activation(((bias + w0*x0) + w1*x1) + ...)`.
@@ -199,159 +253,10 @@ impl Value {
         activation.apply(&sum)
     }
 
-    /// Drops `values` in one visit to the tape rather than one per value.
-    pub(crate) fn drop_all(values: Vec<Value>) {
-        tape::with(|tape| {
-            for value in &values {
-                tape.release(value.slot);
-            }
-        });
-        for value in values {
-            std::mem::forget(value);
-        }
-    }
-
-    /// New handles to each of `values`, in one visit to the tape.
-    pub(crate) fn clone_all<'a>(values: impl Iterator<Item = &'a Value>) -> Vec<Value> {
-        tape::with(|tape| {
-            values
-                .map(|value| Value::retained(tape, tape.node(value.slot)))
-                .collect()
-        })
-    }
-
-    /// The grad of each of `values` into `out`, whose old contents go, in
-    /// one visit to the tape.
-    pub(crate) fn grads_into(values: &[Value], out: &mut Vec<f64>) {
-        tape::with(|tape| {
-            out.clear();
-            out.extend(values.iter().map(|value| tape.grad(tape.node(value.slot))));
-        })
-    }
-
-    /// The data of each of `values`, in one visit to the tape.
-    pub(crate) fn data_of<'a>(values: impl IntoIterator<Item = &'a Value>) -> Vec<f64> {
-        let mut out = Vec::new();
-        Value::data_into(values, &mut out);
-        out
-    }
-
-    /// `data_of` into `out`, whose old contents go.
-    pub(crate) fn data_into<'a>(values: impl IntoIterator<Item = &'a Value>, out: &mut Vec<f64>) {
-        tape::with(|tape| {
-            out.clear();
-            out.extend(
-                values
-                    .into_iter()
-                    .map(|value| tape.data[tape.node(value.slot) as usize]),
-            );
-        })
-    }
-
-    /// Sets the data of each of `values` to the number beside it in `data`, in
-    /// one visit to the tape.
-    pub(crate) fn set_data_of(values: &[Value], data: &[f64]) {
-        tape::with(|tape| {
-            for (value, &data) in values.iter().zip(data) {
-                let id = tape.node(value.slot);
-                tape.data[id as usize] = data;
-            }
-        });
-    }
-
-    /// Sets the grad of each of `values` to 0, in one visit to the tape.
-    pub(crate) fn zero_grads<'a>(values: impl Iterator<Item = &'a Value>) {
-        tape::with(|tape| {
-            for value in values {
-                // A grad set to 0 leaves `clean_from` true, and a node past
-                // the end of `grads` has grad 0 already.
-                let id = tape.node(value.slot) as usize;
-                if let Some(grad) = tape.grads.get_mut(id) {
-                    *grad = 0.0;
-                }
-            }
-        });
-    }
-
-    /// Whether `values` are consecutive nodes, first to last: the weights of a
-    /// [`Value::neuron`] that is one node.
-    pub fn is_run(values: &[Value]) -> bool {
-        tape::with(|tape| run_start(tape, values).is_some())
-    }
-
-    /// A layer: [`Value::neuron`] for each `(bias, first weight)` on the same
-    /// inputs, with one activation, where each neuron's weights are a run of
-    /// nodes from its first (as `nn::Neuron` checks once, when it is made).
-    /// Same nodes and bits as `Value::neuron` for each in turn; faster,
-    /// because it visits the tape once and keeps several neurons' sums in
-    /// flight. Without `input_grads` the inputs are data: backward passes
-    /// them no grads. `None` when the inputs are not a run.
-    pub(crate) fn neurons_on_weight_runs<'a>(
-        neurons: impl Iterator<Item = (&'a Value, &'a Value)>,
-        inputs: &[Value],
-        activation: Activation,
-        input_grads: bool,
-    ) -> Option<Vec<Value>> {
-        tape::with_new_nodes(|tape| {
-            let first = tape.len();
-            let inputs_start = run_start(tape, inputs)?;
-            let mut group = [NeuronOp {
-                bias: 0,
-                weights: 0,
-                inputs: inputs_start,
-                n: inputs.len() as u32,
-                activation,
-                input_grads,
-            }; IN_FLIGHT];
-            let mut in_group = 0;
-            for (bias, first_weight) in neurons {
-                group[in_group].bias = tape.node(bias.slot);
-                group[in_group].weights = tape.node(first_weight.slot);
-                in_group += 1;
-                if in_group == IN_FLIGHT {
-                    tape.push_neurons(&group);
-                    in_group = 0;
-                }
-            }
-            tape.push_neurons(&group[..in_group]);
-            let outputs = first as NodeId..tape.len() as NodeId;
-            Some(outputs.map(|id| Value::retained(tape, id)).collect())
-        })
-    }
-
-    /// A network on rows of data: for each layer, its neurons' `(bias, first
-    /// weight)` and their activation, each neuron's weights a run of nodes as
-    /// long as the layer's inputs (as `nn::Neuron` checks when it is made), and
-    /// every row as long as the first layer's weights. The same nodes, data
-    /// and grads as `neurons_on_weight_runs` layer after layer on each row
-    /// (the rows being data), but the rows are computed side by side (see
-    /// `Tape::push_network`), and only the last layer's nodes get handles.
-    pub(crate) fn network_on_rows(
-        layers: &[(Vec<(&Value, &Value)>, Activation)],
-        rows: &[&[f64]],
-    ) -> Vec<Vec<Value>> {
-        tape::with_new_nodes(|tape| {
-            let layer_ids: Vec<LayerIds> = layers
-                .iter()
-                .map(|(neurons, activation)| LayerIds {
-                    neurons: neurons
-                        .iter()
-                        .map(|(bias, weight)| (tape.node(bias.slot), tape.node(weight.slot)))
-                        .collect(),
-                    activation: *activation,
-                })
-                .collect();
-            let nout = layer_ids.last().map_or(0, |layer| layer.neurons.len());
-            let starts = tape.push_network(&layer_ids, rows);
-            starts
-                .into_iter()
-                .map(|start| {
-                    (start..start + nout as NodeId)
-                        .map(|id| Value::retained(tape, id))
-                        .collect()
-                })
-                .collect()
-        })
+    /// A neuron's weighted sum `((bias + w0*x0) + w1*x1) + ...`, in that order:
+    /// [`Value::neuron`] with no activation.
+    pub fn weighted_sum(bias: &Value, weights: &[Value], inputs: &[Value]) -> Value {
+        Value::neuron(bias, weights, inputs, Activation::Linear)
     }
 
     /// `log(e^v0 + e^v1 + ...)`, computed so that it never overflows; its
@@ -378,194 +283,65 @@ impl Value {
         sum_exp.log() + max
     }
 
-    /// `self` raised to a constant power. Its derivative is `n * self^(n-1)`.
-    #[inline]
-    pub fn pow(&self, exponent: f64) -> Value {
+    /// Whether `values` are consecutive nodes, first to last: the weights of a
+    /// [`Value::neuron`] that is one node.
+    pub fn is_run(values: &[Value]) -> bool {
+        tape::with(|tape| run_start(tape, values).is_some())
+    }
+
+    /// Pushes the node `op` computes and returns a handle to it.
+    #[inline(always)]
+    fn compute(tape: &mut Tape, op: Op) -> Value {
+        let id = tape.push_op(op);
+        Value::retained(tape, id)
+    }
+
+    #[inline(always)]
+    fn unary(&self, op: impl FnOnce(NodeId) -> Op) -> Value {
+        tape::with_new_nodes(|tape| Value::compute(tape, op(tape.node(self.slot))))
+    }
+
+    #[inline(always)]
+    fn binary(lhs: Operand, rhs: Operand, op: impl FnOnce(NodeId, NodeId) -> Op) -> Value {
         tape::with_new_nodes(|tape| {
-            let exponent = tape.push(exponent, Op::Leaf);
-            Value::compute(tape, Op::Pow(tape.node(self.slot), exponent))
-        })
-    }
-
-    /// Hyperbolic tangent: within [-1, 1] and never NaN for a finite input.
-    #[inline]
-    pub fn tanh(&self) -> Value {
-        self.unary(Op::Tanh)
-    }
-
-    /// `max(0, self)`, as micrograd: negative inputs give 0.
-    #[inline]
-    pub fn relu(&self) -> Value {
-        self.unary(Op::Relu)
-    }
-
-    #[inline]
-    pub fn exp(&self) -> Value {
-        self.unary(Op::Exp)
-    }
-
-    /// Natural logarithm; NaN below zero and -inf at zero, as `f64::ln`.
-    #[inline]
-    pub fn log(&self) -> Value {
-        self.unary(Op::Log)
-    }
-
-    /// `1 / (1 + e^-self)`, computed so that it never overflows.
-    #[inline]
-    pub fn sigmoid(&self) -> Value {
-        self.unary(Op::Sigmoid)
-    }
-
-    #[inline]
-    pub fn data(&self) -> f64 {
-        tape::with(|tape| tape.data[tape.node(self.slot) as usize])
-    }
-
-    #[inline]
-    pub fn grad(&self) -> f64 {
-        tape::with(|tape| tape.grad(tape.node(self.slot)))
-    }
-
-    /// Changes the data of this node. Nodes computed from it earlier keep their data.
-    #[inline]
-    pub fn set_data(&self, data: f64) {
-        tape::with(|tape| {
-            let id = tape.node(self.slot);
-            tape.data[id as usize] = data;
-        });
-    }
-
-    #[inline]
-    pub fn set_grad(&self, grad: f64) {
-        tape::with(|tape| tape.set_grad(tape.node(self.slot), grad));
-    }
-
-    /// The label given with [`Value::with_label`] or [`Value::set_label`], if any.
-    pub fn label(&self) -> Option<String> {
-        tape::with(|tape| tape.label(tape.node(self.slot)).map(str::to_string))
-    }
-
-    pub fn set_label(&self, label: impl Into<String>) {
-        let label = label.into();
-        tape::with(|tape| tape.set_label(tape.node(self.slot), label));
-    }
-
-    /// This node's position on the tape: unique among live values, and larger
-    /// than the ids of all the nodes it was computed from. It changes only
-    /// when the tape is compacted, which happens when over a quarter of it
-    /// can no longer be reached from any live value.
-    pub fn id(&self) -> usize {
-        tape::with(|tape| tape.node(self.slot) as usize)
-    }
-
-    /// The op that made this value as people write it (`+`, `*`, `**2`, `tanh`,
-    /// `relu(w·x+b)`), or an empty string for a leaf.
-    pub fn op(&self) -> String {
-        tape::with(|tape| tape.op(tape.node(self.slot)).symbol(&tape.data))
-    }
-
-    pub fn is_leaf(&self) -> bool {
-        tape::with(|tape| matches!(tape.op(tape.node(self.slot)), Op::Leaf))
-    }
-
-    /// The values this one was computed from, in order (`a` then `b` for
-    /// `a - b`; `w0, x0, w1, x1, ..., b` for a neuron).
-    pub fn inputs(&self) -> Vec<Value> {
-        tape::with(|tape| {
-            let inputs = tape.op(tape.node(self.slot)).inputs();
-            inputs
-                .into_iter()
-                .map(|id| Value::retained(tape, id))
-                .collect()
-        })
-    }
-
-    /// For each input, d(self)/d(input) at the current data: the factor by
-    /// which backward multiplies this node's grad before adding it to the
-    /// input's. In the order of [`Value::inputs`], less the data inputs of a
-    /// neuron made by [`MLP::forward_data`](crate::nn::MLP::forward_data).
-    pub fn local_grads(&self) -> Vec<(Value, f64)> {
-        tape::with(|tape| {
-            let id = tape.node(self.slot);
-            let op = tape.op(id);
-            let local_grads = match op.local_grads(tape.data[id as usize], &tape.data) {
-                LocalGrads::None => vec![],
-                LocalGrads::One(a, da) => vec![(a, da)],
-                LocalGrads::Two(a, da, b, db) => vec![(a, da), (b, db)],
-                LocalGrads::LogSumExp(first, n) => {
-                    let out = tape.data[id as usize];
-                    (first..first + n)
-                        .map(|x| (x, (tape.data[x as usize] - out).exp()))
-                        .collect()
-                }
-                LocalGrads::Neuron(derivative) => {
-                    let Op::Neuron(neuron) = op else {
-                        unreachable!("only a neuron has a neuron's local grads")
-                    };
-                    let mut local_grads = Vec::with_capacity(2 * neuron.n as usize + 1);
-                    for (w, x) in neuron.weight_ids().zip(neuron.input_ids()) {
-                        local_grads.push((w as NodeId, tape.data[x] * derivative));
-                        if neuron.input_grads {
-                            local_grads.push((x as NodeId, tape.data[w] * derivative));
-                        }
-                    }
-                    local_grads.push((neuron.bias, derivative));
-                    local_grads
-                }
-            };
-            local_grads
-                .into_iter()
-                .map(|(input, local)| (Value::retained(tape, input), local))
-                .collect()
-        })
-    }
-
-    /// How [`Value::local_grads`] is computed, one formula per input, with
-    /// placeholders `{a}` and `{b}` for the inputs' data, `{out}` for this
-    /// value's data and `{n}` for a power's exponent: `"(1 - {out}**2)"` for tanh.
-    pub fn local_grad_formulas(&self) -> Vec<String> {
-        tape::with(|tape| {
-            let op = tape.op(tape.node(self.slot));
-            let exponent = match op {
-                Op::Pow(_, exponent) => tape.data[exponent as usize].to_string(),
-                _ => String::new(),
-            };
-            let formulas = op.local_grad_formulas();
-            formulas
-                .iter()
-                .map(|formula| formula.replace("{n}", &exponent))
-                .collect()
+            let a = lhs.node(tape);
+            let b = rhs.node(tape);
+            Value::compute(tape, op(a, b))
         })
     }
 
     /// A new handle to a node: the only way a `Value` is made.
     #[inline(always)]
-    fn retained(tape: &mut Tape, id: NodeId) -> Value {
+    pub(super) fn retained(tape: &mut Tape, id: NodeId) -> Value {
         Value {
             slot: tape.new_handle(id),
             _not_send: PhantomData,
         }
     }
+}
 
-    /// Backpropagation: sets this value's grad to 1 and adds d(self)/d(leaf)
-    /// to the grad of every leaf it depends on. Nodes in between are
-    /// overwritten with d(self)/d(node). Runs in one pass with no recursion,
-    /// so graphs of any depth are fine.
-    #[inline]
-    pub fn backward(&self) {
-        tape::with(|tape| backward::backward(tape, tape.node(self.slot)));
+impl Activation {
+    /// Applies the activation with the engine's op for it (no node for `Linear`).
+    pub fn apply(self, x: &Value) -> Value {
+        match self {
+            Activation::Relu => x.relu(),
+            Activation::Tanh => x.tanh(),
+            Activation::Sigmoid => x.sigmoid(),
+            Activation::Linear => x.clone(),
+        }
     }
 
-    /// The nodes [`Value::backward`] visits, in the order it visits them:
-    /// this value first, then each node after all the nodes that use it.
-    pub fn backward_order(&self) -> Vec<Value> {
-        tape::with(|tape| {
-            let order = backward::visit_order(tape, tape.node(self.slot));
-            order
-                .into_iter()
-                .map(|id| Value::retained(tape, id))
-                .collect()
-        })
+    /// micrograd's choice: ReLU on every layer but the last, which is linear.
+    pub fn micrograd_default(n_layers: usize) -> Vec<Activation> {
+        (0..n_layers)
+            .map(|layer_idx| {
+                if layer_idx + 1 == n_layers {
+                    Activation::Linear
+                } else {
+                    Activation::Relu
+                }
+            })
+            .collect()
     }
 }
 
@@ -641,7 +417,7 @@ impl<'a> std::iter::Sum<&'a Value> for Value {
 
 /// Where `values` lie on the tape if they are consecutive nodes, first to last.
 #[inline]
-fn run_start(tape: &Tape, values: &[Value]) -> Option<NodeId> {
+pub(super) fn run_start(tape: &Tape, values: &[Value]) -> Option<NodeId> {
     let start = tape.node(values.first()?.slot);
     // OR together every difference from a run: no branch per value.
     let mut off_run = 0;
@@ -651,88 +427,121 @@ fn run_start(tape: &Tape, values: &[Value]) -> Option<NodeId> {
     (off_run == 0).then_some(start)
 }
 
-/// Implements a binary operator for every mix of `Value`, `&Value` and `f64`,
-/// and its compound assignment (`a += b` makes `a` a new node for `a + b`).
+/// `a + b`
+#[inline(always)]
+fn add(lhs: Operand, rhs: Operand) -> Value {
+    Value::binary(lhs, rhs, Op::Add)
+}
+
+/// `a * b`
+#[inline(always)]
+fn mul(lhs: Operand, rhs: Operand) -> Value {
+    Value::binary(lhs, rhs, Op::Mul)
+}
+
+/// `a - b = a + (-b)`, as micrograd; a number's negation is a number.
+#[inline(always)]
+fn sub(lhs: Operand, rhs: Operand) -> Value {
+    match rhs {
+        Operand::Const(b) => add(lhs, Operand::Const(-b)),
+        Operand::Node(b) => add(lhs, Operand::Node(&-b)),
+    }
+}
+
+/// `a / b = a * b**-1`, as micrograd; a number's `**-1` is a number, from
+/// the C library's `pow` as in Python (not `1/b`, which can differ in the
+/// last bit).
+#[inline(always)]
+fn div(lhs: Operand, rhs: Operand) -> Value {
+    match rhs {
+        Operand::Const(b) => mul(lhs, Operand::Const(b.powf(std::hint::black_box(-1.0)))),
+        Operand::Node(b) => mul(lhs, Operand::Node(&b.pow(-1.0))),
+    }
+}
+
+/// Implements a binary operator for every mix of `Value`, `&Value` and `f64`
+/// with `$build`, and its compound assignment (`a += b` makes `a` a new node
+/// for `a + b`).
 macro_rules! binary_operator {
-    ($Trait:ident, $method:ident, $AssignTrait:ident, $assign_method:ident, $op:path) => {
+    ($Trait:ident, $method:ident, $AssignTrait:ident, $assign_method:ident, $build:ident) => {
         impl $Trait<&Value> for &Value {
             type Output = Value;
             #[inline]
             fn $method(self, rhs: &Value) -> Value {
-                Value::binary(Operand::Node(self), Operand::Node(rhs), $op)
+                $build(Operand::Node(self), Operand::Node(rhs))
             }
         }
         impl $Trait<Value> for &Value {
             type Output = Value;
             #[inline]
             fn $method(self, rhs: Value) -> Value {
-                Value::binary(Operand::Node(self), Operand::Node(&rhs), $op)
+                $build(Operand::Node(self), Operand::Node(&rhs))
             }
         }
         impl $Trait<&Value> for Value {
             type Output = Value;
             #[inline]
             fn $method(self, rhs: &Value) -> Value {
-                Value::binary(Operand::Node(&self), Operand::Node(rhs), $op)
+                $build(Operand::Node(&self), Operand::Node(rhs))
             }
         }
         impl $Trait<Value> for Value {
             type Output = Value;
             #[inline]
             fn $method(self, rhs: Value) -> Value {
-                Value::binary(Operand::Node(&self), Operand::Node(&rhs), $op)
+                $build(Operand::Node(&self), Operand::Node(&rhs))
             }
         }
         impl $Trait<f64> for &Value {
             type Output = Value;
             #[inline]
             fn $method(self, rhs: f64) -> Value {
-                Value::binary(Operand::Node(self), Operand::Const(rhs), $op)
+                $build(Operand::Node(self), Operand::Const(rhs))
             }
         }
         impl $Trait<f64> for Value {
             type Output = Value;
             #[inline]
             fn $method(self, rhs: f64) -> Value {
-                Value::binary(Operand::Node(&self), Operand::Const(rhs), $op)
+                $build(Operand::Node(&self), Operand::Const(rhs))
             }
         }
         impl $Trait<&Value> for f64 {
             type Output = Value;
             #[inline]
             fn $method(self, rhs: &Value) -> Value {
-                Value::binary(Operand::Const(self), Operand::Node(rhs), $op)
+                $build(Operand::Const(self), Operand::Node(rhs))
             }
         }
         impl $Trait<Value> for f64 {
             type Output = Value;
             #[inline]
             fn $method(self, rhs: Value) -> Value {
-                Value::binary(Operand::Const(self), Operand::Node(&rhs), $op)
+                $build(Operand::Const(self), Operand::Node(&rhs))
             }
         }
         impl $AssignTrait<&Value> for Value {
             #[inline]
             fn $assign_method(&mut self, rhs: &Value) {
-                *self = Value::binary(Operand::Node(self), Operand::Node(rhs), $op);
+                *self = $build(Operand::Node(self), Operand::Node(rhs));
             }
         }
         impl $AssignTrait<Value> for Value {
             #[inline]
             fn $assign_method(&mut self, rhs: Value) {
-                *self = Value::binary(Operand::Node(self), Operand::Node(&rhs), $op);
+                *self = $build(Operand::Node(self), Operand::Node(&rhs));
             }
         }
         impl $AssignTrait<f64> for Value {
             #[inline]
             fn $assign_method(&mut self, rhs: f64) {
-                *self = Value::binary(Operand::Node(self), Operand::Const(rhs), $op);
+                *self = $build(Operand::Node(self), Operand::Const(rhs));
             }
         }
     };
 }
 
-binary_operator!(Add, add, AddAssign, add_assign, Op::Add);
-binary_operator!(Sub, sub, SubAssign, sub_assign, Op::Sub);
-binary_operator!(Mul, mul, MulAssign, mul_assign, Op::Mul);
-binary_operator!(Div, div, DivAssign, div_assign, Op::Div);
+binary_operator!(Add, add, AddAssign, add_assign, add);
+binary_operator!(Sub, sub, SubAssign, sub_assign, sub);
+binary_operator!(Mul, mul, MulAssign, mul_assign, mul);
+binary_operator!(Div, div, DivAssign, div_assign, div);

@@ -1,7 +1,8 @@
 //! Expressions typed on the command line, such as
 //! `n = x1*w1 + x2*w2 + b; o = tanh(n)`: parsed, then built into engine values.
 //!
-//! Syntax: `+ - * /`, `**` with a number as exponent, unary minus, parentheses,
+//! Syntax: `+ - * /`, `**` (a number as exponent is micrograd's power; any
+//! other exponent is a value with a grad of its own), unary minus, parentheses,
 //! number literals, the functions `tanh relu exp log sigmoid` (also as methods:
 //! `(a + b).relu()`), and `;`-separated statements. A statement `name = expr`
 //! (or `+= -= *= /=`) names its value; the output is the last statement.
@@ -117,7 +118,10 @@ pub enum ExprKind {
     Variable(String),
     Negate(ExprId),
     Binary(BinaryOp, ExprId, ExprId),
+    /// `base ** n` for a number `n`, micrograd's power.
     Power(ExprId, f64),
+    /// `base ** exponent` where the exponent is an expression.
+    PowerValue(ExprId, ExprId),
     Call(Function, ExprId),
 }
 
@@ -379,35 +383,42 @@ impl Parser<'_> {
         self.power()
     }
 
+    /// `base ** exponent`, right to left as in Python: `a ** b ** c` is
+    /// `a ** (b ** c)`. A plain number as exponent (maybe negative, maybe in
+    /// parentheses) is micrograd's power by a constant; anything else is a
+    /// value, which gets a grad too.
     fn power(&mut self) -> Result<ExprId, ExprError> {
         let start = self.offset();
         let base = self.postfix()?;
         if !self.eat("**") {
             return Ok(base);
         }
-        let exponent = self.exponent()?;
-        let end = self.end_of_previous();
-        if *self.peek() == Token::Symbol("**") {
-            return Err(self.error("chained `**`: write the exponent as one number"));
+        let exponent_at = self.position;
+        if let Some(exponent) = self.exponent()
+            && *self.peek() != Token::Symbol("**")
+        {
+            let end = self.end_of_previous();
+            return Ok(self.push(ExprKind::Power(base, exponent), start, end));
         }
-        Ok(self.push(ExprKind::Power(base, exponent), start, end))
+        self.position = exponent_at;
+        let exponent = self.nested(Self::unary)?;
+        let end = self.exprs[exponent].end;
+        Ok(self.push(ExprKind::PowerValue(base, exponent), start, end))
     }
 
-    /// The exponent of `**`: a number, maybe negative, maybe in parentheses.
-    fn exponent(&mut self) -> Result<f64, ExprError> {
+    /// The exponent of `**` when it is a plain number, maybe negative, maybe
+    /// in parentheses; `None` when it is anything else.
+    fn exponent(&mut self) -> Option<f64> {
         let parenthesised = self.eat("(");
         let negative = self.eat("-");
         let Token::Number(number) = self.peek().clone() else {
-            return Err(self.error(format!(
-                "the exponent of `**` must be a number, found {}",
-                self.describe()
-            )));
+            return None;
         };
         self.position += 1;
-        if parenthesised {
-            self.expect(")", "to close the exponent")?;
+        if parenthesised && !self.eat(")") {
+            return None;
         }
-        Ok(if negative { -number } else { number })
+        Some(if negative { -number } else { number })
     }
 
     /// A primary followed by method calls: `(a + b).relu()`.
@@ -624,6 +635,9 @@ impl Builder<'_> {
                 ExprKind::Negate(a) => -operand(*a),
                 ExprKind::Binary(op, a, b) => apply(*op, operand(*a), operand(*b)),
                 ExprKind::Power(base, exponent) => operand(*base).pow(*exponent),
+                ExprKind::PowerValue(base, exponent) => {
+                    operand(*base).pow_value(operand(*exponent))
+                }
                 ExprKind::Call(function, argument) => function.apply(operand(*argument)),
             };
             let text = &self.program.source[expr.start..expr.end];
@@ -685,6 +699,11 @@ mod tests {
         assert_eq!(eval("-3 ** 2", &[]), -9.0);
         assert_eq!(eval("(-3) ** 2", &[]), 9.0);
         assert_eq!(eval("2 ** -1", &[]), 0.5);
+        // an exponent that is not a plain number is a value, right to left
+        assert_eq!(eval("2 ** (1 + 2)", &[]), 8.0);
+        assert_eq!(eval("2 ** 3 ** 2", &[]), 512.0);
+        assert_eq!(eval("x ** y", &[("x", 3.0), ("y", 2.0)]), 9.0);
+        assert_eq!(eval("x ** -y", &[("x", 2.0), ("y", 1.0)]), 0.5);
         assert_eq!(eval("2 * 3 ** 2", &[]), 18.0);
         assert_eq!(eval("--2", &[]), 2.0);
         assert_eq!(eval("-x * 2", &[("x", 3.0)]), -6.0);
@@ -739,7 +758,6 @@ mod tests {
         );
         assert_eq!(parse_error("tanh(x").offset, 6);
         assert!(parse_error("tanh(x").message.contains("to close `tanh(`"));
-        assert_eq!(parse_error("x ** y").offset, 5);
         assert_eq!(parse_error("2 $ 3").offset, 2);
         assert_eq!(parse_error("x y").offset, 2);
         assert_eq!(parse_error("x.foo()").offset, 2);

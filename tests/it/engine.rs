@@ -191,11 +191,57 @@ fn operators_take_values_references_and_numbers_on_either_side() {
     c *= &b;
     c -= 1.0;
     c /= b.clone();
-    assert_eq!(c.data(), 17.0 / 3.0);
+    // as micrograd, `/` is `* b**-1`: 17 * 3**-1 is one bit below 17 / 3
+    assert_eq!(c.data(), 5.666666666666666);
     // a is still usable after all of the above, and unchanged
     assert_eq!(a.data(), 6.0);
     let total: Value = [1.0, 2.0, 3.0].into_iter().map(Value::leaf).sum();
     assert_eq!(total.data(), 6.0);
+}
+
+/// `-` and `/` are built as micrograd builds them (`a + (-b)`, `a * b**-1`),
+/// so they give its bits: the figures are Python micrograd 0.1.0's for
+/// `o = (x/y - z/x + 2.0/z - x/3.7)*(x - 1.3) - 4.0/y` at x = 1.7, y = -0.3,
+/// z = 2.2, printed with `repr`.
+#[test]
+fn subtraction_and_division_give_micrograds_bits() {
+    let (x, y, z) = (Value::leaf(1.7), Value::leaf(-0.3), Value::leaf(2.2));
+    let o = (&x / &y - &z / &x + 2.0 / &z - &x / 3.7) * (&x - 1.3) - 4.0 / &y;
+    o.backward();
+    assert_eq!(o.data(), 10.728872187695718);
+    assert_eq!(x.grad(), -7.648096035639288);
+    assert_eq!(y.grad(), 36.88888888888889);
+    assert_eq!(z.grad(), -0.4005833738454059);
+}
+
+/// `a ** b` with a value for exponent: the calculus, and PyTorch's grads
+/// where the formulas give NaN (torch.pow's backward: 0 for the base when
+/// the exponent is 0, 0 for the exponent when the base is 0 and the
+/// exponent is not negative; a negative base gives the exponent NaN).
+#[test]
+fn a_value_as_exponent_gets_a_grad() {
+    let (a, b) = (Value::leaf(1.5), Value::leaf(2.5));
+    let c = a.pow_value(&b);
+    c.backward();
+    assert_eq!(c.data(), 1.5f64.powf(2.5));
+    assert_eq!(a.grad(), 2.5 * 1.5f64.powf(1.5));
+    assert_eq!(b.grad(), 1.5f64.powf(2.5) * 1.5f64.ln());
+    assert_eq!(c.op(), "**");
+    assert_eq!(c.inputs().len(), 2);
+
+    let grads = |base: f64, exponent: f64| {
+        let (a, b) = (Value::leaf(base), Value::leaf(exponent));
+        a.pow_value(&b).backward();
+        (a.grad(), b.grad())
+    };
+    assert_eq!(grads(0.0, 2.0), (0.0, 0.0));
+    assert_eq!(grads(0.0, 0.0), (0.0, 0.0));
+    assert_eq!(grads(3.0, 0.0), (0.0, 3f64.ln()));
+    let (da, db) = grads(-2.0, 3.0);
+    assert_eq!(da, 12.0);
+    assert!(db.is_nan());
+    let (_, db) = grads(0.0, -1.0);
+    assert_eq!(db, f64::NEG_INFINITY);
 }
 
 #[test]

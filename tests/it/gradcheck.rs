@@ -39,7 +39,7 @@ type Op = (&'static str, fn(&[Value]) -> Value);
 
 /// Each op, fed in its smooth domain: `x` in [-3, 3] for most, (0.1, 5) where
 /// the op needs a positive argument.
-const OPS: [Op; 15] = [
+const OPS: [Op; 17] = [
     ("a + b", |v| &v[0] + &v[1]),
     ("a - b", |v| &v[0] - &v[1]),
     ("a * b", |v| &v[0] * &v[1]),
@@ -48,6 +48,8 @@ const OPS: [Op; 15] = [
     ("a ** 3", |v| v[0].pow(3.0)),
     ("a ** -1.5", |v| v[1].pow(-1.5)),
     ("a ** 0.5", |v| v[1].pow(0.5)),
+    ("b ** a", |v| v[1].pow_value(&v[0])),
+    ("b ** (a * b)", |v| v[1].pow_value(&(&v[0] * &v[1]))),
     ("tanh a", |v| v[0].tanh()),
     ("relu a", |v| v[0].relu()),
     ("exp a", |v| v[0].exp()),
@@ -161,7 +163,7 @@ fn random_recipe(rng: &mut ChaCha8Rng, n_inputs: usize, n_steps: usize) -> Vec<S
             let pool = n_inputs + step;
             if rng.random_bool(0.6) {
                 Step::Binary(
-                    rng.random_range(0..4),
+                    rng.random_range(0..5),
                     rng.random_range(0..pool),
                     rng.random_range(0..pool),
                 )
@@ -183,7 +185,8 @@ fn build(recipe: &[Step], inputs: &[Value]) -> Value {
                     0 => a + b,
                     1 => a - b,
                     2 => (a * b).tanh(),
-                    _ => a / (b * b + 1.0),
+                    3 => a / (b * b + 1.0),
+                    _ => (a * a + 0.5).pow_value(&b.tanh()),
                 }
             }
             Step::Unary(kind, i) => {

@@ -1,0 +1,162 @@
+//! `Value`s many at a time: the batch helpers `nn` and training use to make,
+//! read and drop a network's values in one visit to the tape rather than
+//! one per value, and to build a layer or a batch of rows fast
+//! (`layers.rs`). Same nodes and bits as the plain constructors.
+
+use crate::engine::Value;
+use crate::engine::ops::{Activation, NeuronOp};
+use crate::engine::tape::{self, NodeId};
+use crate::engine::value::run_start;
+
+use super::layers::{IN_FLIGHT, LayerIds};
+
+impl Value {
+    /// Drops `values` in one visit to the tape rather than one per value.
+    pub(crate) fn drop_all(values: Vec<Value>) {
+        tape::with(|tape| {
+            for value in &values {
+                tape.release(value.slot);
+            }
+        });
+        for value in values {
+            std::mem::forget(value);
+        }
+    }
+
+    /// New handles to each of `values`, in one visit to the tape.
+    pub(crate) fn clone_all<'a>(values: impl Iterator<Item = &'a Value>) -> Vec<Value> {
+        tape::with(|tape| {
+            values
+                .map(|value| Value::retained(tape, tape.node(value.slot)))
+                .collect()
+        })
+    }
+
+    /// The grad of each of `values` into `out`, whose old contents go, in
+    /// one visit to the tape.
+    pub(crate) fn grads_into(values: &[Value], out: &mut Vec<f64>) {
+        tape::with(|tape| {
+            out.clear();
+            out.extend(values.iter().map(|value| tape.grad(tape.node(value.slot))));
+        })
+    }
+
+    /// The data of each of `values`, in one visit to the tape.
+    pub(crate) fn data_of<'a>(values: impl IntoIterator<Item = &'a Value>) -> Vec<f64> {
+        let mut out = Vec::new();
+        Value::data_into(values, &mut out);
+        out
+    }
+
+    /// `data_of` into `out`, whose old contents go.
+    pub(crate) fn data_into<'a>(values: impl IntoIterator<Item = &'a Value>, out: &mut Vec<f64>) {
+        tape::with(|tape| {
+            out.clear();
+            out.extend(
+                values
+                    .into_iter()
+                    .map(|value| tape.data[tape.node(value.slot) as usize]),
+            );
+        })
+    }
+
+    /// Sets the data of each of `values` to the number beside it in `data`, in
+    /// one visit to the tape.
+    pub(crate) fn set_data_of(values: &[Value], data: &[f64]) {
+        tape::with(|tape| {
+            for (value, &data) in values.iter().zip(data) {
+                let id = tape.node(value.slot);
+                tape.data[id as usize] = data;
+            }
+        });
+    }
+
+    /// Sets the grad of each of `values` to 0, in one visit to the tape.
+    pub(crate) fn zero_grads<'a>(values: impl Iterator<Item = &'a Value>) {
+        tape::with(|tape| {
+            for value in values {
+                // A grad set to 0 leaves `clean_from` true, and a node past
+                // the end of `grads` has grad 0 already.
+                let id = tape.node(value.slot) as usize;
+                if let Some(grad) = tape.grads.get_mut(id) {
+                    *grad = 0.0;
+                }
+            }
+        });
+    }
+
+    /// A layer: [`Value::neuron`] for each `(bias, first weight)` on the same
+    /// inputs, with one activation, where each neuron's weights are a run of
+    /// nodes from its first (as `nn::Neuron` checks once, when it is made).
+    /// Same nodes and bits as `Value::neuron` for each in turn; faster,
+    /// because it visits the tape once and keeps several neurons' sums in
+    /// flight. Without `input_grads` the inputs are data: backward passes
+    /// them no grads. `None` when the inputs are not a run.
+    pub(crate) fn neurons_on_weight_runs<'a>(
+        neurons: impl Iterator<Item = (&'a Value, &'a Value)>,
+        inputs: &[Value],
+        activation: Activation,
+        input_grads: bool,
+    ) -> Option<Vec<Value>> {
+        tape::with_new_nodes(|tape| {
+            let first = tape.len();
+            let inputs_start = run_start(tape, inputs)?;
+            let mut group = [NeuronOp {
+                bias: 0,
+                weights: 0,
+                inputs: inputs_start,
+                n: inputs.len() as u32,
+                activation,
+                input_grads,
+            }; IN_FLIGHT];
+            let mut in_group = 0;
+            for (bias, first_weight) in neurons {
+                group[in_group].bias = tape.node(bias.slot);
+                group[in_group].weights = tape.node(first_weight.slot);
+                in_group += 1;
+                if in_group == IN_FLIGHT {
+                    tape.push_neurons(&group);
+                    in_group = 0;
+                }
+            }
+            tape.push_neurons(&group[..in_group]);
+            let outputs = first as NodeId..tape.len() as NodeId;
+            Some(outputs.map(|id| Value::retained(tape, id)).collect())
+        })
+    }
+
+    /// A network on rows of data: for each layer, its neurons' `(bias, first
+    /// weight)` and their activation, each neuron's weights a run of nodes as
+    /// long as the layer's inputs (as `nn::Neuron` checks when it is made), and
+    /// every row as long as the first layer's weights. The same nodes, data
+    /// and grads as `neurons_on_weight_runs` layer after layer on each row
+    /// (the rows being data), but the rows are computed side by side (see
+    /// `Tape::push_network`), and only the last layer's nodes get handles.
+    pub(crate) fn network_on_rows(
+        layers: &[(Vec<(&Value, &Value)>, Activation)],
+        rows: &[&[f64]],
+    ) -> Vec<Vec<Value>> {
+        tape::with_new_nodes(|tape| {
+            let layer_ids: Vec<LayerIds> = layers
+                .iter()
+                .map(|(neurons, activation)| LayerIds {
+                    neurons: neurons
+                        .iter()
+                        .map(|(bias, weight)| (tape.node(bias.slot), tape.node(weight.slot)))
+                        .collect(),
+                    activation: *activation,
+                })
+                .collect();
+            let nout = layer_ids.last().map_or(0, |layer| layer.neurons.len());
+            let starts = tape.push_network(&layer_ids, rows);
+            starts
+                .into_iter()
+                .map(|start| {
+                    (start..start + nout as NodeId)
+                        .map(|id| Value::retained(tape, id))
+                        .collect()
+                })
+                .collect()
+        })
+    }
+}

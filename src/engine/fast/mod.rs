@@ -1,0 +1,151 @@
+//! The speed path: what makes a network's training step fast, beside the
+//! plain engine rather than inside it. A learner can skip this folder: every
+//! function here gives the same nodes, data and grads, to the bit, as the
+//! plain path (`value.rs`, `ops.rs`, `backward.rs`), and the tests below
+//! check that.
+//!
+//! - `packed.rs`: an op in 8 bytes, as the tape stores it, and the marks
+//!   that let backward take shortcuts;
+//! - `sweep.rs`: backward for graphs with neurons, entered from
+//!   `backward::backward` (the one place the plain path hands over);
+//! - `layers.rs`: a layer's neurons eight at a time, a batch of rows side by
+//!   side (`push_network`);
+//! - `batch.rs`: `Value`s made, read and dropped many at a time, for `nn`
+//!   and training.
+
+mod batch;
+mod layers;
+mod packed;
+mod sweep;
+
+pub(crate) use layers::ROWS_IN_FLIGHT;
+pub(crate) use packed::{MAX_NODES, PackedOp};
+pub(crate) use sweep::sweep;
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::Value;
+    use crate::engine::backward::chain_rule;
+    use crate::engine::ops::Activation;
+    use crate::engine::tape;
+
+    /// Every node's grad from `root` by the plain chain rule, node by node
+    /// with no shortcut, on fresh grads (the root's 1, the rest 0).
+    fn plain_grads(root: &Value) -> Vec<f64> {
+        tape::with(|tape| {
+            let root = tape.node(root.slot) as usize;
+            let mut grads = vec![0.0; root + 1];
+            grads[root] = 1.0;
+            for id in (0..=root).rev() {
+                if grads[id] != 0.0 {
+                    let op = tape.op(id as tape::NodeId);
+                    chain_rule(op, grads[id], tape.data[id], &tape.data, &mut grads);
+                }
+            }
+            grads
+        })
+    }
+
+    /// `root.backward()` on fresh grads, every node's grad after it.
+    fn fast_grads(root: &Value) -> Vec<f64> {
+        root.backward();
+        tape::with(|tape| {
+            let root = tape.node(root.slot) as usize;
+            (0..=root).map(|id| tape.grad(id as tape::NodeId)).collect()
+        })
+    }
+
+    fn assert_same_bits(plain: &[f64], fast: &[f64]) {
+        assert_eq!(plain.len(), fast.len());
+        for (id, (p, f)) in plain.iter().zip(fast).enumerate() {
+            assert_eq!(p.to_bits(), f.to_bits(), "node {id}: plain {p}, fast {f}");
+        }
+    }
+
+    /// Weights and numbers drawn from a small deterministic sequence.
+    fn numbers(count: usize, seed: u64) -> Vec<f64> {
+        let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+        (0..count)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    /// A 3-20-17-2 network on eleven rows, built as `forward_rows` builds it
+    /// (blocks of rows, rows of data), for each activation, a loss from it
+    /// that reuses nodes, and an L2 term whose neuron has each weight as its
+    /// own input: the fast sweep's every shortcut, against the plain sweep.
+    #[test]
+    fn the_fast_sweep_gives_the_plain_sweeps_bits() {
+        for (seed, activation) in [
+            Activation::Relu,
+            Activation::Tanh,
+            Activation::Sigmoid,
+            Activation::Linear,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let sizes = [3, 20, 17, 2];
+            let mut layers = Vec::new();
+            for (layer_idx, pair) in sizes.windows(2).enumerate() {
+                let (n_in, n_out) = (pair[0], pair[1]);
+                let mut neurons = Vec::new();
+                for neuron_idx in 0..n_out {
+                    let draw = numbers(
+                        n_in + 1,
+                        (seed * 1000 + layer_idx * 100 + neuron_idx) as u64,
+                    );
+                    let weights = Value::leaves(&draw[..n_in]);
+                    neurons.push((Value::leaf(draw[n_in]), weights));
+                }
+                layers.push(neurons);
+            }
+            let rows_data: Vec<Vec<f64>> = (0..11).map(|r| numbers(3, 7000 + r)).collect();
+            let rows: Vec<&[f64]> = rows_data.iter().map(Vec::as_slice).collect();
+            let spec: Vec<(Vec<(&Value, &Value)>, Activation)> = layers
+                .iter()
+                .enumerate()
+                .map(|(layer_idx, neurons)| {
+                    let refs = neurons.iter().map(|(b, w)| (b, &w[0])).collect();
+                    let last = layer_idx + 1 == layers.len();
+                    (refs, if last { Activation::Linear } else { activation })
+                })
+                .collect();
+            let outputs = Value::network_on_rows(&spec, &rows);
+            let mut loss = Value::leaf(0.0);
+            for (r, row) in outputs.iter().enumerate() {
+                let score = &row[r % 2] - &row[1 - r % 2];
+                loss = loss + (1.0 - score * &row[0]).relu() + Value::logsumexp(row);
+            }
+            let weights: Vec<Value> = layers[0].iter().flat_map(|(_, w)| w.clone()).collect();
+            let l2 = Value::weighted_sum(&Value::leaf(0.0), &weights, &weights);
+            let root = loss + 1e-3 * l2;
+            let plain = plain_grads(&root);
+            assert!(plain.iter().filter(|&&g| g != 0.0).count() > 100);
+            assert_same_bits(&plain, &fast_grads(&root));
+        }
+    }
+
+    /// A layer built eight neurons at a time on inputs that pass grads on.
+    #[test]
+    fn a_layer_of_neurons_gives_the_plain_sweeps_bits() {
+        let inputs = Value::leaves(&numbers(9, 1));
+        let neurons: Vec<(Value, Vec<Value>)> = (0..13)
+            .map(|j| {
+                let draw = numbers(10, 100 + j);
+                (Value::leaf(draw[9]), Value::leaves(&draw[..9]))
+            })
+            .collect();
+        let refs = neurons.iter().map(|(b, w)| (b, &w[0]));
+        let outputs = Value::neurons_on_weight_runs(refs, &inputs, Activation::Tanh, true)
+            .expect("the inputs are a run");
+        let root: Value = outputs.iter().map(|o| o * o).sum();
+        let plain = plain_grads(&root);
+        assert_same_bits(&plain, &fast_grads(&root));
+    }
+}
