@@ -1,316 +1,34 @@
-//! Training: a config and a dataset in; a trained model, its history and its
-//! metrics out. No files, no printing: progress goes to a callback.
+//! The training loop: a config and a dataset in; a trained model, its
+//! history and its metrics out. No files, no printing: progress goes to a
+//! callback.
 //!
-//! A step cuts its batch into shards of at most `SHARD_ROWS` rows, by a rule
-//! that does not look at the thread count. Each shard builds its own graph on
-//! the tape of whichever thread takes it (`crew`), over that thread's copy of
-//! the network (kept for the run, its grads zeroed before each shard), and
-//! returns its loss and grads; the step adds them up in shard order and
-//! takes one optimizer step. So the model is the same, bit for bit, however
-//! many threads ran it, and a batch of one shard is plain serial training.
+//! A run is settled before its first step ([`Plan`]: the split, the scaling,
+//! the targets, the network's shape, the parameters and optimizer to start
+//! from, the length); then each step takes a batch ([`Batches`]), runs its
+//! shards on the run's threads (`shards.rs`), and takes one optimizer step;
+//! after each epoch the validation rows may stop it ([`EarlyStopping`]). The
+//! model file is made from the parameters by [`Plan::saved_model`].
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
 
-use crate::engine::{Activation, ROWS_IN_FLIGHT, Value};
+use crate::engine::{Activation, Value};
 use crate::nn::MLP;
-use crate::rng::Stream;
+use crate::rng::{Init, Stream};
 use crate::train::config::{Config, DEFAULT_BATCH_SIZE, DEFAULT_STEPS, LossKind, RngKind, Task};
 use crate::train::crew::{Crew, Tasks};
-use crate::train::data::{Dataset, Targets};
-use crate::train::loss;
-use crate::train::metrics::{self, Metrics, r_squared};
-use crate::train::model::{FORMAT, SavedMetrics, SavedModel, Standardization, VERSION};
+use crate::train::data::Dataset;
+use crate::train::evaluate::evaluate;
+use crate::train::model::{
+    FORMAT, SavedMetrics, SavedModel, Standardization, TrainingState, VERSION,
+};
 use crate::train::optim::Optimizer;
-
-/// What the model learns to predict, in the form its loss wants.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Target {
-    /// Binary labels as -1 (first class) and +1 (second class).
-    Signs(Vec<f64>),
-    /// Class indices.
-    Classes(Vec<usize>),
-    Numbers(Vec<f64>),
-}
-
-impl Target {
-    fn select(&self, indices: &[usize]) -> Target {
-        match self {
-            Target::Signs(y) => Target::Signs(indices.iter().map(|&i| y[i]).collect()),
-            Target::Classes(y) => Target::Classes(indices.iter().map(|&i| y[i]).collect()),
-            Target::Numbers(y) => Target::Numbers(indices.iter().map(|&i| y[i]).collect()),
-        }
-    }
-}
-
-/// The task as the data and config define it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Problem {
-    pub task: Task,
-    pub loss: LossKind,
-    /// Class names: for binary, the negative class first.
-    pub classes: Option<Vec<String>>,
-    pub target: Target,
-}
-
-impl Problem {
-    /// Reads the task from the target column, or checks the one the config names.
-    /// Numbers with two values, or two class names, make a binary task; more
-    /// class names a multiclass one; other numbers a regression.
-    pub fn new(
-        dataset: &Dataset,
-        task: Option<Task>,
-        loss: Option<LossKind>,
-    ) -> Result<Problem, String> {
-        let column = &dataset.target_name;
-        let (names, labels) = class_labels(&dataset.targets);
-        let task = task.unwrap_or_else(|| infer_task(&dataset.targets).0);
-        let (classes, target) = match (task, &dataset.targets) {
-            (_, Targets::Numbers(_)) if names.len() < 2 => {
-                return Err(format!(
-                    "`{column}` has a single value, `{}`: nothing to learn",
-                    names[0]
-                ));
-            }
-            (Task::Regression, Targets::Numbers(numbers)) => {
-                (None, Target::Numbers(numbers.clone()))
-            }
-            (Task::Regression, Targets::Classes { .. }) => {
-                return Err(format!(
-                    "`{column}` holds class names (`{}`), but regression needs numbers",
-                    names[0]
-                ));
-            }
-            (_, _) if names.len() < 2 => {
-                return Err(format!(
-                    "`{column}` has a single class, `{}`: nothing to learn",
-                    names[0]
-                ));
-            }
-            (Task::Binary, _) if names.len() != 2 => {
-                return Err(format!(
-                    "the task is binary but `{column}` has {} classes",
-                    names.len()
-                ));
-            }
-            (Task::Binary, _) => {
-                let signs = labels
-                    .iter()
-                    .map(|&label| if label == 1 { 1.0 } else { -1.0 })
-                    .collect();
-                (Some(names), Target::Signs(signs))
-            }
-            (Task::Multiclass, _) => (Some(names), Target::Classes(labels)),
-        };
-        let loss = loss.unwrap_or(match task {
-            Task::Binary => LossKind::Hinge,
-            Task::Multiclass => LossKind::CrossEntropy,
-            Task::Regression => LossKind::Mse,
-        });
-        if !loss.fits(task) {
-            return Err(format!("the loss {loss:?} does not fit a {task:?} task").to_lowercase());
-        }
-        Ok(Problem {
-            task,
-            loss,
-            classes,
-            target,
-        })
-    }
-
-    /// The problem a saved model solves, with `dataset`'s targets mapped onto
-    /// the model's classes.
-    pub fn for_model(saved: &SavedModel, dataset: &Dataset) -> Result<Problem, String> {
-        let problem = Problem {
-            task: saved.task,
-            loss: saved.loss,
-            classes: saved.classes.clone(),
-            target: Target::Numbers(Vec::new()),
-        };
-        let target = problem.target_of(dataset)?;
-        Ok(Problem { target, ..problem })
-    }
-
-    /// `dataset`'s targets as this problem reads them: its labels mapped onto
-    /// the problem's classes (an unknown one is an error naming its line).
-    pub fn target_of(&self, dataset: &Dataset) -> Result<Target, String> {
-        let column = &dataset.target_name;
-        let target = match (&self.classes, &dataset.targets) {
-            (None, Targets::Numbers(y)) => Target::Numbers(y.clone()),
-            (None, Targets::Classes { names, .. }) => {
-                return Err(format!(
-                    "`{column}` holds class names (`{}`), but the model predicts numbers",
-                    names[0]
-                ));
-            }
-            (Some(classes), targets) => {
-                let row_classes: Vec<String> = match targets {
-                    Targets::Numbers(y) => y.iter().map(|value| value.to_string()).collect(),
-                    Targets::Classes { names, labels } => {
-                        labels.iter().map(|&label| names[label].clone()).collect()
-                    }
-                };
-                let indices = row_classes
-                    .iter()
-                    .zip(&dataset.lines)
-                    .map(|(name, line)| {
-                        classes
-                            .iter()
-                            .position(|class| class == name)
-                            .ok_or_else(|| {
-                                format!(
-                                    "line {line}: class `{name}` is not one the model knows ({})",
-                                    classes.join(", ")
-                                )
-                            })
-                    })
-                    .collect::<Result<Vec<usize>, String>>()?;
-                match self.task {
-                    Task::Binary => Target::Signs(
-                        indices
-                            .iter()
-                            .map(|&i| if i == 1 { 1.0 } else { -1.0 })
-                            .collect(),
-                    ),
-                    _ => Target::Classes(indices),
-                }
-            }
-        };
-        Ok(target)
-    }
-
-    /// How many outputs the network needs.
-    pub fn outputs(&self) -> usize {
-        match (&self.task, &self.classes) {
-            (Task::Multiclass, Some(classes)) => classes.len(),
-            _ => 1,
-        }
-    }
-
-    /// The data loss for network outputs: the sum of the samples' losses
-    /// times `1/n`, where `n` is the batch's size (`scores` may be a shard of it).
-    pub fn loss(&self, scores: &[Vec<Value>], target: &Target, n: usize) -> Value {
-        let first = || {
-            scores
-                .iter()
-                .map(|outputs| outputs[0].clone())
-                .collect::<Vec<_>>()
-        };
-        let sum = match (self.loss, target) {
-            (LossKind::Hinge, Target::Signs(y)) => loss::hinge_sum(&first(), y),
-            (LossKind::Logistic, Target::Signs(y)) => loss::logistic_sum(&first(), y),
-            (LossKind::CrossEntropy, Target::Classes(y)) => loss::cross_entropy_sum(scores, y),
-            (LossKind::Mse, Target::Numbers(y)) => loss::mse_sum(&first(), y),
-            _ => unreachable!("Problem::new pairs each loss with its target"),
-        };
-        sum * (1.0 / n as f64)
-    }
-
-    /// Accuracy, or R² for a regression, of `scores`: each row's outputs, one
-    /// row after another, a row for each target.
-    pub fn metric(&self, scores: &[f64], target: &Target) -> f64 {
-        let rows = match target {
-            Target::Signs(y) | Target::Numbers(y) => y.len(),
-            Target::Classes(y) => y.len(),
-        };
-        let row_scores = scores.chunks((scores.len() / rows.max(1)).max(1));
-        match target {
-            Target::Signs(y) => {
-                let right = y
-                    .iter()
-                    .zip(row_scores)
-                    .filter(|(y, s)| (**y > 0.0) == (s[0] > 0.0))
-                    .count();
-                right as f64 / y.len().max(1) as f64
-            }
-            Target::Classes(y) => {
-                let right = y
-                    .iter()
-                    .zip(row_scores)
-                    .filter(|(y, s)| **y == argmax(s))
-                    .count();
-                right as f64 / y.len().max(1) as f64
-            }
-            Target::Numbers(y) => r_squared(y, scores),
-        }
-    }
-
-    pub fn metric_name(&self) -> &'static str {
-        match self.task {
-            Task::Regression => "R²",
-            _ => "accuracy",
-        }
-    }
-
-    /// The class index (or value) a sample's outputs predict.
-    pub fn predict(&self, scores: &[f64]) -> Prediction {
-        match self.task {
-            Task::Binary => Prediction::Class(usize::from(scores[0] > 0.0)),
-            Task::Multiclass => Prediction::Class(argmax(scores)),
-            Task::Regression => Prediction::Number(scores[0]),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Prediction {
-    Class(usize),
-    Number(f64),
-}
-
-/// The target column as classes: names (numbers sorted, as text; class
-/// names in order of first appearance) and each row's index among them.
-fn class_labels(targets: &Targets) -> (Vec<String>, Vec<usize>) {
-    match targets {
-        Targets::Classes { names, labels } => (names.clone(), labels.clone()),
-        Targets::Numbers(numbers) => {
-            let mut distinct = numbers.clone();
-            distinct.sort_by(f64::total_cmp);
-            distinct.dedup();
-            let labels = numbers
-                .iter()
-                .map(|y| distinct.partition_point(|d| d < y))
-                .collect();
-            (distinct.iter().map(f64::to_string).collect(), labels)
-        }
-    }
-}
-
-/// Integer targets with at most this many distinct values are classes.
-pub const MAX_INTEGER_CLASSES: usize = 20;
-
-/// The task a target column asks for, and why, as scikit-learn's
-/// `type_of_target` reads it: two distinct values are a binary task; class
-/// names, or a few distinct integers (digits' 0 to 9), a multiclass one;
-/// other numbers a regression.
-pub fn infer_task(targets: &Targets) -> (Task, String) {
-    let (names, _) = class_labels(targets);
-    let distinct = names.len();
-    match targets {
-        _ if distinct == 2 => (Task::Binary, "two distinct values".into()),
-        Targets::Classes { .. } => (Task::Multiclass, format!("{distinct} class names")),
-        Targets::Numbers(y)
-            if distinct <= MAX_INTEGER_CLASSES && y.iter().all(|v| v.fract() == 0.0) =>
-        {
-            (Task::Multiclass, format!("{distinct} distinct integers"))
-        }
-        Targets::Numbers(_) => (Task::Regression, format!("numbers, {distinct} distinct")),
-    }
-}
-
-fn argmax(scores: &[f64]) -> usize {
-    let mut best = 0;
-    for (index, score) in scores.iter().enumerate() {
-        if *score > scores[best] {
-            best = index;
-        }
-    }
-    best
-}
+use crate::train::problem::{Problem, Target};
+use crate::train::shards::{Shape, ShardResult, Spares, StepWork, help, shards};
 
 /// One optimizer step, as the progress callback sees it.
 #[derive(Clone, Debug, PartialEq)]
@@ -434,22 +152,276 @@ pub fn train_with_validation(
     resume: Option<&SavedModel>,
     hooks: Hooks,
 ) -> Result<Trained, TrainError> {
-    let Hooks {
-        progress,
-        stop,
-        checkpoint,
-    } = hooks;
+    let plan = Plan::new(config, dataset, validation, resume)?;
+    let (parameters, optimizer) = plan.starting_point(resume)?;
+    let mut run = Run {
+        parameters,
+        optimizer,
+        history: History::default(),
+        snapshots: Vec::new(),
+        early_stopping: config.patience.map(EarlyStopping::new),
+        interrupted: false,
+        stopped_early: false,
+    };
+    run.steps(&plan, hooks)?;
+
+    // early stopping keeps the best epoch's weights
+    let best_epoch =
+        run.early_stopping
+            .and_then(EarlyStopping::into_best)
+            .map(|(epoch, best_parameters)| {
+                run.parameters = best_parameters;
+                epoch + 1
+            });
+    let steps_done = plan.start + run.history.steps.len();
+    if plan.animation_every.is_some() {
+        run.snapshots.push((steps_done, run.parameters.clone()));
+    }
+    let (saved, model) = plan.saved_model(&run.parameters, &run.optimizer, steps_done, best_epoch);
+    let shape = plan.shape();
+    Ok(Trained {
+        saved,
+        model,
+        history: run.history,
+        total_steps: plan.total_steps,
+        interrupted: run.interrupted,
+        stopped_early: run.stopped_early,
+        snapshots: run
+            .snapshots
+            .into_iter()
+            .map(|(step, parameters)| (step, shape.model(&parameters)))
+            .collect(),
+        problem: plan.problem,
+    })
+}
+
+/// A run, settled before its first step.
+struct Plan<'a> {
+    config: &'a Config,
+    dataset: &'a Dataset,
+    problem: Problem,
+    standardization: Option<Standardization>,
+    /// The training rows, as the model sees them, and their targets.
+    train_x: Vec<Vec<f64>>,
+    train_y: Target,
+    /// `train_y` as training fits it: a regression target scaled.
+    fit_y: Target,
+    validation_x: Vec<Vec<f64>>,
+    validation_y: Target,
+    fit_validation_y: Target,
+    target_scale: Option<TargetScale>,
+    sizes: Vec<usize>,
+    activations: Vec<Activation>,
+    init: Init,
+    /// The output layer's inputs: the last hidden layer's width.
+    last_nin: usize,
+    batch_size: usize,
+    batches_per_epoch: usize,
+    /// The step to start from (a resumed model's count) and the step to end before.
+    start: usize,
+    total_steps: usize,
+    /// The boundary animation's frames: every this many steps.
+    animation_every: Option<usize>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(
+        config: &'a Config,
+        dataset: &'a Dataset,
+        validation: Option<&Dataset>,
+        resume: Option<&SavedModel>,
+    ) -> Result<Plan<'a>, TrainError> {
+        let problem = problem(config, dataset, validation.is_some(), resume)?;
+        let (train_indices, validation_indices) = split(config, dataset)?;
+        // going on from a model, its scaling stays: its weights were learnt on it
+        let standardization = match resume {
+            Some(saved) => saved.standardization.clone(),
+            None => config
+                .standardize
+                .then(|| Standardization::fit(&inputs(dataset, &train_indices, None))),
+        };
+        let train_x = inputs(dataset, &train_indices, standardization.as_ref());
+        let train_y = problem.target.select(&train_indices);
+        let (validation_x, validation_y) = match validation {
+            Some(validation) => other_rows(validation, &problem, standardization.as_ref())?,
+            None => (
+                inputs(dataset, &validation_indices, standardization.as_ref()),
+                problem.target.select(&validation_indices),
+            ),
+        };
+        // Regression targets are scaled to mean 0 and std 1 for training (a
+        // target in the hundreds would take hundreds of steps just to reach
+        // its scale). The scaling is folded into the output layer at the
+        // end, so the model file predicts in the data's units.
+        let target_scale = match &train_y {
+            Target::Numbers(y) if config.standardize_target => Some(TargetScale::fit(y)),
+            _ => None,
+        };
+        let (fit_y, fit_validation_y) = match &target_scale {
+            Some(scale) => (scale.apply(&train_y), scale.apply(&validation_y)),
+            None => (train_y.clone(), validation_y.clone()),
+        };
+        let mut sizes = config.model.hidden.clone();
+        sizes.push(problem.outputs());
+        let mut activations = config.hidden_activations();
+        activations.push(Activation::Linear);
+        let nin = dataset.feature_names.len();
+        let last_nin = *sizes.iter().rev().nth(1).unwrap_or(&nin);
+        let (batch_size, batches_per_epoch, total_steps) = length(config, train_indices.len());
+        // going on from a model: the steps it had
+        let start = resume.map_or(0, |saved| saved.metrics.steps);
+        if start >= total_steps {
+            return Err(TrainError::Problem(format!(
+                "the model has had {start} steps already, and this run is {total_steps} steps long: \
+                 ask for more with `--steps` or `--epochs`"
+            )));
+        }
+        let animation_every = config.outputs.boundary_animation.as_ref().map(|_| {
+            config
+                .outputs
+                .animation_every
+                .unwrap_or_else(|| (total_steps - start).div_ceil(50).max(1))
+        });
+        Ok(Plan {
+            config,
+            dataset,
+            problem,
+            standardization,
+            train_x,
+            train_y,
+            fit_y,
+            validation_x,
+            validation_y,
+            fit_validation_y,
+            target_scale,
+            sizes,
+            activations,
+            init: config.weight_init(),
+            last_nin,
+            batch_size,
+            batches_per_epoch,
+            start,
+            total_steps,
+            animation_every,
+        })
+    }
+
+    fn shape(&self) -> Shape<'_> {
+        Shape {
+            nin: self.dataset.feature_names.len(),
+            sizes: &self.sizes,
+            activations: &self.activations,
+        }
+    }
+
+    fn validates(&self) -> bool {
+        !self.validation_x.is_empty()
+    }
+
+    /// The parameters and optimizer of the first step: new ones, or the
+    /// resumed model's.
+    fn starting_point(
+        &self,
+        resume: Option<&SavedModel>,
+    ) -> Result<(Vec<f64>, Optimizer), TrainError> {
+        if let Some(saved) = resume {
+            let shape = self.shape();
+            return resumed(
+                saved,
+                self.config,
+                &shape,
+                self.target_scale.as_ref(),
+                self.last_nin,
+            )
+            .map_err(TrainError::Problem);
+        }
+        let nin = self.dataset.feature_names.len();
+        let parameters: Vec<f64> = MLP::with_init(nin, &self.sizes, &self.activations, self.init)
+            .parameters()
+            .iter()
+            .map(Value::data)
+            .collect();
+        let optimizer = Optimizer::new(&self.config.optimizer, parameters.len());
+        Ok((parameters, optimizer))
+    }
+
+    /// The model file for the parameters as training holds them, `steps` done,
+    /// and the model it describes.
+    fn saved_model(
+        &self,
+        parameters: &[f64],
+        optimizer: &Optimizer,
+        steps: usize,
+        best_epoch: Option<usize>,
+    ) -> (SavedModel, MLP) {
+        let mut folded = parameters.to_vec();
+        if let Some(scale) = &self.target_scale {
+            scale.fold_into_output(&mut folded, self.last_nin);
+        }
+        let model = self.shape().model(&folded);
+        let train_metrics = evaluate(&model, &self.problem, &self.train_x, &self.train_y);
+        let validation_metrics = self.validates().then(|| {
+            evaluate(
+                &model,
+                &self.problem,
+                &self.validation_x,
+                &self.validation_y,
+            )
+        });
+        let saved = SavedModel {
+            format: FORMAT.into(),
+            version: VERSION,
+            task: self.problem.task,
+            loss: self.problem.loss,
+            features: self.dataset.feature_names.clone(),
+            target: self.dataset.target_name.clone(),
+            classes: self.problem.classes.clone(),
+            standardization: self.standardization.clone(),
+            layers: SavedModel::layers_of(&model),
+            seed: self.config.seed,
+            init: self.init.scheme.into(),
+            rng: Some(match self.init.stream {
+                Stream::Portable { .. } => RngKind::Portable,
+                Stream::Python { .. } => RngKind::Python,
+            }),
+            metrics: SavedMetrics {
+                steps,
+                train: train_metrics,
+                validation: validation_metrics,
+                best_epoch,
+            },
+            training: self.config.outputs.checkpoint_every.map(|_| TrainingState {
+                parameters: parameters.to_vec(),
+                optimizer: optimizer.state(),
+            }),
+        };
+        (saved, model)
+    }
+}
+
+/// The task of a run on `dataset`, checked against the model it resumes
+/// and the validation it is given.
+fn problem(
+    config: &Config,
+    dataset: &Dataset,
+    validation_data: bool,
+    resume: Option<&SavedModel>,
+) -> Result<Problem, TrainError> {
     let problem = Problem::new(dataset, config.task, config.loss).map_err(TrainError::Problem)?;
     if let Some(saved) = resume {
         resumable(saved, &problem, dataset).map_err(TrainError::Problem)?;
     }
-    if validation.is_some() && config.validation_split > 0.0 {
+    if validation_data && config.validation_split > 0.0 {
         return Err(TrainError::Problem(
             "give `validation_split` or validation data, not both".into(),
         ));
     }
+    Ok(problem)
+}
 
-    // Split off validation rows, chosen with the seed.
+/// The training and validation rows, as indices into `dataset`: validation
+/// rows chosen with the seed, each list in the data's order.
+fn split(config: &Config, dataset: &Dataset) -> Result<(Vec<usize>, Vec<usize>), TrainError> {
     let mut order: Vec<usize> = (0..dataset.len()).collect();
     let mut validation_indices = Vec::new();
     if config.validation_split > 0.0 {
@@ -470,287 +442,305 @@ pub fn train_with_validation(
     if order.is_empty() {
         return Err(TrainError::Problem("no rows left to train on".into()));
     }
-    let train_indices = order;
-    // going on from a model, its scaling stays: its weights were learnt on it
-    let standardization = match resume {
-        Some(saved) => saved.standardization.clone(),
-        None => config
-            .standardize
-            .then(|| Standardization::fit(&inputs(dataset, &train_indices, None))),
-    };
-    let train_x = inputs(dataset, &train_indices, standardization.as_ref());
-    let train_y = problem.target.select(&train_indices);
-    let (validation_x, validation_y) = match validation {
-        Some(validation) => {
-            let all: Vec<usize> = (0..validation.len()).collect();
-            let target = problem
-                .target_of(validation)
-                .map_err(|err| TrainError::Problem(format!("the validation data: {err}")))?;
-            (inputs(validation, &all, standardization.as_ref()), target)
-        }
-        None => (
-            inputs(dataset, &validation_indices, standardization.as_ref()),
-            problem.target.select(&validation_indices),
-        ),
-    };
-    let validates = !validation_x.is_empty();
-    // Regression targets are scaled to mean 0 and std 1 for training (a target
-    // in the hundreds would take hundreds of steps just to reach its scale).
-    // The scaling is folded into the output layer at the end, so the model
-    // file predicts in the data's units.
-    let target_scale = match &train_y {
-        Target::Numbers(y) if config.standardize_target => Some(TargetScale::fit(y)),
-        _ => None,
-    };
-    let (fit_y, fit_validation_y) = match &target_scale {
-        Some(scale) => (scale.apply(&train_y), scale.apply(&validation_y)),
-        None => (train_y.clone(), validation_y.clone()),
-    };
+    Ok((order, validation_indices))
+}
 
-    let mut sizes = config.model.hidden.clone();
-    sizes.push(problem.outputs());
-    let mut activations = config.hidden_activations();
-    activations.push(Activation::Linear);
-    let init = config.weight_init();
-    let nin = dataset.feature_names.len();
-    let shape = Shape {
-        nin,
-        sizes: &sizes,
-        activations: &activations,
-    };
-    let last_nin = *sizes.iter().rev().nth(1).unwrap_or(&nin);
-    let (mut parameters, mut optimizer) = match resume {
-        Some(saved) => resumed(saved, config, &shape, target_scale.as_ref(), last_nin)
-            .map_err(TrainError::Problem)?,
-        None => {
-            let parameters: Vec<f64> = MLP::with_init(nin, &sizes, &activations, init)
-                .parameters()
-                .iter()
-                .map(Value::data)
-                .collect();
-            let optimizer = Optimizer::new(&config.optimizer, parameters.len());
-            (parameters, optimizer)
-        }
-    };
-    let batch_size = config
-        .batch_size
-        .unwrap_or(DEFAULT_BATCH_SIZE)
-        .min(train_indices.len());
-    let batches_per_epoch = train_indices.len().div_ceil(batch_size);
+/// Validation rows from another file, `dataset`, as the model sees them, and
+/// their targets.
+fn other_rows(
+    dataset: &Dataset,
+    problem: &Problem,
+    standardization: Option<&Standardization>,
+) -> Result<(Vec<Vec<f64>>, Target), TrainError> {
+    let all: Vec<usize> = (0..dataset.len()).collect();
+    let target = problem
+        .target_of(dataset)
+        .map_err(|err| TrainError::Problem(format!("the validation data: {err}")))?;
+    Ok((inputs(dataset, &all, standardization), target))
+}
+
+/// A run's batch size, batches per epoch and steps, for `n_rows` training rows.
+fn length(config: &Config, n_rows: usize) -> (usize, usize, usize) {
+    let batch_size = config.batch_size.unwrap_or(DEFAULT_BATCH_SIZE).min(n_rows);
+    let batches_per_epoch = n_rows.div_ceil(batch_size);
     let total_steps = config
         .steps
         .or(config.epochs.map(|epochs| epochs * batches_per_epoch))
         .unwrap_or(DEFAULT_STEPS);
-    let lr0 = config.optimizer.lr();
-    // Mini-batches are drawn from their own stream, so that the split does not shift them.
-    let mut batch_rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(1));
-    let mut epoch_order: Vec<usize> = (0..train_indices.len()).collect();
+    (batch_size, batches_per_epoch, total_steps)
+}
 
-    // going on from a model: the steps it had, and the batches they drew
-    let start = resume.map_or(0, |saved| saved.metrics.steps);
-    if start >= total_steps {
-        return Err(TrainError::Problem(format!(
-            "the model has had {start} steps already, and this run is {total_steps} steps long: \
-             ask for more with `--steps` or `--epochs`"
-        )));
-    }
-    for step in 0..start {
-        if step % batches_per_epoch == 0 && batch_size < train_indices.len() {
-            epoch_order.shuffle(&mut batch_rng);
-        }
-    }
-    // A model file from the parameters as training holds them, `steps` done.
-    let save = |parameters: &[f64], optimizer: &Optimizer, steps: usize, best_epoch| {
-        let mut folded = parameters.to_vec();
-        if let Some(scale) = &target_scale {
-            scale.fold_into_output(&mut folded, last_nin);
-        }
-        let model = shape.model(&folded);
-        let train_metrics = evaluate(&model, &problem, &train_x, &train_y);
-        let validation_metrics =
-            validates.then(|| evaluate(&model, &problem, &validation_x, &validation_y));
-        let saved = SavedModel {
-            format: FORMAT.into(),
-            version: VERSION,
-            task: problem.task,
-            loss: problem.loss,
-            features: dataset.feature_names.clone(),
-            target: dataset.target_name.clone(),
-            classes: problem.classes.clone(),
-            standardization: standardization.clone(),
-            layers: SavedModel::layers_of(&model),
-            seed: config.seed,
-            init: init.scheme.into(),
-            rng: Some(match init.stream {
-                Stream::Portable { .. } => RngKind::Portable,
-                Stream::Python { .. } => RngKind::Python,
-            }),
-            metrics: SavedMetrics {
-                steps,
-                train: train_metrics,
-                validation: validation_metrics,
-                best_epoch,
-            },
-            training: config
-                .outputs
-                .checkpoint_every
-                .map(|_| crate::train::model::TrainingState {
-                    parameters: parameters.to_vec(),
-                    optimizer: optimizer.state(),
-                }),
+/// Mini-batches: the training rows shuffled at the start of each epoch (unless
+/// a batch holds them all), from their own stream so that the split does not
+/// shift them.
+struct Batches {
+    rng: ChaCha8Rng,
+    order: Vec<usize>,
+    size: usize,
+    per_epoch: usize,
+}
+
+impl Batches {
+    /// The batches of a run from step `start`: the shuffles of the steps
+    /// before it replayed, so that a resumed run draws what it would have.
+    fn new(plan: &Plan) -> Batches {
+        let mut batches = Batches {
+            rng: ChaCha8Rng::seed_from_u64(plan.config.seed.wrapping_add(1)),
+            order: (0..plan.train_x.len()).collect(),
+            size: plan.batch_size,
+            per_epoch: plan.batches_per_epoch,
         };
-        (saved, model)
-    };
-
-    // the animation's frames: the parameters before every `every`-th step, and at the end
-    let animation_every = config.outputs.boundary_animation.as_ref().map(|_| {
-        config
-            .outputs
-            .animation_every
-            .unwrap_or_else(|| (total_steps - start).div_ceil(50).max(1))
-    });
-    let mut snapshots: Vec<(usize, Vec<f64>)> = Vec::new();
-    let mut history = History::default();
-    let mut interrupted = false;
-    let mut stopped_early = false;
-    let mut best: Option<(usize, f64, Vec<f64>)> = None;
-    // One thread runs the shards itself; more take them as they come, the
-    // helpers living for the whole run (`crew`). No more threads than a
-    // batch has shards.
-    let threads = config.threads();
-    let helpers = threads.min(shards(batch_size).len()).max(1) - 1;
-    let crew = Crew::new(helpers + 1);
-    std::thread::scope(|scope| {
-        let _closer = crew.closer();
-        for _ in 0..helpers {
-            std::thread::Builder::new()
-                .spawn_scoped(scope, || help(&crew, &shape, &problem, &train_x))
-                .map_err(|err| {
-                    TrainError::Problem(format!("cannot start {threads} threads: {err}"))
-                })?;
+        for step in 0..plan.start {
+            batches.shuffle_at(step);
         }
-        let mut network = None;
-        let spares = Arc::new(Spares::default());
-        for step in start..total_steps {
-            if animation_every.is_some_and(|every| (step - start).is_multiple_of(every)) {
-                snapshots.push((step, parameters.clone()));
+        batches
+    }
+
+    fn shuffle_at(&mut self, step: usize) {
+        if step.is_multiple_of(self.per_epoch) && self.size < self.order.len() {
+            self.order.shuffle(&mut self.rng);
+        }
+    }
+
+    /// Step `step`'s batch, as positions among the training rows.
+    fn at(&mut self, step: usize) -> Vec<usize> {
+        self.shuffle_at(step);
+        let batch_in_epoch = step % self.per_epoch;
+        self.order
+            .iter()
+            .skip(batch_in_epoch * self.size)
+            .take(self.size)
+            .copied()
+            .collect()
+    }
+}
+
+/// Early stopping: training ends when the validation loss has not improved
+/// for `patience` epochs, and the best epoch's weights are kept.
+struct EarlyStopping {
+    patience: usize,
+    /// The best epoch so far, its loss and its parameters.
+    best: Option<(usize, f64, Vec<f64>)>,
+}
+
+impl EarlyStopping {
+    fn new(patience: usize) -> EarlyStopping {
+        EarlyStopping {
+            patience,
+            best: None,
+        }
+    }
+
+    /// Hears an epoch's validation loss; whether training should stop.
+    fn should_stop(&mut self, epoch: usize, loss: f64, parameters: &[f64]) -> bool {
+        let improved = self
+            .best
+            .as_ref()
+            .is_none_or(|(_, best_loss, _)| loss < *best_loss);
+        if improved {
+            self.best = Some((epoch, loss, parameters.to_vec()));
+            return false;
+        }
+        let (best_epoch, ..) = self.best.as_ref().expect("only a best can fail to improve");
+        epoch - best_epoch >= self.patience
+    }
+
+    /// The best epoch and its parameters.
+    fn into_best(self) -> Option<(usize, Vec<f64>)> {
+        self.best.map(|(epoch, _, parameters)| (epoch, parameters))
+    }
+}
+
+/// What changes as a run goes.
+struct Run {
+    parameters: Vec<f64>,
+    optimizer: Optimizer,
+    history: History,
+    /// The parameters before every `animation_every`-th step.
+    snapshots: Vec<(usize, Vec<f64>)>,
+    early_stopping: Option<EarlyStopping>,
+    interrupted: bool,
+    stopped_early: bool,
+}
+
+impl Run {
+    /// The run's steps, on the config's threads: the caller runs shards
+    /// itself, and helpers (living for the whole run, `crew`) take them as
+    /// they come. No more threads than a batch has shards.
+    fn steps(&mut self, plan: &Plan, hooks: Hooks) -> Result<(), TrainError> {
+        let threads = plan.config.threads();
+        let helpers = threads.min(shards(plan.batch_size).len()).max(1) - 1;
+        let crew = Crew::new(helpers + 1);
+        let shape = plan.shape();
+        std::thread::scope(|scope| {
+            let _closer = crew.closer();
+            for _ in 0..helpers {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, || help(&crew, &shape, &plan.problem, &plan.train_x))
+                    .map_err(|err| {
+                        TrainError::Problem(format!("cannot start {threads} threads: {err}"))
+                    })?;
             }
-            let epoch = step / batches_per_epoch;
-            let batch_in_epoch = step % batches_per_epoch;
-            if batch_in_epoch == 0 && batch_size < train_indices.len() {
-                epoch_order.shuffle(&mut batch_rng);
-            }
-            let batch: Vec<usize> = epoch_order
-                .iter()
-                .skip(batch_in_epoch * batch_size)
-                .take(batch_size)
-                .copied()
-                .collect();
-            let batch_y = fit_y.select(&batch);
-            let shards = shards(batch.len());
-            let work = Arc::new(StepWork {
-                parameters: parameters.clone(),
-                tasks: Tasks::new(shards.len()),
-                shards,
-                batch,
-                batch_y,
-                l2: config.l2,
-                spares: Arc::clone(&spares),
-            });
-            let ShardResult {
-                loss: loss_value,
-                l2: l2_value,
-                grads,
-                scores,
-            } = work.run(&crew, helpers > 0, &mut network, &shape, &problem, &train_x);
-            if !loss_value.is_finite() {
-                return Err(TrainError::Diverged {
-                    step,
-                    loss: loss_value,
+            let mut network = None;
+            let spares = Arc::new(Spares::default());
+            let mut batches = Batches::new(plan);
+            for step in plan.start..plan.total_steps {
+                if plan
+                    .animation_every
+                    .is_some_and(|every| (step - plan.start).is_multiple_of(every))
+                {
+                    self.snapshots.push((step, self.parameters.clone()));
+                }
+                let batch = batches.at(step);
+                let batch_y = plan.fit_y.select(&batch);
+                let shards = shards(batch.len());
+                let work = Arc::new(StepWork {
+                    parameters: self.parameters.clone(),
+                    tasks: Tasks::new(shards.len()),
+                    shards,
+                    batch,
+                    batch_y,
+                    l2: plan.config.l2,
+                    spares: Arc::clone(&spares),
                 });
-            }
-            let metric = problem.metric(&scores, &work.batch_y);
-
-            let lr = config.schedule.lr(lr0, step, total_steps);
-            optimizer.step(&mut parameters, &grads, lr);
-            spares.give([grads, scores]);
-
-            let record = StepRecord {
-                step,
-                epoch,
-                lr,
-                loss: loss_value,
-                l2: l2_value,
-                metric,
-            };
-            progress(&record, total_steps);
-            history.steps.push(record);
-            if let Some(every) = config.outputs.checkpoint_every
-                && (step + 1).is_multiple_of(every)
-                && step + 1 < total_steps
-            {
-                checkpoint(&save(&parameters, &optimizer, step + 1, None).0);
-            }
-
-            let epoch_done = batch_in_epoch + 1 == batches_per_epoch || step + 1 == total_steps;
-            if epoch_done && validates {
-                let model = shape.model(&parameters);
-                let metrics = evaluate(&model, &problem, &validation_x, &fit_validation_y);
-                let metric = metrics.accuracy.or(metrics.r2).unwrap_or(0.0);
-                history.validation.push(EpochRecord {
-                    epoch,
-                    steps: step + 1,
-                    loss: metrics.loss,
-                    metric,
-                });
-                // early stopping: the best epoch so far, and its weights
-                if let Some(patience) = config.patience {
-                    let improved = best
-                        .as_ref()
-                        .is_none_or(|(_, best_loss, _)| metrics.loss < *best_loss);
-                    if improved {
-                        best = Some((epoch, metrics.loss, parameters.clone()));
-                    } else if best
-                        .as_ref()
-                        .is_some_and(|(best_epoch, _, _)| epoch - best_epoch >= patience)
-                    {
-                        stopped_early = true;
-                        break;
-                    }
+                let result = work.run(
+                    &crew,
+                    helpers > 0,
+                    &mut network,
+                    &shape,
+                    &plan.problem,
+                    &plan.train_x,
+                );
+                let record = self.learn(plan, step, &work.batch_y, result, &spares)?;
+                (hooks.progress)(&record, plan.total_steps);
+                self.history.steps.push(record);
+                if let Some(every) = plan.config.outputs.checkpoint_every
+                    && (step + 1).is_multiple_of(every)
+                    && step + 1 < plan.total_steps
+                {
+                    let saved = plan.saved_model(&self.parameters, &self.optimizer, step + 1, None);
+                    (hooks.checkpoint)(&saved.0);
+                }
+                let epoch_done = (step + 1).is_multiple_of(plan.batches_per_epoch)
+                    || step + 1 == plan.total_steps;
+                if epoch_done && plan.validates() && self.validate(plan, step) {
+                    self.stopped_early = true;
+                    break;
+                }
+                if hooks.stop.load(Ordering::Relaxed) && step + 1 < plan.total_steps {
+                    self.interrupted = true;
+                    break;
                 }
             }
-            if stop.load(Ordering::Relaxed) && step + 1 < total_steps {
-                interrupted = true;
-                break;
-            }
-        }
-
-        Ok(())
-    })?;
-
-    // early stopping keeps the best epoch's weights
-    let best_epoch = best.map(|(epoch, _, best_parameters)| {
-        parameters = best_parameters;
-        epoch + 1
-    });
-    let steps_done = start + history.steps.len();
-    if animation_every.is_some() {
-        snapshots.push((steps_done, parameters.clone()));
+            Ok(())
+        })
     }
-    let (saved, model) = save(&parameters, &optimizer, steps_done, best_epoch);
-    Ok(Trained {
-        saved,
-        model,
-        problem,
-        history,
-        total_steps,
-        interrupted,
-        stopped_early,
-        snapshots: snapshots
-            .into_iter()
-            .map(|(step, parameters)| (step, shape.model(&parameters)))
-            .collect(),
-    })
+
+    /// One optimizer step from a batch's loss and grads; its record.
+    fn learn(
+        &mut self,
+        plan: &Plan,
+        step: usize,
+        batch_y: &Target,
+        result: ShardResult,
+        spares: &Spares,
+    ) -> Result<StepRecord, TrainError> {
+        let ShardResult {
+            loss,
+            l2,
+            grads,
+            scores,
+        } = result;
+        if !loss.is_finite() {
+            return Err(TrainError::Diverged { step, loss });
+        }
+        let metric = plan.problem.metric(&scores, batch_y);
+        let lr = plan
+            .config
+            .schedule
+            .lr(plan.config.optimizer.lr(), step, plan.total_steps);
+        self.optimizer.step(&mut self.parameters, &grads, lr);
+        spares.give([grads, scores]);
+        Ok(StepRecord {
+            step,
+            epoch: step / plan.batches_per_epoch,
+            lr,
+            loss,
+            l2,
+            metric,
+        })
+    }
+
+    /// Scores the validation rows after the epoch that ends with `step`;
+    /// whether early stopping ends the run.
+    fn validate(&mut self, plan: &Plan, step: usize) -> bool {
+        let epoch = step / plan.batches_per_epoch;
+        let model = plan.shape().model(&self.parameters);
+        let metrics = evaluate(
+            &model,
+            &plan.problem,
+            &plan.validation_x,
+            &plan.fit_validation_y,
+        );
+        self.history.validation.push(EpochRecord {
+            epoch,
+            steps: step + 1,
+            loss: metrics.loss,
+            metric: metrics.accuracy.or(metrics.r2).unwrap_or(0.0),
+        });
+        self.early_stopping
+            .as_mut()
+            .is_some_and(|early| early.should_stop(epoch, metrics.loss, &self.parameters))
+    }
+}
+
+/// A regression target's mean and standard deviation over the training rows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct TargetScale {
+    mean: f64,
+    std: f64,
+}
+
+impl TargetScale {
+    /// A constant target gets std 1, as a constant feature does.
+    fn fit(y: &[f64]) -> TargetScale {
+        let rows: Vec<Vec<f64>> = y.iter().map(|&v| vec![v]).collect();
+        let fitted = Standardization::fit(&rows);
+        TargetScale {
+            mean: fitted.mean[0],
+            std: fitted.std[0],
+        }
+    }
+
+    /// `(y - mean) / std` for numbers; other targets as they are.
+    fn apply(&self, target: &Target) -> Target {
+        match target {
+            Target::Numbers(y) => {
+                Target::Numbers(y.iter().map(|v| (v - self.mean) / self.std).collect())
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// Undoes the scaling in a network with one linear output neuron, the
+    /// last of `parameters` (its `nin` weights, then its bias): the output
+    /// `b + w·h` becomes `mean + std*(b + w·h)`.
+    fn fold_into_output(&self, parameters: &mut [f64], nin: usize) {
+        let n = parameters.len();
+        for w in &mut parameters[n - 1 - nin..n - 1] {
+            *w *= self.std;
+        }
+        parameters[n - 1] = self.mean + self.std * parameters[n - 1];
+    }
+
+    /// `fold_into_output` undone (to rounding).
+    fn unfold_from_output(&self, parameters: &mut [f64], nin: usize) {
+        let n = parameters.len();
+        for w in &mut parameters[n - 1 - nin..n - 1] {
+            *w /= self.std;
+        }
+        parameters[n - 1] = (parameters[n - 1] - self.mean) / self.std;
+    }
 }
 
 /// Whether training can go on from `saved` on `dataset` for `problem`: the
@@ -830,521 +820,5 @@ fn resumed(
             }
             Ok((parameters, Optimizer::new(&config.optimizer, n)))
         }
-    }
-}
-
-/// Rows `evaluate` scores in one graph.
-const EVAL_ROWS: usize = 4096;
-
-/// Rows per shard, at most: a batch of more rows is cut into
-/// `ceil(rows / SHARD_ROWS)` shards, rounded up to an even number.
-pub const SHARD_ROWS: usize = 128;
-
-/// The shards of a batch of `n_rows` rows, as ranges of its positions.
-///
-/// More than one come in an even number, so that two threads share them
-/// evenly: 1,078 rows make ten shards, five for each thread, not nine (five
-/// and four). Shards hold whole groups of the rows `forward_rows` computes
-/// side by side (eight), as equal in number as can be, the last shard
-/// taking what is left: a group with empty lanes costs as much as a full one.
-fn shards(n_rows: usize) -> Vec<std::ops::Range<usize>> {
-    let mut n_shards = n_rows.div_ceil(SHARD_ROWS).max(1);
-    if n_shards > 1 {
-        n_shards = n_shards.next_multiple_of(2);
-    }
-    let groups = n_rows.div_ceil(ROWS_IN_FLIGHT);
-    let (size, extra) = (groups / n_shards, groups % n_shards);
-    let mut start = 0;
-    (0..n_shards)
-        .map(|shard| {
-            let groups = size + usize::from(shard < extra);
-            let end = (start + groups * ROWS_IN_FLIGHT).min(n_rows);
-            let rows = start..end;
-            start = end;
-            rows
-        })
-        .collect()
-}
-
-/// The network's shape, to build it from a vector of parameters.
-struct Shape<'a> {
-    nin: usize,
-    sizes: &'a [usize],
-    activations: &'a [Activation],
-}
-
-impl Shape<'_> {
-    fn model(&self, parameters: &[f64]) -> MLP {
-        MLP::from_parameters(self.nin, self.sizes, self.activations, parameters)
-    }
-}
-
-/// A regression target's mean and standard deviation over the training rows.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct TargetScale {
-    mean: f64,
-    std: f64,
-}
-
-impl TargetScale {
-    /// A constant target gets std 1, as a constant feature does.
-    fn fit(y: &[f64]) -> TargetScale {
-        let rows: Vec<Vec<f64>> = y.iter().map(|&v| vec![v]).collect();
-        let fitted = Standardization::fit(&rows);
-        TargetScale {
-            mean: fitted.mean[0],
-            std: fitted.std[0],
-        }
-    }
-
-    /// `(y - mean) / std` for numbers; other targets as they are.
-    fn apply(&self, target: &Target) -> Target {
-        match target {
-            Target::Numbers(y) => {
-                Target::Numbers(y.iter().map(|v| (v - self.mean) / self.std).collect())
-            }
-            other => other.clone(),
-        }
-    }
-
-    /// Undoes the scaling in a network with one linear output neuron, the
-    /// last of `parameters` (its `nin` weights, then its bias): the output
-    /// `b + w·h` becomes `mean + std*(b + w·h)`.
-    fn fold_into_output(&self, parameters: &mut [f64], nin: usize) {
-        let n = parameters.len();
-        for w in &mut parameters[n - 1 - nin..n - 1] {
-            *w *= self.std;
-        }
-        parameters[n - 1] = self.mean + self.std * parameters[n - 1];
-    }
-
-    /// `fold_into_output` undone (to rounding).
-    fn unfold_from_output(&self, parameters: &mut [f64], nin: usize) {
-        let n = parameters.len();
-        for w in &mut parameters[n - 1 - nin..n - 1] {
-            *w /= self.std;
-        }
-        parameters[n - 1] = (parameters[n - 1] - self.mean) / self.std;
-    }
-}
-
-/// A piece of a batch, to run on one thread.
-struct Shard<'a> {
-    /// Indices into the training rows.
-    rows: &'a [usize],
-    target: Target,
-    /// The whole batch's size: each sample's loss counts `1/batch_size`.
-    batch_size: usize,
-    l2: f64,
-}
-
-/// What a shard gives back: its part of the loss, of each grad, and its scores.
-struct ShardResult {
-    loss: f64,
-    /// The L2 term in `loss` (0 but in the first shard).
-    l2: f64,
-    grads: Vec<f64>,
-    /// each row's outputs, one row after another
-    scores: Vec<f64>,
-}
-
-/// A copy of the network on one thread's tape, made when the thread takes
-/// its first shard and kept for the run, so that its leaves and handles are
-/// not made again each step: [`Network::load`] sets its parameters to the
-/// step's.
-struct Network {
-    model: MLP,
-    /// `model.parameters()`, kept for the L2 term and for reading the grads.
-    parameters: Vec<Value>,
-}
-
-impl Network {
-    fn new(shape: &Shape, parameters: &[f64]) -> Network {
-        let model = shape.model(parameters);
-        let parameters = model.parameters();
-        Network { model, parameters }
-    }
-
-    fn load(&self, parameters: &[f64]) {
-        Value::set_data_of(&self.parameters, parameters);
-    }
-}
-
-impl Drop for Network {
-    fn drop(&mut self) {
-        Value::drop_all(std::mem::take(&mut self.parameters));
-    }
-}
-
-/// A step's shards, and what they need, for any thread of the run to take.
-struct StepWork {
-    /// The parameters' values for this step.
-    parameters: Vec<f64>,
-    /// The batch's rows, as indices into the training rows.
-    batch: Vec<usize>,
-    batch_y: Target,
-    shards: Vec<std::ops::Range<usize>>,
-    l2: f64,
-    tasks: Tasks<ShardResult>,
-    spares: Arc<Spares>,
-}
-
-/// Buffers for the shards' grads and scores, kept from step to step. Made
-/// fresh each step they were hundreds of kilobytes, which the allocator gave
-/// back to the system after every step and took again, page by page.
-#[derive(Default)]
-struct Spares(Mutex<Vec<Vec<f64>>>);
-
-impl Spares {
-    fn take(&self) -> Vec<f64> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop()
-            .unwrap_or_default()
-    }
-
-    fn give(&self, buffers: impl IntoIterator<Item = Vec<f64>>) {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend(buffers);
-    }
-}
-
-impl StepWork {
-    /// Runs the step's shards, on this thread and, when `offer`, on the
-    /// crew's too, and adds up their results in shard order.
-    fn run(
-        self: &Arc<Self>,
-        crew: &Crew<StepWork>,
-        offer: bool,
-        network: &mut Option<Network>,
-        shape: &Shape,
-        problem: &Problem,
-        rows: &[Vec<f64>],
-    ) -> ShardResult {
-        if offer && self.shards.len() > 1 {
-            crew.offer(Arc::clone(self));
-        }
-        self.take_shards(network, shape, problem, rows);
-        let mut results = self.tasks.results(crew).into_iter();
-        let mut total = results.next().expect("a batch has at least one shard");
-        for shard in results {
-            // `l2` is the first shard's: the others have none
-            total.loss += shard.loss;
-            for (grad, shard_grad) in total.grads.iter_mut().zip(&shard.grads) {
-                *grad += shard_grad;
-            }
-            total.scores.extend_from_slice(&shard.scores);
-            self.spares.give([shard.grads, shard.scores]);
-        }
-        total
-    }
-
-    /// Runs shards nobody has taken yet, until none is left, on this thread's
-    /// copy of the network (made on the thread's first shard).
-    fn take_shards(
-        &self,
-        network: &mut Option<Network>,
-        shape: &Shape,
-        problem: &Problem,
-        rows: &[Vec<f64>],
-    ) {
-        let mut loaded = false;
-        while let Some(index) = self.tasks.take() {
-            let network = network.get_or_insert_with(|| Network::new(shape, &self.parameters));
-            if !loaded {
-                network.load(&self.parameters);
-                loaded = true;
-            }
-            let positions = self.shards[index].clone();
-            let shard = Shard {
-                rows: &self.batch[positions.clone()],
-                target: self.batch_y.select(&positions.collect::<Vec<_>>()),
-                batch_size: self.batch.len(),
-                // The L2 term is added once, in the first shard.
-                l2: if index == 0 { self.l2 } else { 0.0 },
-            };
-            self.tasks
-                .finish(index, shard.run(network, problem, rows, &self.spares));
-        }
-    }
-}
-
-/// A helper thread's run: each step's shards that are left when it looks.
-fn help(crew: &Crew<StepWork>, shape: &Shape, problem: &Problem, rows: &[Vec<f64>]) {
-    // a panic here closes the crew, which the step waiting for a shard hears
-    let _closer = crew.closer();
-    let mut network = None;
-    let mut seen = 0;
-    while let Some(work) = crew.next(&mut seen) {
-        work.take_shards(&mut network, shape, problem, rows);
-    }
-}
-
-impl Shard<'_> {
-    /// Forward and backward on this thread's tape, with its own copy of the network.
-    fn run(
-        &self,
-        network: &mut Network,
-        problem: &Problem,
-        rows: &[Vec<f64>],
-        spares: &Spares,
-    ) -> ShardResult {
-        // the grads of this shard only, as a new copy's would be
-        network.model.zero_grad();
-        let batch: Vec<&[f64]> = self.rows.iter().map(|&i| rows[i].as_slice()).collect();
-        let scores = network.model.forward_rows(&batch);
-        let data_loss = problem.loss(&scores, &self.target, self.batch_size);
-        let (total_loss, l2) = if self.l2 > 0.0 {
-            let l2 = loss::l2(&network.parameters, self.l2);
-            let l2_value = l2.data();
-            (data_loss + l2, l2_value)
-        } else {
-            (data_loss, 0.0)
-        };
-        total_loss.backward();
-        let (mut grads, mut score_data) = (spares.take(), spares.take());
-        Value::grads_into(&network.parameters, &mut grads);
-        Value::data_into(scores.iter().flatten(), &mut score_data);
-        ShardResult {
-            loss: total_loss.data(),
-            l2,
-            grads,
-            scores: score_data,
-        }
-    }
-}
-
-/// The model's outputs for each row, computed on plain numbers (no graph),
-/// summed in the same order as the graph sums them, so with the same bits.
-pub fn outputs(model: &MLP, rows: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    let layers = SavedModel::layers_of(model);
-    rows.iter()
-        .map(|row| {
-            let mut activations = row.clone();
-            for layer in &layers {
-                let activation = Activation::from(layer.activation);
-                activations = layer
-                    .weights
-                    .iter()
-                    .zip(&layer.biases)
-                    .map(|(weights, &bias)| {
-                        let mut sum = bias;
-                        for (w, x) in weights.iter().zip(&activations) {
-                            sum += w * x;
-                        }
-                        activation.eval(sum)
-                    })
-                    .collect();
-            }
-            activations
-        })
-        .collect()
-}
-
-/// Loss (without regularisation) and metrics of `model` on `rows`.
-///
-/// Rows are scored `EVAL_ROWS` at a time, each piece's graph freed before the
-/// next, so memory does not grow with the data; up to that many rows the
-/// loss is one sum, as training's step computes it.
-pub fn evaluate(model: &MLP, problem: &Problem, rows: &[Vec<f64>], target: &Target) -> Metrics {
-    let mut loss = 0.0;
-    let mut score_data: Vec<Vec<f64>> = Vec::with_capacity(rows.len());
-    let indices: Vec<usize> = (0..rows.len()).collect();
-    for piece in indices.chunks(EVAL_ROWS) {
-        let batch: Vec<&[f64]> = piece.iter().map(|&i| rows[i].as_slice()).collect();
-        let scores = model.forward_rows(&batch);
-        loss += problem
-            .loss(&scores, &target.select(piece), rows.len())
-            .data();
-        score_data.extend(scores.iter().map(Value::data_of));
-    }
-    let predictions: Vec<Prediction> = score_data.iter().map(|s| problem.predict(s)).collect();
-    match target {
-        Target::Signs(y) => {
-            let truth: Vec<usize> = y.iter().map(|&y| usize::from(y > 0.0)).collect();
-            let predicted: Vec<usize> = predictions.iter().map(class_of).collect();
-            metrics::classification(
-                loss,
-                &truth,
-                &predicted,
-                problem.classes.as_deref().unwrap_or_default(),
-            )
-        }
-        Target::Classes(y) => {
-            let predicted: Vec<usize> = predictions.iter().map(class_of).collect();
-            metrics::classification(
-                loss,
-                y,
-                &predicted,
-                problem.classes.as_deref().unwrap_or_default(),
-            )
-        }
-        Target::Numbers(y) => {
-            let predicted: Vec<f64> = score_data.iter().map(|s| s[0]).collect();
-            metrics::regression(loss, y, &predicted)
-        }
-    }
-}
-
-fn class_of(prediction: &Prediction) -> usize {
-    match prediction {
-        Prediction::Class(class) => *class,
-        Prediction::Number(_) => unreachable!("classification predicts classes"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rng::Init;
-    use crate::train::data::Columns;
-
-    fn problem(csv: &str, task: Option<Task>) -> Result<Problem, String> {
-        Problem::new(
-            &Dataset::from_csv(csv, &Columns::default()).expect("valid CSV"),
-            task,
-            None,
-        )
-    }
-
-    /// Scored in pieces, a large set gets the metrics of one graph over all
-    /// of it: the same predictions, and the loss up to rounding.
-    #[test]
-    fn evaluate_scores_in_pieces() {
-        let csv = crate::train::datasets::generate(
-            crate::train::datasets::Synthetic::Spiral,
-            2 * EVAL_ROWS + 3,
-            0.1,
-            4,
-        );
-        let dataset = Dataset::from_csv(&csv, &Columns::default()).expect("valid");
-        let problem = Problem::new(&dataset, None, None).expect("multiclass");
-        let activations = [Activation::Tanh, Activation::Linear];
-        let model = MLP::with_init(
-            2,
-            &[5, 3],
-            &activations,
-            Init::micrograd(Stream::Portable { seed: 2 }),
-        );
-        let metrics = evaluate(&model, &problem, &dataset.features, &problem.target);
-        let scores: Vec<Vec<Value>> = dataset
-            .features
-            .iter()
-            .map(|row| model.forward(row))
-            .collect();
-        let whole = problem.loss(&scores, &problem.target, dataset.len()).data();
-        assert!(
-            (metrics.loss - whole).abs() <= 1e-12 * whole.abs(),
-            "{} vs {whole}",
-            metrics.loss
-        );
-        let predicted: Vec<usize> = outputs(&model, &dataset.features)
-            .iter()
-            .map(|s| argmax(s))
-            .collect();
-        let Target::Classes(truth) = &problem.target else {
-            panic!("classes")
-        };
-        let right = predicted.iter().zip(truth).filter(|(p, t)| p == t).count();
-        assert_eq!(metrics.accuracy, Some(right as f64 / dataset.len() as f64));
-    }
-
-    #[test]
-    fn the_task_is_read_from_the_target() {
-        let binary = problem("x,y\n1,1\n2,-1\n3,1\n", None).expect("binary");
-        assert_eq!((binary.task, binary.loss), (Task::Binary, LossKind::Hinge));
-        assert_eq!(
-            binary.classes,
-            Some(vec!["-1".to_string(), "1".to_string()])
-        );
-        assert_eq!(binary.target, Target::Signs(vec![1.0, -1.0, 1.0]));
-
-        let named = problem("x,y\n1,cat\n2,dog\n", None).expect("binary");
-        assert_eq!(
-            named.target,
-            Target::Signs(vec![-1.0, 1.0]),
-            "the first class is the negative one"
-        );
-
-        let multi = problem("x,y\n1,a\n2,b\n3,c\n4,a\n", None).expect("multiclass");
-        assert_eq!(
-            (multi.task, multi.loss),
-            (Task::Multiclass, LossKind::CrossEntropy)
-        );
-        assert_eq!(multi.target, Target::Classes(vec![0, 1, 2, 0]));
-
-        let numbers = problem("x,y\n1,0.5\n2,1.5\n3,2.5\n", None).expect("regression");
-        assert_eq!(
-            (numbers.task, numbers.loss),
-            (Task::Regression, LossKind::Mse)
-        );
-
-        let digits = problem("x,y\n1,2\n2,0\n3,1\n", Some(Task::Multiclass)).expect("multiclass");
-        assert_eq!(
-            digits.target,
-            Target::Classes(vec![2, 0, 1]),
-            "numeric classes sorted"
-        );
-    }
-
-    #[test]
-    fn batches_are_cut_into_equal_shards_whatever_the_threads() {
-        let sizes = |n| shards(n).iter().map(|rows| rows.len()).collect::<Vec<_>>();
-        assert_eq!(shards(100), vec![0..100], "the demo is one shard");
-        assert_eq!(sizes(SHARD_ROWS), vec![SHARD_ROWS]);
-        assert_eq!(sizes(SHARD_ROWS + 1), vec![72, 57]);
-        assert_eq!(sizes(1000), [vec![128; 5], vec![120; 3]].concat());
-        assert_eq!(
-            sizes(1078),
-            [vec![112; 5], vec![104; 4], vec![102]].concat(),
-            "ten, not nine"
-        );
-        assert_eq!(sizes(3 * SHARD_ROWS), vec![96; 4]);
-        for n in 1..5000 {
-            let shards = shards(n);
-            assert!(
-                shards.len() == 1 || shards.len().is_multiple_of(2),
-                "{n} rows"
-            );
-            assert!(
-                shards
-                    .iter()
-                    .all(|rows| rows.len() <= SHARD_ROWS && !rows.is_empty())
-            );
-            let groups = |rows: &std::ops::Range<usize>| rows.len().div_ceil(ROWS_IN_FLIGHT);
-            assert!(
-                shards[..shards.len() - 1]
-                    .iter()
-                    .all(|rows| rows.len() % ROWS_IN_FLIGHT == 0)
-            );
-            let most = shards.iter().map(groups).max();
-            let least = shards.iter().map(groups).min();
-            assert!(most <= least.map(|least| least + 1), "{n} rows: {shards:?}");
-        }
-        let rows: Vec<usize> = shards(1001).into_iter().flatten().collect();
-        assert_eq!(
-            rows,
-            (0..1001).collect::<Vec<_>>(),
-            "every row once, in order"
-        );
-    }
-
-    #[test]
-    fn mismatches_are_explained() {
-        let err = problem("x,y\n1,a\n2,b\n", Some(Task::Regression)).expect_err("names");
-        assert_eq!(
-            err,
-            "`y` holds class names (`a`), but regression needs numbers"
-        );
-        let err = problem("x,y\n1,a\n2,b\n3,c\n", Some(Task::Binary)).expect_err("three classes");
-        assert_eq!(err, "the task is binary but `y` has 3 classes");
-        let err = problem("x,y\n1,a\n2,a\n", None).expect_err("one class");
-        assert_eq!(err, "`y` has a single class, `a`: nothing to learn");
-        let dataset = Dataset::from_csv("x,y\n1,1\n2,-1\n", &Columns::default()).expect("valid");
-        let err = Problem::new(&dataset, None, Some(LossKind::Mse)).expect_err("mse on binary");
-        assert_eq!(err, "the loss mse does not fit a binary task");
     }
 }

@@ -10,14 +10,19 @@ pub mod config;
 mod crew;
 pub mod data;
 pub mod datasets;
+mod evaluate;
 mod fit;
 pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod optim;
 pub mod plot;
+mod problem;
+mod shards;
 
+pub use evaluate::{evaluate, outputs};
 pub use fit::{
-    EpochRecord, History, Hooks, MAX_INTEGER_CLASSES, Prediction, Problem, SHARD_ROWS, StepRecord,
-    Target, TrainError, Trained, evaluate, infer_task, outputs, train, train_with_validation,
+    EpochRecord, History, Hooks, StepRecord, TrainError, Trained, train, train_with_validation,
 };
+pub use problem::{MAX_INTEGER_CLASSES, Prediction, Problem, Target, infer_task};
+pub use shards::SHARD_ROWS;

@@ -1,0 +1,292 @@
+//! The shard runtime: a step's batch cut into shards by a rule that looks
+//! only at its size, each shard's forward and backward on the tape of
+//! whichever thread takes it (the run's `Crew`), over that thread's own copy
+//! of the network, and the shards' losses and grads added up in shard order.
+//! So the model is the same, bit for bit, however many threads ran it.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::engine::{Activation, ROWS_IN_FLIGHT, Value};
+use crate::nn::MLP;
+use crate::train::crew::{Crew, Tasks};
+use crate::train::loss;
+use crate::train::problem::{Problem, Target};
+
+/// Rows per shard, at most: a batch of more rows is cut into
+/// `ceil(rows / SHARD_ROWS)` shards, rounded up to an even number.
+pub const SHARD_ROWS: usize = 128;
+
+/// The shards of a batch of `n_rows` rows, as ranges of its positions.
+///
+/// More than one come in an even number, so that two threads share them
+/// evenly: 1,078 rows make ten shards, five for each thread, not nine (five
+/// and four). Shards hold whole groups of the rows `forward_rows` computes
+/// side by side (eight), as equal in number as can be, the last shard
+/// taking what is left: a group with empty lanes costs as much as a full one.
+pub(crate) fn shards(n_rows: usize) -> Vec<std::ops::Range<usize>> {
+    let mut n_shards = n_rows.div_ceil(SHARD_ROWS).max(1);
+    if n_shards > 1 {
+        n_shards = n_shards.next_multiple_of(2);
+    }
+    let groups = n_rows.div_ceil(ROWS_IN_FLIGHT);
+    let (size, extra) = (groups / n_shards, groups % n_shards);
+    let mut start = 0;
+    (0..n_shards)
+        .map(|shard| {
+            let groups = size + usize::from(shard < extra);
+            let end = (start + groups * ROWS_IN_FLIGHT).min(n_rows);
+            let rows = start..end;
+            start = end;
+            rows
+        })
+        .collect()
+}
+
+/// The network's shape, to build it from a vector of parameters.
+pub(crate) struct Shape<'a> {
+    pub nin: usize,
+    pub sizes: &'a [usize],
+    pub activations: &'a [Activation],
+}
+
+impl Shape<'_> {
+    pub fn model(&self, parameters: &[f64]) -> MLP {
+        MLP::from_parameters(self.nin, self.sizes, self.activations, parameters)
+    }
+}
+
+/// A piece of a batch, to run on one thread.
+struct Shard<'a> {
+    /// Indices into the training rows.
+    rows: &'a [usize],
+    target: Target,
+    /// The whole batch's size: each sample's loss counts `1/batch_size`.
+    batch_size: usize,
+    l2: f64,
+}
+
+/// What a shard gives back: its part of the loss, of each grad, and its scores.
+pub(crate) struct ShardResult {
+    pub loss: f64,
+    /// The L2 term in `loss` (0 but in the first shard).
+    pub l2: f64,
+    pub grads: Vec<f64>,
+    /// each row's outputs, one row after another
+    pub scores: Vec<f64>,
+}
+
+/// A copy of the network on one thread's tape, made when the thread takes
+/// its first shard and kept for the run, so that its leaves and handles are
+/// not made again each step: [`Network::load`] sets its parameters to the
+/// step's.
+pub(crate) struct Network {
+    model: MLP,
+    /// `model.parameters()`, kept for the L2 term and for reading the grads.
+    parameters: Vec<Value>,
+}
+
+impl Network {
+    fn new(shape: &Shape, parameters: &[f64]) -> Network {
+        let model = shape.model(parameters);
+        let parameters = model.parameters();
+        Network { model, parameters }
+    }
+
+    fn load(&self, parameters: &[f64]) {
+        Value::set_data_of(&self.parameters, parameters);
+    }
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        Value::drop_all(std::mem::take(&mut self.parameters));
+    }
+}
+
+/// A step's shards, and what they need, for any thread of the run to take.
+pub(crate) struct StepWork {
+    /// The parameters' values for this step.
+    pub parameters: Vec<f64>,
+    /// The batch's rows, as indices into the training rows.
+    pub batch: Vec<usize>,
+    pub batch_y: Target,
+    pub shards: Vec<std::ops::Range<usize>>,
+    pub l2: f64,
+    pub tasks: Tasks<ShardResult>,
+    pub spares: Arc<Spares>,
+}
+
+/// Buffers for the shards' grads and scores, kept from step to step. Made
+/// fresh each step they were hundreds of kilobytes, which the allocator gave
+/// back to the system after every step and took again, page by page.
+#[derive(Default)]
+pub(crate) struct Spares(Mutex<Vec<Vec<f64>>>);
+
+impl Spares {
+    fn take(&self) -> Vec<f64> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default()
+    }
+
+    pub fn give(&self, buffers: impl IntoIterator<Item = Vec<f64>>) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(buffers);
+    }
+}
+
+impl StepWork {
+    /// Runs the step's shards, on this thread and, when `offer`, on the
+    /// crew's too, and adds up their results in shard order.
+    pub fn run(
+        self: &Arc<Self>,
+        crew: &Crew<StepWork>,
+        offer: bool,
+        network: &mut Option<Network>,
+        shape: &Shape,
+        problem: &Problem,
+        rows: &[Vec<f64>],
+    ) -> ShardResult {
+        if offer && self.shards.len() > 1 {
+            crew.offer(Arc::clone(self));
+        }
+        self.take_shards(network, shape, problem, rows);
+        let mut results = self.tasks.results(crew).into_iter();
+        let mut total = results.next().expect("a batch has at least one shard");
+        for shard in results {
+            // `l2` is the first shard's: the others have none
+            total.loss += shard.loss;
+            for (grad, shard_grad) in total.grads.iter_mut().zip(&shard.grads) {
+                *grad += shard_grad;
+            }
+            total.scores.extend_from_slice(&shard.scores);
+            self.spares.give([shard.grads, shard.scores]);
+        }
+        total
+    }
+
+    /// Runs shards nobody has taken yet, until none is left, on this thread's
+    /// copy of the network (made on the thread's first shard).
+    fn take_shards(
+        &self,
+        network: &mut Option<Network>,
+        shape: &Shape,
+        problem: &Problem,
+        rows: &[Vec<f64>],
+    ) {
+        let mut loaded = false;
+        while let Some(index) = self.tasks.take() {
+            let network = network.get_or_insert_with(|| Network::new(shape, &self.parameters));
+            if !loaded {
+                network.load(&self.parameters);
+                loaded = true;
+            }
+            let positions = self.shards[index].clone();
+            let shard = Shard {
+                rows: &self.batch[positions.clone()],
+                target: self.batch_y.select(&positions.collect::<Vec<_>>()),
+                batch_size: self.batch.len(),
+                // The L2 term is added once, in the first shard.
+                l2: if index == 0 { self.l2 } else { 0.0 },
+            };
+            self.tasks
+                .finish(index, shard.run(network, problem, rows, &self.spares));
+        }
+    }
+}
+
+/// A helper thread's run: each step's shards that are left when it looks.
+pub(crate) fn help(crew: &Crew<StepWork>, shape: &Shape, problem: &Problem, rows: &[Vec<f64>]) {
+    // a panic here closes the crew, which the step waiting for a shard hears
+    let _closer = crew.closer();
+    let mut network = None;
+    let mut seen = 0;
+    while let Some(work) = crew.next(&mut seen) {
+        work.take_shards(&mut network, shape, problem, rows);
+    }
+}
+
+impl Shard<'_> {
+    /// Forward and backward on this thread's tape, with its own copy of the network.
+    fn run(
+        &self,
+        network: &mut Network,
+        problem: &Problem,
+        rows: &[Vec<f64>],
+        spares: &Spares,
+    ) -> ShardResult {
+        // the grads of this shard only, as a new copy's would be
+        network.model.zero_grad();
+        let batch: Vec<&[f64]> = self.rows.iter().map(|&i| rows[i].as_slice()).collect();
+        let scores = network.model.forward_rows(&batch);
+        let data_loss = problem.loss(&scores, &self.target, self.batch_size);
+        let (total_loss, l2) = if self.l2 > 0.0 {
+            let l2 = loss::l2(&network.parameters, self.l2);
+            let l2_value = l2.data();
+            (data_loss + l2, l2_value)
+        } else {
+            (data_loss, 0.0)
+        };
+        total_loss.backward();
+        let (mut grads, mut score_data) = (spares.take(), spares.take());
+        Value::grads_into(&network.parameters, &mut grads);
+        Value::data_into(scores.iter().flatten(), &mut score_data);
+        ShardResult {
+            loss: total_loss.data(),
+            l2,
+            grads,
+            scores: score_data,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_cut_into_equal_shards_whatever_the_threads() {
+        let sizes = |n| shards(n).iter().map(|rows| rows.len()).collect::<Vec<_>>();
+        assert_eq!(shards(100), vec![0..100], "the demo is one shard");
+        assert_eq!(sizes(SHARD_ROWS), vec![SHARD_ROWS]);
+        assert_eq!(sizes(SHARD_ROWS + 1), vec![72, 57]);
+        assert_eq!(sizes(1000), [vec![128; 5], vec![120; 3]].concat());
+        assert_eq!(
+            sizes(1078),
+            [vec![112; 5], vec![104; 4], vec![102]].concat(),
+            "ten, not nine"
+        );
+        assert_eq!(sizes(3 * SHARD_ROWS), vec![96; 4]);
+        for n in 1..5000 {
+            let shards = shards(n);
+            assert!(
+                shards.len() == 1 || shards.len().is_multiple_of(2),
+                "{n} rows"
+            );
+            assert!(
+                shards
+                    .iter()
+                    .all(|rows| rows.len() <= SHARD_ROWS && !rows.is_empty())
+            );
+            let groups = |rows: &std::ops::Range<usize>| rows.len().div_ceil(ROWS_IN_FLIGHT);
+            assert!(
+                shards[..shards.len() - 1]
+                    .iter()
+                    .all(|rows| rows.len() % ROWS_IN_FLIGHT == 0)
+            );
+            let most = shards.iter().map(groups).max();
+            let least = shards.iter().map(groups).min();
+            assert!(most <= least.map(|least| least + 1), "{n} rows: {shards:?}");
+        }
+        let rows: Vec<usize> = shards(1001).into_iter().flatten().collect();
+        assert_eq!(
+            rows,
+            (0..1001).collect::<Vec<_>>(),
+            "every row once, in order"
+        );
+    }
+}
