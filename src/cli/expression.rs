@@ -82,19 +82,7 @@ impl ExpressionArgs {
         };
         let program = expr::parse(source).context("--expr")?;
         let built = program.build(&values).context("--expr")?;
-        built.output.backward();
-        let trace = Trace::new(&built.output);
-        let names = trace
-            .nodes
-            .iter()
-            .map(|node| {
-                built
-                    .names
-                    .get(&node.id())
-                    .cloned()
-                    .unwrap_or_else(|| format!("#{}", node.id()))
-            })
-            .collect();
+        let (trace, names) = built.backward_and_trace();
         Ok(Expression { trace, names })
     }
 }

@@ -5,8 +5,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use micrograd::Value;
-use micrograd::show::dot::{self, DotOptions, NetworkNode, RankDir};
+use micrograd::show::dot::{self, DotOptions, RankDir};
+use micrograd::show::network::{self, Network};
+use micrograd::show::page;
 use micrograd::show::trace::Trace;
 use micrograd::train::model::SavedModel;
 
@@ -152,18 +153,33 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let (trace, names) = match &args.model {
         Some(path) => {
             let saved = super::eval::read_model(path)?;
+            let (raw, x) = model_input(&saved, args)?;
+            let model = saved.to_mlp();
             if let Some((layer, neuron)) = args.neuron {
-                let (trace, names, title) = neuron_trace(&saved, args, layer, neuron)?;
-                options.title = Some(title);
+                check_neuron(&saved, layer, neuron)?;
+                let output = network::neuron_graph(&model, &saved.features, &x, layer, neuron);
+                options.title = Some(neuron_title(&saved, &raw, layer, neuron));
+                let trace = Trace::new(&output);
+                let names = network::labels(&trace);
                 (trace, names)
             } else {
-                let (network, output) = build_network(&saved, args)?;
-                if let Some(path) = &args.html {
-                    let page = super::html::network_page(
-                        &page_neurons(&saved, &network, args.output as usize),
-                        &format!("backprop through {}", path_name(args.model.as_deref())),
+                let Some(network) = Network::new(
+                    &model,
+                    &saved.features,
+                    &x,
+                    args.output as usize,
+                    args.scalar,
+                ) else {
+                    let outputs = model.layers.last().map_or(0, |layer| layer.neurons.len());
+                    anyhow::bail!(
+                        "--output {}: the model has {outputs} outputs, 1 to {outputs}",
+                        args.output
                     );
-                    return super::html::write_page(path, &page);
+                };
+                if let Some(path) = &args.html {
+                    let title = format!("backprop through {}", path_name(args.model.as_deref()));
+                    let page = page::network_page(&network.view(), &title);
+                    return super::output::write_page(path, &page);
                 }
                 if !args.scalar {
                     if args.step.is_some() {
@@ -171,11 +187,12 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                             "--step: frames are of a scalar graph; add --scalar or --neuron L1.N1"
                         );
                     }
-                    let text = dot::render_network(&network, &options);
+                    let nodes = network.nodes(&model, &raw, saved.classes.as_deref());
+                    let text = dot::render_network(&nodes, &options);
                     std::io::stdout().lock().write_all(text.as_bytes())?;
                     return Ok(());
                 }
-                let (trace, names) = scalar_trace(&output);
+                let trace = Trace::new(&network.output);
                 if trace.nodes.len() > BIG_SCALAR_GRAPH {
                     let _ = writeln!(
                         std::io::stderr(),
@@ -184,6 +201,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                         trace.nodes.len()
                     );
                 }
+                let names = network::labels(&trace);
                 (trace, names)
             }
         }
@@ -240,38 +258,6 @@ fn frame(step: Option<StepArg>, trace: &Trace) -> anyhow::Result<Option<usize>> 
     }
 }
 
-/// The network as a page draws it: every input and hidden neuron, and of the
-/// last layer only output `output` (counted from 1), whose backward it plays.
-fn page_neurons(
-    saved: &SavedModel,
-    network: &[Vec<NetworkNode>],
-    output: usize,
-) -> Vec<Vec<super::html::PageNeuron>> {
-    let last = network.len() - 1;
-    network
-        .iter()
-        .enumerate()
-        .map(|(layer, nodes)| {
-            nodes
-                .iter()
-                .enumerate()
-                .filter(|(index, _)| layer < last || index + 1 == output)
-                .map(|(index, node)| super::html::PageNeuron {
-                    name: match layer {
-                        0 => saved.features[index].clone(),
-                        _ => format!("L{layer}.N{}", index + 1),
-                    },
-                    activation: (layer > 0).then(|| {
-                        micrograd::nn::Activation::from(saved.layers[layer - 1].activation)
-                    }),
-                    weights: node.weights.clone(),
-                    output: node.data,
-                })
-                .collect()
-        })
-        .collect()
-}
-
 /// A file's name for a title.
 fn path_name(path: Option<&std::path::Path>) -> String {
     path.and_then(|path| path.file_name())
@@ -308,17 +294,9 @@ fn model_input(saved: &SavedModel, args: &Args) -> anyhow::Result<(Vec<f64>, Vec
     Ok((raw, x))
 }
 
-/// One neuron's scalar graph on the input: the layer before's outputs as
-/// leaves (named as `graph --model` names them), its weights and bias, each
-/// `*` and `+` and the activation, backpropagated from the neuron. Also a
-/// title saying so.
-fn neuron_trace(
-    saved: &SavedModel,
-    args: &Args,
-    layer: usize,
-    neuron: usize,
-) -> anyhow::Result<(Trace, Vec<String>, String)> {
-    let name = format!("L{layer}.N{neuron}");
+/// Whether the model has neuron `layer.neuron`, both counted from 1.
+fn check_neuron(saved: &SavedModel, layer: usize, neuron: usize) -> anyhow::Result<()> {
+    let name = network::neuron_name(layer, neuron);
     let Some(saved_layer) = saved.layers.get(layer - 1) else {
         anyhow::bail!(
             "--neuron {name}: the model has layers 1 to {}",
@@ -331,144 +309,20 @@ fn neuron_trace(
             saved_layer.weights.len()
         );
     }
-    let (raw, x) = model_input(saved, args)?;
-    // the layer's inputs: the layers before it, on numbers
-    let model = saved.to_mlp();
-    let mut activations: Vec<f64> = x;
-    for before in &model.layers[..layer - 1] {
-        let inputs: Vec<Value> = activations.iter().map(|&v| Value::leaf(v)).collect();
-        activations = before.forward(&inputs).iter().map(Value::data).collect();
-    }
-    let inputs: Vec<Value> = activations
-        .iter()
-        .enumerate()
-        .map(|(index, &value)| {
-            let label = match layer {
-                1 => saved.features[index].clone(),
-                _ => format!("L{}.N{}", layer - 1, index + 1),
-            };
-            Value::with_label(value, &label)
-        })
-        .collect();
-    let weights: Vec<Value> = saved_layer.weights[neuron - 1]
-        .iter()
-        .enumerate()
-        .map(|(index, &w)| Value::with_label(w, format!("{name}.w{}", index + 1)))
-        .collect();
-    let bias = Value::with_label(saved_layer.biases[neuron - 1], format!("{name}.b"));
-    let activation = micrograd::nn::Activation::from(saved_layer.activation);
-    let output =
-        micrograd::nn::Neuron::from_values(weights, bias, activation).forward_scalar(&inputs);
-    output.set_label(name.clone());
-    output.backward();
-    let (trace, names) = scalar_trace(&output);
+    Ok(())
+}
+
+/// The title of one neuron's graph: the neuron, the input, and what its grads are.
+fn neuron_title(saved: &SavedModel, raw: &[f64], layer: usize, neuron: usize) -> String {
+    let name = network::neuron_name(layer, neuron);
     let input: Vec<String> = saved
         .features
         .iter()
-        .zip(&raw)
+        .zip(raw)
         .map(|(feature, value)| format!("{feature} = {value}"))
         .collect();
-    let title = format!(
+    format!(
         "{name} on {}; grads are d({name})/d(node)",
         input.join(", ")
-    );
-    Ok((trace, names, title))
-}
-
-/// The model on the input, labelled, backpropagated from the chosen output:
-/// neuron-level layers, and the output value for the scalar graph.
-fn build_network(
-    saved: &SavedModel,
-    args: &Args,
-) -> anyhow::Result<(Vec<Vec<NetworkNode>>, Value)> {
-    let (raw, x) = model_input(saved, args)?;
-    let model = saved.to_mlp();
-    for (layer_index, layer) in model.layers.iter().enumerate() {
-        for (neuron_index, neuron) in layer.neurons.iter().enumerate() {
-            for (weight_index, w) in neuron.w().iter().enumerate() {
-                w.set_label(format!(
-                    "L{}.N{}.w{}",
-                    layer_index + 1,
-                    neuron_index + 1,
-                    weight_index + 1
-                ));
-            }
-            neuron
-                .b
-                .set_label(format!("L{}.N{}.b", layer_index + 1, neuron_index + 1));
-        }
-    }
-    let inputs: Vec<Value> = saved
-        .features
-        .iter()
-        .zip(&x)
-        .map(|(name, &value)| Value::with_label(value, name))
-        .collect();
-    let mut layers_out = vec![inputs.clone()];
-    let mut activations = inputs;
-    for layer in &model.layers {
-        activations = if args.scalar {
-            layer.forward_scalar(&activations)
-        } else {
-            layer.forward(&activations)
-        };
-        layers_out.push(activations.clone());
-    }
-    let outputs = layers_out.last().expect("a model has layers");
-    let Some(output) = outputs.get(args.output as usize - 1).cloned() else {
-        anyhow::bail!(
-            "--output {}: the model has {} outputs, 1 to {}",
-            args.output,
-            outputs.len(),
-            outputs.len()
-        );
-    };
-    output.backward();
-
-    let mut network = Vec::with_capacity(layers_out.len());
-    for (layer_index, values) in layers_out.iter().enumerate() {
-        let nodes = values
-            .iter()
-            .enumerate()
-            .map(|(index, value)| {
-                let label = if layer_index == 0 {
-                    format!("{} = {}", saved.features[index], raw[index])
-                } else {
-                    let activation =
-                        format!("{:?}", saved.layers[layer_index - 1].activation).to_lowercase();
-                    let class = match (&saved.classes, layer_index == layers_out.len() - 1) {
-                        (Some(classes), true) if classes.len() == values.len() => {
-                            format!(" ({})", classes[index])
-                        }
-                        _ => String::new(),
-                    };
-                    format!("L{layer_index}.N{} {activation}{class}", index + 1)
-                };
-                let weights = match layer_index {
-                    0 => Vec::new(),
-                    _ => saved.layers[layer_index - 1].weights[index].clone(),
-                };
-                NetworkNode {
-                    label,
-                    data: value.data(),
-                    grad: value.grad(),
-                    weights,
-                }
-            })
-            .collect();
-        network.push(nodes);
-    }
-    Ok((network, output))
-}
-
-/// Every scalar the output depends on, named by its label (weights, biases,
-/// features) or left blank.
-fn scalar_trace(output: &Value) -> (Trace, Vec<String>) {
-    let trace = Trace::new(output);
-    let names = trace
-        .nodes
-        .iter()
-        .map(|node| node.label().unwrap_or_default())
-        .collect();
-    (trace, names)
+    )
 }

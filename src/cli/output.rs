@@ -170,3 +170,13 @@ impl std::fmt::Display for Exit {
 }
 
 impl std::error::Error for Exit {}
+
+/// Writes a page (or any text) to `path`, whole, or to standard output for `-`.
+pub fn write_page(path: &Path, page: &str) -> anyhow::Result<()> {
+    if path.as_os_str() == "-" {
+        std::io::Write::write_all(&mut std::io::stdout().lock(), page.as_bytes())?;
+        return Ok(());
+    }
+    check_destination(path)?;
+    write_atomically(path, page.as_bytes())
+}

@@ -3,6 +3,8 @@
 
 use std::io::{IsTerminal, Write};
 
+use micrograd::show::page;
+use micrograd::show::text::fit_end;
 use serde::Serialize;
 
 use super::expression::{ColorWhen, Expression, ExpressionArgs};
@@ -48,12 +50,13 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         let title = match (&args.expression.expr, &args.expression.expr_file) {
             (Some(expr), _) => format!(
                 "backprop through {}",
-                super::visualize::fit_middle(expr, 80)
+                micrograd::show::text::fit_middle(expr, 80)
             ),
             (None, Some(file)) => format!("backprop through {}", file.display()),
             (None, None) => "backprop through the lecture's neuron".to_string(),
         };
-        return super::html::write_page(path, &super::html::page(&expression, &title));
+        let page = page::expression_page(&expression.trace, &expression.names, &title);
+        return super::output::write_page(path, &page);
     }
     if args.visualize {
         let frames = visualize::Frames::new(&expression);
@@ -93,7 +96,7 @@ fn table(expression: &Expression) -> String {
         "#", "node", "op", "data", "grad"
     );
     for (index, node) in trace.nodes.iter().enumerate() {
-        let name = super::fit(&expression.names[index], name_width);
+        let name = fit_end(&expression.names[index], name_width);
         let inputs: Vec<String> = trace.inputs[index].iter().map(usize::to_string).collect();
         let row = format!(
             "{index:>3}  {name:<name_width$}  {:<8} {:>12.4} {:>12.4}  {}",

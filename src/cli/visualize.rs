@@ -13,7 +13,9 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
-use micrograd::show::trace::{State, Trace};
+use micrograd::show::story::Story;
+use micrograd::show::text::{fit_end, fit_middle, wrap};
+use micrograd::show::trace::State;
 
 use super::expression::{ColorWhen, Expression};
 
@@ -94,13 +96,10 @@ impl View {
     }
 }
 
-/// Every frame of an expression's backward, ready to render.
+/// Every frame of an expression's backward, ready to render: the story's
+/// words laid out in rows, the output's layer at the top.
 pub struct Frames<'a> {
-    trace: &'a Trace,
-    /// `names[i]` names node `i`: its label, with `#i` when another node has it too.
-    pub names: Vec<String>,
-    /// How each node was made from its inputs: `x1*w1 + x2*w2`, `tanh(n)`.
-    pub made: Vec<String>,
+    story: Story<'a>,
     /// Each node's layer: 0 for leaves.
     layers: Vec<usize>,
     /// Node indices in the order a frame lists them: the output's layer at
@@ -110,35 +109,12 @@ pub struct Frames<'a> {
 
 impl<'a> Frames<'a> {
     pub fn new(expression: &'a Expression) -> Frames<'a> {
-        let trace = &expression.trace;
-        let names: Vec<String> = expression
-            .names
-            .iter()
-            .enumerate()
-            .map(|(node, name)| {
-                let shared = expression
-                    .names
-                    .iter()
-                    .filter(|other| *other == name)
-                    .count()
-                    > 1;
-                if shared {
-                    format!("{name} #{node}")
-                } else {
-                    name.clone()
-                }
-            })
-            .collect();
-        let made = (0..trace.nodes.len())
-            .map(|node| made_of(trace, &expression.names, node))
-            .collect();
-        let layers = trace.layers();
-        let mut order: Vec<usize> = (0..trace.nodes.len()).collect();
+        let story = Story::new(&expression.trace, &expression.names);
+        let layers = expression.trace.layers();
+        let mut order: Vec<usize> = (0..layers.len()).collect();
         order.sort_by_key(|&node| (std::cmp::Reverse(layers[node]), std::cmp::Reverse(node)));
         Frames {
-            trace,
-            names,
-            made,
+            story,
             layers,
             order,
         }
@@ -146,34 +122,22 @@ impl<'a> Frames<'a> {
 
     /// How many frames there are: the seed, one per step, and the end.
     pub fn count(&self) -> usize {
-        self.trace.frame_count()
+        self.story.trace.frame_count()
     }
 
     /// Frame `frame`, fit to `view`.
     pub fn render(&self, frame: usize, view: &View) -> Vec<Line> {
-        let trace = self.trace;
-        let last = self.count() - 1;
+        let trace = self.story.trace;
         let root = trace.nodes.len() - 1;
         // no width: as wide as the frame needs (arithmetic on usize::MAX would overflow)
         let cols = view.cols.unwrap_or(100_000);
         let step = trace.step_at(frame);
-        let title = match step {
-            None if frame == 0 => format!(
-                "backward, step 0 of {last}: {}.grad = 1 to start",
-                self.names[root]
-            ),
-            None => format!("backward, step {last} of {last}: done"),
-            Some(step) => format!(
-                "backward, step {frame} of {last}: {}",
-                self.names[step.node]
-            ),
-        };
         let top = vec![
             Line {
-                text: fit_middle(&title, cols),
+                text: fit_middle(&self.story.title(frame), cols),
                 style: Style::new().bold(),
             },
-            Line::plain(super::fit(
+            Line::plain(fit_end(
                 "[*] this step  [✓] done  [ ] not yet  ★ grad written now",
                 cols,
             )),
@@ -185,24 +149,15 @@ impl<'a> Frames<'a> {
             trace.grads_after(frame - 1)
         };
         let grads = trace.grads_after(frame);
-        // the grads this frame writes: the root's in the seed, a step's inputs'
-        let mut written = vec![false; trace.nodes.len()];
-        match step {
-            None if frame == 0 => written[root] = true,
-            None => {}
-            Some(step) => step
-                .updates
-                .iter()
-                .for_each(|update| written[update.input] = true),
-        }
+        let written = self.story.written(frame);
         let mut bottom = Vec::new();
         if view.footer {
-            bottom.push(Line::plain(super::fit(
+            bottom.push(Line::plain(fit_end(
                 "→ n space: next  ← b: back  Home End  ? help  q: quit",
                 cols,
             )));
         }
-        let explanation = self.explain(frame, &grads);
+        let explanation = self.story.explain(frame, &grads);
         let fixed = top.len() + 1 + bottom.len();
         let rows = view.rows.unwrap_or(usize::MAX);
         // the graph gets what is left, one row at least, after the chain-rule lines
@@ -286,7 +241,7 @@ impl<'a> Frames<'a> {
                 .max()
                 .unwrap_or(0)
         };
-        let (label_want, made_want) = (widest(&self.names).max(4), widest(&self.made));
+        let (label_want, made_want) = (widest(&self.story.names).max(4), widest(&self.story.made));
         let room_for_text = cols.saturating_sub(fixed);
         let label_width = label_want
             .min(room_for_text.max(4) * 2 / 5)
@@ -304,14 +259,14 @@ impl<'a> Frames<'a> {
         // too little room for the marker lines: the rows alone
         let markers = room >= 3;
         if start > 0 && markers {
-            lines.push(Line::plain(super::fit(
+            lines.push(Line::plain(fit_end(
                 &format!("   │ ↑ {start} more nodes"),
                 cols,
             )));
         }
         let mut previous_layer = None;
         for &node in &self.order[start..end] {
-            let state = self.trace.state(frame, node);
+            let state = self.story.trace.state(frame, node);
             let (marker, style) = match state {
                 State::Active => (
                     "[*]",
@@ -330,99 +285,30 @@ impl<'a> Frames<'a> {
             let made = if show_made {
                 format!(
                     "  {:<made_width$}",
-                    fit_middle(&self.made[node], made_width)
+                    fit_middle(&self.story.made[node], made_width)
                 )
             } else {
                 String::new()
             };
-            let value = &self.trace.nodes[node];
+            let value = &self.story.trace.nodes[node];
             let text = format!(
                 "{layer_label:>2} │ {marker} {:<label_width$}{made}  data {:>9}  grad {}",
-                fit_middle(&self.names[node], label_width),
+                fit_middle(&self.story.names[node], label_width),
                 number(value.data()),
                 grad_texts[node]
             );
             lines.push(Line {
-                text: super::fit(text.trim_end(), cols),
+                text: fit_end(text.trim_end(), cols),
                 style,
             });
         }
         if end < n && markers {
-            lines.push(Line::plain(super::fit(
+            lines.push(Line::plain(fit_end(
                 &format!("   │ ↓ {} more nodes", n - end),
                 cols,
             )));
         }
         lines
-    }
-
-    /// What the frame does, in words and numbers: the seed, a step's chain
-    /// rule, or what the grads mean at the end.
-    pub fn explain(&self, frame: usize, grads: &[f64]) -> Vec<String> {
-        let trace = self.trace;
-        let root = trace.nodes.len() - 1;
-        let out = operand(&self.names[root]);
-        let Some(step) = trace.step_at(frame) else {
-            if frame == 0 {
-                return vec![format!(
-                    "backward starts at the output: {out}.grad = d{out}/d{out} = 1"
-                )];
-            }
-            let mut lines = vec![format!(
-                "backward is done: each grad is d{out}/d(node), how much {out} moves per unit the node moves"
-            )];
-            // an example from a named leaf, if there is one
-            let leaf = (0..root).find(|&node| {
-                trace.inputs[node].is_empty()
-                    && self.names[node].parse::<f64>().is_err()
-                    && grads[node] != 0.0
-            });
-            if let Some(leaf) = leaf {
-                let name = &self.names[leaf];
-                lines.push(format!(
-                    "{name}.grad = {:.4}: {name} + 0.001 moves {out} by about {:+.4}",
-                    grads[leaf],
-                    0.001 * grads[leaf]
-                ));
-            }
-            return lines;
-        };
-        let node_name = operand(&self.names[step.node]);
-        if step.updates.is_empty() {
-            return vec![format!(
-                "{node_name} is a leaf: it has no inputs to pass its grad to; {:.4} is final",
-                grads[step.node]
-            )];
-        }
-        let inputs = &trace.inputs[step.node];
-        step.updates
-            .iter()
-            .map(|update| {
-                let input_name = operand(&self.names[update.input]);
-                let formula = update
-                    .formula
-                    .replace("{a}", &data_of(&self.names[inputs[0]]))
-                    .replace(
-                        "{b}",
-                        &data_of(&self.names[*inputs.last().expect("a non-leaf has inputs")]),
-                    )
-                    .replace("{out}", &data_of(&self.names[step.node]));
-                let increment = update.local * update.node_grad;
-                let total = if update.input_grad_after == increment {
-                    String::new()
-                } else {
-                    format!(" (now {:.4})", update.input_grad_after)
-                };
-                if update.formula == "1" {
-                    format!("{input_name}.grad += {node_name}.grad = {increment:.4}{total}")
-                } else {
-                    format!(
-                        "{input_name}.grad += {formula} * {node_name}.grad = {:.4} * {:.4} = {increment:.4}{total}",
-                        update.local, update.node_grad
-                    )
-                }
-            })
-            .collect()
     }
 }
 
@@ -504,113 +390,8 @@ fn help_lines(cols: usize) -> Vec<Line> {
         "any key closes this help",
     ]
     .into_iter()
-    .map(|text| Line::plain(super::fit(text, cols)))
+    .map(|text| Line::plain(fit_end(text, cols)))
     .collect()
-}
-
-/// How node `node` was made from its inputs, by their names: `x1*w1 +
-/// x2*w2`, `tanh(n)`, `x**2`; `constant` for a number, empty for an input.
-fn made_of(trace: &Trace, names: &[String], node: usize) -> String {
-    let inputs = &trace.inputs[node];
-    let operands: Vec<String> = inputs.iter().map(|&input| operand(&names[input])).collect();
-    let symbol = trace.nodes[node].op();
-    match operands.as_slice() {
-        [] if names[node].parse::<f64>().is_ok() => "constant".into(),
-        [] => String::new(),
-        [a, b] if ["+", "-", "*", "/"].contains(&symbol.as_str()) => format!("{a} {symbol} {b}"),
-        [a] if symbol.starts_with("**") => format!("{a}{symbol}"),
-        // a function's parentheses are its argument's
-        _ => {
-            let arguments: Vec<&str> = inputs.iter().map(|&input| names[input].as_str()).collect();
-            format!("{symbol}({})", arguments.join(", "))
-        }
-    }
-}
-
-/// How a formula reads a node's data: `x1.data`, or just `2` for a constant.
-fn data_of(name: &str) -> String {
-    if name.parse::<f64>().is_ok() {
-        return name.to_string();
-    }
-    format!("{}.data", operand(name))
-}
-
-/// A name fit to stand in a formula: `x1*w1 + b` becomes `(x1*w1 + b)`;
-/// one already in parentheses stays as it is.
-fn operand(name: &str) -> String {
-    let simple = name
-        .chars()
-        .all(|c| c.is_alphanumeric() || c == '_' || c == '#' || c == '.');
-    // `(e - 1)` or `tanh(n)`: parentheses that close at the end already
-    let called = name.find('(').is_some_and(|open| {
-        name[..open].chars().all(char::is_alphanumeric)
-            && name.ends_with(')')
-            && balanced(&name[open + 1..name.len() - 1])
-    });
-    if simple || called {
-        return name.to_string();
-    }
-    format!("({name})")
-}
-
-/// Whether every parenthesis in `text` closes, in order.
-fn balanced(text: &str) -> bool {
-    let mut depth = 0i32;
-    for c in text.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            _ => {}
-        }
-        if depth < 0 {
-            return false;
-        }
-    }
-    depth == 0
-}
-
-/// `text` in at most `width` characters, the middle given up for `…`.
-pub fn fit_middle(text: &str, width: usize) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.len() <= width {
-        return text.to_string();
-    }
-    if width <= 1 {
-        return "…".chars().take(width).collect();
-    }
-    let head = (width - 1).div_ceil(2);
-    let tail = width - 1 - head;
-    let mut fitted: String = chars[..head].iter().collect();
-    fitted.push('…');
-    fitted.extend(&chars[chars.len() - tail..]);
-    fitted
-}
-
-/// `text` cut into lines of at most `width` characters, at spaces where it can be.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let (line_len, word_len) = (line.chars().count(), word.chars().count());
-        if line_len > 0 && line_len + 1 + word_len > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-        // a word longer than a line is cut
-        while line.chars().count() > width && width > 0 {
-            let head: String = line.chars().take(width).collect();
-            let rest: String = line.chars().skip(width).collect();
-            lines.push(head);
-            line = rest;
-        }
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 #[cfg(test)]
@@ -776,16 +557,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn labels_fit_with_a_middle_ellipsis() {
-        assert_eq!(fit_middle("relu(x) + exp(-x)", 9), "relu…(-x)");
-        assert_eq!(fit_middle("abc", 3), "abc");
-        assert_eq!(operand("(e - 1)"), "(e - 1)");
-        assert_eq!(operand("(a) + (b)"), "((a) + (b))");
-        assert_eq!(operand("relu(x) + exp(-x)"), "(relu(x) + exp(-x))");
-        assert_eq!(operand("tanh(n)"), "tanh(n)");
-        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
     }
 }

@@ -77,21 +77,30 @@ impl Value {
         })
     }
 
-    /// How [`Value::local_grads`] is computed, one formula per input, with
-    /// placeholders `{a}` and `{b}` for the inputs' data, `{out}` for this
-    /// value's data and `{n}` for a power's exponent: `"(1 - {out}**2)"` for tanh.
-    pub fn local_grad_formulas(&self) -> Vec<String> {
+    /// What made this value: its op, with a power's exponent and a
+    /// neuron's size and activation, for the teaching views to describe.
+    pub fn op_kind(&self) -> OpKind {
         tape::with(|tape| {
-            let op = tape.op(tape.node(self.slot));
-            let exponent = match op {
-                Op::Pow(_, exponent) => tape.data[exponent as usize].to_string(),
-                _ => String::new(),
-            };
-            let formulas = op.local_grad_formulas();
-            formulas
-                .iter()
-                .map(|formula| formula.replace("{n}", &exponent))
-                .collect()
+            let data = |id: NodeId| tape.data[id as usize];
+            match tape.op(tape.node(self.slot)) {
+                Op::Leaf => OpKind::Leaf,
+                Op::Add(..) => OpKind::Add,
+                Op::Mul(..) => OpKind::Mul,
+                Op::Neg(..) => OpKind::Neg,
+                Op::Pow(_, exponent) => OpKind::Pow(data(exponent)),
+                Op::PowValue(..) => OpKind::PowValue,
+                Op::Tanh(..) => OpKind::Tanh,
+                Op::Relu(..) => OpKind::Relu,
+                Op::Exp(..) => OpKind::Exp,
+                Op::Log(..) => OpKind::Log,
+                Op::Sigmoid(..) => OpKind::Sigmoid,
+                Op::Neuron(neuron) => OpKind::Neuron {
+                    n: neuron.n as usize,
+                    activation: neuron.activation,
+                    input_grads: neuron.input_grads,
+                },
+                Op::LogSumExp(_, n) => OpKind::LogSumExp(n as usize),
+            }
         })
     }
 
@@ -108,45 +117,34 @@ impl Value {
     }
 }
 
-impl Op {
-    /// `local_grads` as people write it, one formula per input, in terms of the
-    /// node's inputs `{a}` and `{b}`, its own data `{out}`, and a power's `{n}`;
-    /// a neuron's name its weights and inputs `w0`, `x0`, ... In the order of
-    /// `inputs`, less a neuron's data inputs (see `NeuronOp::input_grads`).
-    pub fn local_grad_formulas(self) -> Vec<String> {
-        let formulas: &[&str] = match self {
-            Op::Leaf => &[],
-            Op::Add(..) => &["1", "1"],
-            Op::Mul(..) => &["{b}", "{a}"],
-            Op::Neg(..) => &["-1"],
-            Op::Pow(..) => &["{n} * {a}**({n}-1)"],
-            Op::PowValue(..) => &["{b} * {a}**({b}-1)", "{out} * log({a})"],
-            Op::Tanh(..) => &["(1 - {out}**2)"],
-            Op::Relu(..) => &["({out} > 0)"],
-            Op::Exp(..) => &["{out}"],
-            Op::Log(..) => &["1/{a}"],
-            Op::Sigmoid(..) => &["{out} * (1 - {out})"],
-            Op::LogSumExp(_, n) => {
-                return (0..n)
-                    .map(|i| format!("exp(x{i}.data - {{out}})"))
-                    .collect();
-            }
-            Op::Neuron(neuron) => {
-                let derivative = derivative_formula(neuron.activation);
-                let mut formulas = Vec::with_capacity(2 * neuron.n as usize + 1);
-                for i in 0..neuron.n {
-                    formulas.push(format!("x{i}.data * {derivative}"));
-                    if neuron.input_grads {
-                        formulas.push(format!("w{i}.data * {derivative}"));
-                    }
-                }
-                formulas.push(derivative.to_string());
-                return formulas;
-            }
-        };
-        formulas.iter().map(|formula| formula.to_string()).collect()
-    }
+/// What made a value, without the ids of its inputs: [`Value::op_kind`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OpKind {
+    Leaf,
+    Add,
+    Mul,
+    Neg,
+    /// `a ** n` for the number `n`.
+    Pow(f64),
+    /// `a ** b`, `b` a value.
+    PowValue,
+    Tanh,
+    Relu,
+    Exp,
+    Log,
+    Sigmoid,
+    /// `activation(b + w0*x0 + ...)` over `n` weights; `input_grads` false
+    /// when its inputs are data, to which it passes no grads.
+    Neuron {
+        n: usize,
+        activation: Activation,
+        input_grads: bool,
+    },
+    /// `log(e^x0 + ...)` over `n` values.
+    LogSumExp(usize),
+}
 
+impl Op {
     /// The op as people write it: `+`, `*`, `**2`, `tanh`; empty for a leaf.
     pub fn symbol(self, data: &[f64]) -> String {
         let symbol = match self {
@@ -214,14 +212,4 @@ pub(crate) fn visit_order(tape: &Tape, root: NodeId) -> Vec<NodeId> {
         }
     }
     order
-}
-
-/// The derivative as `local_grad_formulas` writes it.
-fn derivative_formula(activation: Activation) -> &'static str {
-    match activation {
-        Activation::Relu => "({out} > 0)",
-        Activation::Tanh => "(1 - {out}**2)",
-        Activation::Sigmoid => "{out} * (1 - {out})",
-        Activation::Linear => "1",
-    }
 }

@@ -17,5 +17,6 @@ mod tape;
 mod value;
 
 pub(crate) use fast::ROWS_IN_FLIGHT;
+pub use inspect::OpKind;
 pub use tape::len as tape_len;
 pub use value::{Activation, Value};

@@ -79,6 +79,17 @@ pub enum Activation {
 }
 
 impl Activation {
+    /// The name configs and model files spell it with: `relu`, `tanh`,
+    /// `sigmoid`, `linear`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Relu => "relu",
+            Activation::Tanh => "tanh",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Linear => "linear",
+        }
+    }
+
     /// Forward, on a plain number: the same formulas as `Op::Relu`, `Op::Tanh`
     /// and `Op::Sigmoid`, so a neuron node gives the bits the separate ops would.
     #[inline(always)]

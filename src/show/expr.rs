@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::engine::Value;
+use crate::show::trace::Trace;
 
 /// A parse or build error, pointing at a column of the expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -524,6 +525,26 @@ pub struct Built {
     pub names: HashMap<usize, String>,
     /// Every value built, so that all stay alive while the caller looks at them.
     pub values: Vec<Value>,
+}
+
+impl Built {
+    /// Backward from the output, and its trace with each node's name (a
+    /// node nothing named is `#id`): what every view of an expression shows.
+    pub fn backward_and_trace(&self) -> (Trace, Vec<String>) {
+        self.output.backward();
+        let trace = Trace::new(&self.output);
+        let names = trace
+            .nodes
+            .iter()
+            .map(|node| {
+                self.names
+                    .get(&node.id())
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{}", node.id()))
+            })
+            .collect();
+        (trace, names)
+    }
 }
 
 impl Program {

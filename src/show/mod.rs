@@ -7,5 +7,10 @@
 
 pub mod dot;
 pub mod expr;
+pub mod formula;
 pub mod layout;
+pub mod network;
+pub mod page;
+pub mod story;
+pub mod text;
 pub mod trace;

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::engine::Value;
+use crate::show::formula::Formula;
 
 /// Where a node stands in frame K of backward.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,10 +22,9 @@ pub enum State {
 pub struct Update {
     /// Index of the input in `Trace::nodes`.
     pub input: usize,
-    /// d(node)/d(input), and how it is computed (placeholders as in
-    /// [`Value::local_grad_formulas`]).
+    /// d(node)/d(input), and how it is computed.
     pub local: f64,
-    pub formula: String,
+    pub formula: Formula,
     pub node_grad: f64,
     pub input_grad_after: f64,
 }
@@ -75,7 +75,7 @@ impl Trace {
         let mut grads = trace.initial_grads();
         for (node, value) in trace.nodes.iter().enumerate().rev() {
             let node_grad = grads[node];
-            let formulas = value.local_grad_formulas();
+            let formulas = Formula::of(value.op_kind());
             let mut updates = Vec::new();
             for ((input, local), formula) in value.local_grads().iter().zip(formulas) {
                 let input = index[&input.id()];
@@ -91,6 +91,56 @@ impl Trace {
             trace.steps.push(Step { node, updates });
         }
         trace
+    }
+
+    /// The trace seen through the nodes `keep` marks, as if the others were
+    /// not drawn: their steps, and the updates that write their grads, left
+    /// out; an input a kept node reaches through dropped nodes is not one of
+    /// its inputs. The grads are the whole trace's: an update still says the
+    /// grad its input has after it.
+    pub fn only(&self, keep: &[bool]) -> Trace {
+        let mut new_index = vec![None; self.nodes.len()];
+        let mut nodes = Vec::new();
+        for (node, value) in self.nodes.iter().enumerate() {
+            if keep[node] {
+                new_index[node] = Some(nodes.len());
+                nodes.push(value.clone());
+            }
+        }
+        let inputs = (0..self.nodes.len())
+            .filter(|&node| keep[node])
+            .map(|node| {
+                self.inputs[node]
+                    .iter()
+                    .filter_map(|&input| new_index[input])
+                    .collect()
+            })
+            .collect();
+        let steps = self
+            .steps
+            .iter()
+            .filter_map(|step| {
+                let updates = step
+                    .updates
+                    .iter()
+                    .filter_map(|update| {
+                        Some(Update {
+                            input: new_index[update.input]?,
+                            ..update.clone()
+                        })
+                    })
+                    .collect();
+                Some(Step {
+                    node: new_index[step.node]?,
+                    updates,
+                })
+            })
+            .collect();
+        Trace {
+            nodes,
+            inputs,
+            steps,
+        }
     }
 
     /// Every node's grad when backward starts: 1 for the output, 0 for the rest.
@@ -200,7 +250,10 @@ mod tests {
         assert_eq!(trace.state(1, 0), State::Waiting);
         // a leaf is active in its own frame, then done
         assert_eq!(trace.state(last_frame - 1, 0), State::Active);
-        assert_eq!(trace.steps[0].updates[0].formula, "(1 - {out}**2)");
+        assert_eq!(
+            trace.steps[0].updates[0].formula,
+            Formula::Activation(crate::engine::Activation::Tanh)
+        );
         assert_eq!(trace.layers()[root], 3);
     }
 }

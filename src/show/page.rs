@@ -1,18 +1,20 @@
-//! `micrograd val --html FILE`: one self-contained page that plays an
-//! expression's forward and backward pass. The graph is laid out here
-//! (`micrograd::show::layout`) and drawn as inline SVG in the style of micrograd's
-//! `draw_dot`: a `label | data | grad` record per value and a circle per op.
-//! A small script steps through the frames `val --visualize` shows; the
-//! data it needs sits in the page as JSON. No network, no external fonts.
+//! The HTML page of `val --html` and `graph --model --html`: one
+//! self-contained page that plays a graph's forward and backward pass. The
+//! graph is laid out by `layout` and drawn as inline SVG in the style of
+//! micrograd's `draw_dot`: a `label | data | grad` record per value and a
+//! circle per op. A small script steps through the frames; what each frame
+//! says is the [`Story`]'s, put in the page as JSON. No network, no external
+//! fonts. The page is returned as text: the caller writes it.
 
 use std::fmt::Write;
 
-use micrograd::nn::Activation;
-use micrograd::show::layout::{self, Graph};
 use serde::Serialize;
 
-use super::expression::Expression;
-use super::visualize::{Frames, fit_middle};
+use crate::show::layout::{self, Graph};
+use crate::show::network::NetworkView;
+use crate::show::story::Story;
+use crate::show::text::fit_middle;
+use crate::show::trace::Trace;
 
 /// Characters of a label the drawing shows; the inspector shows all of it.
 const LABEL_CHARS: usize = 24;
@@ -30,7 +32,7 @@ struct PageData {
     data: Vec<f64>,
     inputs: Vec<Vec<usize>>,
     /// Backward's steps in order: the node, and each update as
-    /// `[input, local derivative, its formula, the input's grad after]`.
+    /// `[input, local derivative, how it is computed, the input's grad after]`.
     steps: Vec<PageStep>,
     /// The lines under the graph, for each backward frame.
     lines: Vec<Vec<String>>,
@@ -56,55 +58,14 @@ struct PageGraph {
     weights: Option<Vec<Vec<f64>>>,
 }
 
-/// A neuron (or an input) of a network page.
-pub struct PageNeuron {
-    /// `L2.N3`, or the feature's name.
-    pub name: String,
-    /// The neuron's activation; none for an input.
-    pub activation: Option<Activation>,
-    /// One per node of the layer before.
-    pub weights: Vec<f64>,
-    pub output: f64,
-}
-
-/// The page for `expression`, titled `title`.
-pub fn page(expression: &Expression, title: &str) -> String {
-    let trace = &expression.trace;
-    let frames = Frames::new(expression);
-    let data = PageData {
-        names: frames.names.clone(),
-        made: frames.made.clone(),
-        ops: trace.nodes.iter().map(|value| value.op()).collect(),
-        data: trace.nodes.iter().map(|value| value.data()).collect(),
-        inputs: trace.inputs.clone(),
-        steps: trace
-            .steps
-            .iter()
-            .map(|step| PageStep {
-                node: step.node,
-                updates: step
-                    .updates
-                    .iter()
-                    .map(|u| (u.input, u.local, u.formula.clone(), u.input_grad_after))
-                    .collect(),
-            })
-            .collect(),
-        // each frame's grads from the last's: one pass over the steps
-        lines: {
-            let mut grads = trace.initial_grads();
-            (0..frames.count())
-                .map(|frame| {
-                    if let Some(step) = frame.checked_sub(1).filter(|&s| s < trace.steps.len()) {
-                        trace.apply(step, &mut grads);
-                    }
-                    frames.explain(frame, &grads)
-                })
-                .collect()
-        },
-    };
+/// The page of an expression's graph, `names[i]` naming `trace.nodes[i]`,
+/// titled `title`.
+pub fn expression_page(trace: &Trace, names: &[String], title: &str) -> String {
+    let story = Story::new(trace, names);
+    let ops = trace.nodes.iter().map(|value| value.op()).collect();
     render(
         &PageGraph {
-            data,
+            data: page_data(&story, ops),
             layers: trace.layers(),
             op_circles: true,
             weights: None,
@@ -113,117 +74,60 @@ pub fn page(expression: &Expression, title: &str) -> String {
     )
 }
 
-/// The page of a trained network on one input, a record per neuron,
-/// backpropagated from one output: `layers[0]` are the inputs' names and
-/// values; each later layer's neurons have a name, an activation's name,
-/// their weights on the layer before, and their output.
-pub fn network_page(network: &[Vec<PageNeuron>], title: &str) -> String {
-    // nodes in layer order; the root is the last
-    let mut names = Vec::new();
-    let mut data = Vec::new();
-    let mut ops = Vec::new();
-    let mut inputs = Vec::new();
-    let mut layers = Vec::new();
-    let mut weights = Vec::new();
-    let mut activations = Vec::new();
-    let mut starts = Vec::new();
-    for (layer, neurons) in network.iter().enumerate() {
-        let start = names.len();
-        starts.push(start);
-        for neuron in neurons {
-            names.push(neuron.name.clone());
-            data.push(neuron.output);
-            ops.push(match neuron.activation {
-                // as configs spell them: relu, tanh, sigmoid, linear
-                Some(activation) => format!("{activation:?}").to_lowercase(),
-                None => "input".into(),
-            });
-            activations.push(neuron.activation);
-            layers.push(layer);
-            let before = if layer == 0 {
-                Vec::new()
-            } else {
-                (starts[layer - 1]..start).collect()
-            };
-            inputs.push(before);
-            weights.push(neuron.weights.clone());
-        }
-    }
-    let n = names.len();
-    let made: Vec<String> = (0..n)
-        .map(|node| match inputs[node].is_empty() {
-            true => String::new(),
-            false => format!("{}(b + Σ w·x)", ops[node]),
-        })
+/// The page of a trained network on one input, a record per neuron, each
+/// edge drawn as thick as its weight, backpropagated from one output.
+pub fn network_page(network: &NetworkView, title: &str) -> String {
+    let story = network.story();
+    let ops = network
+        .activations
+        .iter()
+        .map(|activation| activation.map_or("input", |a| a.name()).to_string())
         .collect();
-    // backward from the root, layer by layer, each node after all it feeds
-    let mut grads = vec![0.0; n];
-    grads[n - 1] = 1.0;
-    let mut steps = Vec::new();
-    let mut lines = vec![vec![format!(
-        "backward starts at the output: {0}.grad = d{0}/d{0} = 1",
-        names[n - 1]
-    )]];
-    for node in (0..n).rev() {
-        let derivative = activations[node].map_or(1.0, |a: Activation| a.derivative(data[node]));
-        let mut updates = Vec::new();
-        let mut text = Vec::new();
-        for (k, &input) in inputs[node].iter().enumerate() {
-            let local = weights[node][k] * derivative;
-            let increment = local * grads[node];
-            grads[input] += increment;
-            updates.push((
-                input,
-                local,
-                format!("{}.w{} * {}'", names[node], k + 1, ops[node]),
-                grads[input],
-            ));
-            text.push(format!(
-                "{}.grad += w{} * {}'({}) * {}.grad = {:.4} * {:.4} * {:.4} = {increment:.4}",
-                names[input],
-                k + 1,
-                ops[node],
-                names[node],
-                names[node],
-                weights[node][k],
-                derivative,
-                grads[node]
-            ));
-        }
-        if inputs[node].is_empty() {
-            text.push(format!(
-                "{} is an input: d{}/d{} = {:.4}",
-                names[node],
-                names[n - 1],
-                names[node],
-                grads[node]
-            ));
-        }
-        steps.push(PageStep { node, updates });
-        lines.push(text);
-    }
-    lines.push(vec![format!(
-        "backward is done: each grad is d{}/d(node), how much the output moves per unit the node moves",
-        names[n - 1]
-    )]);
-    let data = PageData {
-        names,
-        made,
-        ops,
-        data,
-        inputs,
-        steps,
-        lines,
-    };
     render(
         &PageGraph {
-            data,
-            layers,
+            data: page_data(&story, ops),
+            layers: network.trace.layers(),
             op_circles: false,
-            weights: Some(weights),
+            weights: Some(network.weights.clone()),
         },
         title,
     )
+}
+
+/// What the page's script plays: the story's words, frame by frame.
+fn page_data(story: &Story, ops: Vec<String>) -> PageData {
+    let trace = story.trace;
+    let steps = trace
+        .steps
+        .iter()
+        .map(|step| PageStep {
+            node: step.node,
+            updates: step
+                .updates
+                .iter()
+                .map(|u| (u.input, u.local, story.formula(step, u), u.input_grad_after))
+                .collect(),
+        })
+        .collect();
+    // each frame's grads from the last's: one pass over the steps
+    let mut grads = trace.initial_grads();
+    let lines = (0..trace.frame_count())
+        .map(|frame| {
+            if let Some(step) = frame.checked_sub(1).filter(|&s| s < trace.steps.len()) {
+                trace.apply(step, &mut grads);
+            }
+            story.explain(frame, &grads)
+        })
+        .collect();
+    PageData {
+        names: story.names.clone(),
+        made: story.made.clone(),
+        ops,
+        data: trace.nodes.iter().map(|value| value.data()).collect(),
+        inputs: trace.inputs.clone(),
+        steps,
+        lines,
+    }
 }
 
 /// The page for `graph`, titled `title`.
@@ -381,44 +285,40 @@ fn script_safe(json: &str) -> String {
     json.replace('<', "\\u003c")
 }
 
-/// Writes `page` to `path`, whole, or to standard output for `-`.
-pub fn write_page(path: &std::path::Path, page: &str) -> anyhow::Result<()> {
-    if path.as_os_str() == "-" {
-        // io's Write, not fmt's the SVG is written with
-        std::io::Write::write_all(&mut std::io::stdout().lock(), page.as_bytes())?;
-        return Ok(());
-    }
-    super::output::check_destination(path)?;
-    super::output::write_atomically(path, page.as_bytes())
-}
-
 const TEMPLATE: &str = include_str!("page.html");
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::expression::ExpressionArgs;
+    use crate::show::expr;
 
-    fn expression(expr: &str) -> Expression {
-        ExpressionArgs {
-            expr: Some(expr.to_string()),
-            expr_file: None,
-            set: Vec::new(),
-        }
-        .build()
-        .expect("a valid expression")
+    fn page(source: &str, values: &[(&str, f64)], title: &str) -> String {
+        let values: Vec<(String, f64)> = values
+            .iter()
+            .map(|(name, value)| (name.to_string(), *value))
+            .collect();
+        let built = expr::parse(source)
+            .expect("parses")
+            .build(&values)
+            .expect("builds");
+        let (trace, names) = built.backward_and_trace();
+        expression_page(&trace, &names, title)
     }
 
     #[test]
     fn the_lecture_neuron_is_a_small_page() {
-        let expression = ExpressionArgs {
-            expr: None,
-            expr_file: None,
-            set: Vec::new(),
-        }
-        .build()
-        .expect("the default");
-        let html = page(&expression, "the lecture's neuron");
+        let lecture = [
+            ("x1", 2.0),
+            ("x2", 0.0),
+            ("w1", -3.0),
+            ("w2", 1.0),
+            ("b", 6.881_373_587_019_543),
+        ];
+        let html = page(
+            "n = x1*w1 + x2*w2 + b; o = tanh(n)",
+            &lecture,
+            "the lecture's neuron",
+        );
         assert!(html.len() < 100_000, "{} bytes", html.len());
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert_eq!(html.matches("class=\"node\"").count(), 10);
@@ -433,7 +333,7 @@ mod tests {
     fn labels_cannot_break_the_page() {
         let long = "x".repeat(10_000_000);
         let hostile = format!("a = 1; {long} = 2; b = a + {long}; c = b * 3");
-        let html = page(&expression(&hostile), "</script><script>alert(1)</script>");
+        let html = page(&hostile, &[], "</script><script>alert(1)</script>");
         assert!(html.ends_with("</html>\n"), "the page is whole");
         assert_eq!(
             html.matches("</script>").count(),
@@ -441,8 +341,7 @@ mod tests {
             "the page's own two scripts only"
         );
         assert!(!html.contains("<script>alert"));
-        let sneaky = expression("y = 2 * 3");
-        let html = page(&sneaky, "a \"title\" & <b>");
+        let html = page("y = 2 * 3", &[], "a \"title\" & <b>");
         assert!(html.contains("a &quot;title&quot; &amp; &lt;b&gt;"));
     }
 }

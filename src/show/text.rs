@@ -1,0 +1,72 @@
+//! Fitting text into a width: the one set of helpers every view uses.
+
+/// `text` cut to `width` characters, ending in `…` when cut.
+pub fn fit_end(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// `text` in at most `width` characters, the middle given up for `…`.
+pub fn fit_middle(text: &str, width: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= width {
+        return text.to_string();
+    }
+    if width <= 1 {
+        return "…".chars().take(width).collect();
+    }
+    let head = (width - 1).div_ceil(2);
+    let tail = width - 1 - head;
+    let mut fitted: String = chars[..head].iter().collect();
+    fitted.push('…');
+    fitted.extend(&chars[chars.len() - tail..]);
+    fitted
+}
+
+/// `text` cut into lines of at most `width` characters, at spaces where it can be.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let (line_len, word_len) = (line.chars().count(), word.chars().count());
+        if line_len > 0 && line_len + 1 + word_len > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        // a word longer than a line is cut
+        while line.chars().count() > width && width > 0 {
+            let head: String = line.chars().take(width).collect();
+            let rest: String = line.chars().skip(width).collect();
+            lines.push(head);
+            line = rest;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_fits_its_width() {
+        assert_eq!(fit_end("abcdef", 4), "abc…");
+        assert_eq!(fit_end("abc", 4), "abc");
+        assert_eq!(fit_middle("abcdefgh", 5), "ab…gh");
+        assert_eq!(fit_middle("abc", 1), "…");
+        assert_eq!(fit_middle("relu(x) + exp(-x)", 9), "relu…(-x)");
+        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
+        assert_eq!(wrap("one two three", 7), vec!["one two", "three"]);
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+    }
+}
