@@ -8,7 +8,7 @@
 //! recursion, no sort, no visited set.
 
 use super::fast::{self, PackedOp};
-use super::ops::{LocalGrads, NeuronOp, Op};
+use super::ops::chain_rule;
 use super::tape::{NodeId, Tape};
 
 /// Seeds `root`'s grad with 1 and sets every computed node older than the root
@@ -63,59 +63,5 @@ fn sweep(data: &[f64], ops: &[PackedOp], grads: &mut [f64]) {
             #[inline(always)]
             |op| chain_rule(op, grad, data[id], data, grads),
         );
-    }
-}
-
-/// The chain rule for one node of grad `grad` and data `out`:
-/// input.grad += d(node)/d(input) * node.grad
-#[inline(always)]
-pub(crate) fn chain_rule(op: Op, grad: f64, out: f64, data: &[f64], grads: &mut [f64]) {
-    match op.local_grads(out, data) {
-        LocalGrads::None => {}
-        LocalGrads::One(a, da) => grads[a as usize] += da * grad,
-        LocalGrads::Two(a, da, b, db) => {
-            grads[a as usize] += da * grad;
-            grads[b as usize] += db * grad;
-        }
-        LocalGrads::Neuron(derivative) => {
-            if let Op::Neuron(neuron) = op {
-                neuron_backward(&neuron, derivative * grad, data, grads);
-            }
-        }
-        LocalGrads::LogSumExp(first, n) => {
-            let inputs = first as usize..(first + n) as usize;
-            for (x_grad, x) in grads[inputs.clone()].iter_mut().zip(&data[inputs]) {
-                *x_grad += (x - out).exp() * grad;
-            }
-        }
-    }
-}
-
-/// A neuron's chain rule, given `g` = d(root)/d(sum): `b.grad += g`,
-/// `w_i.grad += x_i * g`, `x_i.grad += w_i * g` (unless the inputs are data).
-///
-/// Each grad gets the same additions, in the same order, as from the `*` and
-/// `+` nodes the operators build, so the bits are the same too: last term
-/// first, the bias just before the first term. (`fast::neuron_backward` is
-/// this as two loops over slices, when no node appears twice.)
-pub(crate) fn neuron_backward(neuron: &NeuronOp, g: f64, data: &[f64], grads: &mut [f64]) {
-    // The operator graph passes nothing on from a sum whose grad is 0.
-    if g == 0.0 {
-        return;
-    }
-    let (weights, inputs, bias) = (
-        neuron.weight_ids(),
-        neuron.input_ids(),
-        neuron.bias as usize,
-    );
-    for i in (0..neuron.n as usize).rev() {
-        let (w, x) = (weights.start + i, inputs.start + i);
-        if i == 0 {
-            grads[bias] += g;
-        }
-        grads[w] += data[x] * g;
-        if neuron.input_grads {
-            grads[x] += data[w] * g;
-        }
     }
 }

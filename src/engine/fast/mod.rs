@@ -25,8 +25,8 @@ pub(crate) use sweep::sweep;
 #[cfg(test)]
 mod tests {
     use crate::engine::Value;
-    use crate::engine::backward::chain_rule;
     use crate::engine::ops::Activation;
+    use crate::engine::ops::chain_rule;
     use crate::engine::tape;
 
     /// Every node's grad from `root` by the plain chain rule, node by node

@@ -1,10 +1,9 @@
 //! Backward's shortcuts for networks: a neuron's chain rule as loops over
 //! slices, a block of neurons at once, rows of data stepped over. Each gives
-//! every grad the same terms, in the same order, as `backward.rs`'s plain
-//! sweep (the tests in `fast/mod.rs` compare the bits).
+//! every grad the same terms, in the same order, as the plain sweep in
+//! `backward.rs` (the tests in `fast/mod.rs` compare the bits).
 
-use crate::engine::backward;
-use crate::engine::ops::{Activation, NeuronOp};
+use crate::engine::ops::{self, Activation, NeuronOp};
 use crate::engine::tape::NodeId;
 
 use super::packed::{MAX_BLOCK_ROWS, PackedOp};
@@ -60,7 +59,7 @@ pub(crate) fn sweep(
         ops[id].unpack_into(
             neurons,
             #[inline(always)]
-            |op| backward::chain_rule(op, grad, data[id], data, grads),
+            |op| ops::chain_rule(op, grad, data[id], data, grads),
         );
     }
 }
@@ -226,5 +225,5 @@ fn neuron_backward(neuron: &NeuronOp, g: f64, data: &[f64], grads: &mut [f64]) {
     }
     // A node appears more than once (a weight is also an input, as in L2's
     // sum of p*p): the plain chain rule, in the operator graph's order.
-    backward::neuron_backward(neuron, g, data, grads);
+    ops::neuron_backward(neuron, g, data, grads);
 }
