@@ -63,7 +63,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         let report = Report {
             model: args.model.display().to_string(),
             data: args.data.display().to_string(),
-            task: format!("{:?}", saved.task).to_lowercase(),
+            task: saved.task.to_string(),
             metrics: &metrics,
         };
         serde_json::to_writer_pretty(&mut out, &report)?;

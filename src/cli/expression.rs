@@ -81,7 +81,15 @@ impl ExpressionArgs {
             }
         };
         let program = expr::parse(source).context("--expr")?;
-        let built = program.build(&values).context("--expr")?;
+        let built = program
+            .build(&values)
+            .map_err(|mut err| {
+                if let Some(name) = &err.unbound {
+                    err.message += &format!(": give it one with --set {name}=NUMBER");
+                }
+                err
+            })
+            .context("--expr")?;
         let (trace, names) = built.backward_and_trace();
         Ok(Expression { trace, names })
     }

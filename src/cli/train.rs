@@ -12,8 +12,9 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use micrograd::train::config::{Config, Task};
 use micrograd::train::data::{Columns, Dataset};
-use micrograd::train::{self, StepRecord, Trained};
-use micrograd::train::{datasets, plot};
+use micrograd::train::datasets;
+use micrograd::train::plot::{self, PlotError};
+use micrograd::train::{self, StepRecord, TrainError, Trained};
 
 use super::output::{self, Exit};
 
@@ -102,26 +103,31 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     .context("cannot listen for Ctrl-C")?;
 
     let started = Instant::now();
-    let problem = train::Problem::new(&dataset, config.task, config.loss)
-        .map_err(|err| anyhow::anyhow!("{source}: {err}"))?;
-    let validation = load_validation(&config, &dataset, &problem, args.config.as_deref())?;
-    // Every destination is checked now, not after the work of training.
+    let validation = load_validation(&config, &dataset, args.config.as_deref())?;
     let validation_path = validation.as_ref().map(|(path, _)| path.as_path());
-    let destinations = Destinations::new(&config, &dataset, &problem, args, validation_path)?;
-    if !args.quiet {
-        let _ = writeln!(
-            std::io::stderr(),
-            "{}",
-            describe_choices(&config, &dataset, &problem)
-        );
-    }
-    let mut reporter = Reporter::new(args, problem.metric_name());
-    let validation = validation.as_ref().map(|(_, dataset)| dataset);
     let resume = args
         .resume
         .as_deref()
         .map(super::eval::read_model)
         .transpose()?;
+    let plan = train::Plan::new(
+        &config,
+        &dataset,
+        validation.as_ref().map(|(_, dataset)| dataset),
+        resume.as_ref(),
+    )
+    .map_err(|err| train_error(err, &source, validation_path))?;
+    let problem = plan.problem();
+    // Every destination is checked now, not after the work of training.
+    let destinations = Destinations::new(&config, &dataset, problem, args, validation_path)?;
+    if !args.quiet {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            describe_choices(&config, &dataset, problem)
+        );
+    }
+    let mut reporter = Reporter::new(args, problem.metric_name());
     if let (Some(saved), Some(path), false) = (&resume, &args.resume, args.quiet) {
         let optimizer = if saved.training.is_some() {
             "and its optimizer's state"
@@ -147,23 +153,17 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             stop.store(true, Ordering::Relaxed);
         }
     };
-    let result = train::train_with_validation(
-        &config,
-        &dataset,
-        validation,
-        resume.as_ref(),
-        train::Hooks {
-            progress: &mut |record, total| reporter.step(record, total),
-            stop: &stop,
-            checkpoint: &mut checkpoint,
-        },
-    );
+    let result = plan.train(train::Hooks {
+        progress: &mut |record, total| reporter.step(record, total),
+        stop: &stop,
+        checkpoint: &mut checkpoint,
+    });
     if let Some(err) = checkpoint_error {
         reporter.finish();
         return Err(err.context("writing a checkpoint"));
     }
     reporter.finish();
-    let trained = result.with_context(|| source.clone())?;
+    let trained = result.map_err(|err| train_error(err, &source, validation_path))?;
     let seconds = started.elapsed().as_secs_f64();
 
     let data_name = Path::new(&config.dataset)
@@ -259,7 +259,6 @@ fn load(path: Option<&Path>, data: Option<&Path>) -> anyhow::Result<(Config, Dat
 fn load_validation(
     config: &Config,
     dataset: &Dataset,
-    problem: &train::Problem,
     config_path: Option<&Path>,
 ) -> anyhow::Result<Option<(PathBuf, Dataset)>> {
     let Some(name) = &config.validation_data else {
@@ -281,10 +280,22 @@ fn load_validation(
             dataset.target_name
         )
     })?;
-    problem
-        .target_of(&validation)
-        .map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))?;
     Ok(Some((path, validation)))
+}
+
+/// Training's error in the CLI's words: the file it is about, and the flags
+/// that mend it.
+fn train_error(err: TrainError, source: &str, validation: Option<&Path>) -> anyhow::Error {
+    match (&err, validation) {
+        (TrainError::ValidationData(message), Some(path)) => {
+            anyhow::anyhow!("{}: {message}", path.display())
+        }
+        (TrainError::Diverged { .. }, _) => anyhow::anyhow!("{source}: {err} (--lr)"),
+        (TrainError::AlreadyTrained { .. }, _) => {
+            anyhow::anyhow!("{source}: {err}: ask for more with `--steps` or `--epochs`")
+        }
+        _ => anyhow::Error::new(err).context(source.to_string()),
+    }
 }
 
 fn apply_overrides(config: &mut Config, args: &Args) -> anyhow::Result<()> {
@@ -581,15 +592,14 @@ fn labelled_points(dataset: &Dataset, trained: &Trained) -> Vec<(Vec<f64>, usize
 }
 
 /// A picture that could not be drawn: Ctrl-C's exit, or the file and why.
-fn drawing_error(err: String, path: &Path) -> anyhow::Error {
-    if err == plot::INTERRUPTED {
-        Exit {
+fn drawing_error(err: PlotError, path: &Path) -> anyhow::Error {
+    match err {
+        PlotError::Interrupted => Exit {
             code: 130,
             message: "interrupted while drawing the decision boundary; nothing was written".into(),
         }
-        .into()
-    } else {
-        anyhow::anyhow!("{}: {err}", path.display())
+        .into(),
+        PlotError::Failed(why) => anyhow::anyhow!("{}: {why}", path.display()),
     }
 }
 
@@ -673,7 +683,7 @@ fn summarise(trained: &Trained, seconds: f64, written: &[PathBuf]) {
         err,
         "trained {} {} in {seconds:.2} s: {} steps; train {}",
         describe_model(trained),
-        format!("{:?}", trained.problem.task).to_lowercase(),
+        trained.problem.task,
         metrics.steps,
         describe(&metrics.train)
     );

@@ -20,6 +20,9 @@ pub struct ExprError {
     /// Byte offset into the expression.
     pub offset: usize,
     pub source: String,
+    /// The variable with no value, when that is what is wrong: a caller
+    /// can say how to give it one.
+    pub unbound: Option<String>,
 }
 
 impl fmt::Display for ExprError {
@@ -160,6 +163,7 @@ fn tokenize(source: &str) -> Result<Vec<(Token, usize, usize)>, ExprError> {
         message,
         offset,
         source: source.to_string(),
+        unbound: None,
     };
     let mut tokens = Vec::new();
     let mut rest = source;
@@ -274,6 +278,7 @@ impl Parser<'_> {
             message: message.into(),
             offset: self.offset(),
             source: self.source.to_string(),
+            unbound: None,
         }
     }
 
@@ -442,6 +447,7 @@ impl Parser<'_> {
                     ),
                     offset: name_offset,
                     source: self.source.to_string(),
+                    unbound: None,
                 });
             };
             self.expect("(", &format!("after `.{name}`"))?;
@@ -637,6 +643,7 @@ impl Builder<'_> {
             message,
             offset,
             source: self.program.source.clone(),
+            unbound: None,
         }
     }
 
@@ -677,10 +684,10 @@ impl Builder<'_> {
             return Ok(value.clone());
         }
         let Some((_, number)) = self.inputs.iter().rev().find(|(input, _)| input == name) else {
-            return Err(self.error(
-                format!("`{name}` has no value: give it one with --set {name}=NUMBER"),
-                offset,
-            ));
+            return Err(ExprError {
+                unbound: Some(name.to_string()),
+                ..self.error(format!("`{name}` has no value"), offset)
+            });
         };
         let value = Value::with_label(*number, name);
         self.built.names.insert(value.id(), name.to_string());
@@ -816,7 +823,8 @@ mod tests {
             .err()
             .expect("bb is unset");
         assert_eq!(error.offset, 4);
-        assert!(error.message.contains("--set bb="), "{}", error.message);
+        assert_eq!(error.message, "`bb` has no value");
+        assert_eq!(error.unbound.as_deref(), Some("bb"));
         let error = parse("a")
             .expect("parses")
             .build(&[("a".to_string(), 1.0), ("z".to_string(), 2.0)]);

@@ -336,6 +336,71 @@ pub enum RngKind {
     Python,
 }
 
+/// The config's spelling of each enum, for messages: one `name()` per enum,
+/// and `Display` from it (checked against serde's by `names_are_the_configs`).
+macro_rules! config_names {
+    ($($Enum:ident { $($Variant:ident => $name:literal),+ $(,)? })+) => {
+        $(
+            impl $Enum {
+                /// As a config spells it.
+                pub fn name(self) -> &'static str {
+                    match self {
+                        $($Enum::$Variant => $name,)+
+                    }
+                }
+            }
+
+            impl std::fmt::Display for $Enum {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(self.name())
+                }
+            }
+        )+
+    };
+}
+
+config_names! {
+    Task {
+        Binary => "binary",
+        Multiclass => "multiclass",
+        Regression => "regression",
+    }
+    LossKind {
+        Hinge => "hinge",
+        Logistic => "logistic",
+        CrossEntropy => "cross_entropy",
+        Mse => "mse",
+    }
+    ActivationName {
+        Relu => "relu",
+        Tanh => "tanh",
+        Sigmoid => "sigmoid",
+        Linear => "linear",
+    }
+    OptimizerKind {
+        Sgd => "sgd",
+        Momentum => "momentum",
+        Adam => "adam",
+    }
+    ScheduleKind {
+        Constant => "constant",
+        Linear => "linear",
+        Cosine => "cosine",
+    }
+    InitName {
+        Micrograd => "micrograd",
+        Pytorch => "pytorch",
+        He => "he",
+        Glorot => "glorot",
+        Portable => "portable",
+        Python => "python",
+    }
+    RngKind {
+        Portable => "portable",
+        Python => "python",
+    }
+}
+
 impl RngKind {
     pub fn stream(self, seed: u64) -> Stream {
         match self {
@@ -444,20 +509,20 @@ fn default_boundary_plot() -> Option<String> {
 
 /// Parses JSON into `T`; the error names the field at fault:
 /// "at `optimizer.lr`: invalid type: string \"fast\", expected f64 at line 1 column 40".
-pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> anyhow::Result<T> {
     let deserializer = &mut serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut *deserializer).map_err(|err| {
         let path = err.path().to_string();
         if path == "." {
-            err.inner().to_string()
+            anyhow::anyhow!("{}", err.inner())
         } else {
-            format!("at `{path}`: {}", err.inner())
+            anyhow::anyhow!("at `{path}`: {}", err.inner())
         }
     })?;
     // Only whitespace may follow: `{...} xyz` and `{...}{...}` are not one document.
     deserializer
         .end()
-        .map_err(|err| format!("after the JSON document: {err}"))?;
+        .map_err(|err| anyhow::anyhow!("after the JSON document: {err}"))?;
     Ok(value)
 }
 
@@ -479,19 +544,19 @@ impl Config {
     }
 
     /// Parses a config; the error names the field: "at `optimizer.lr`: invalid type ...".
-    pub fn from_json(text: &str) -> Result<Config, String> {
+    pub fn from_json(text: &str) -> anyhow::Result<Config> {
         let config: Config = parse_json(text)?;
         config.check()?;
         Ok(config)
     }
 
     /// The checks serde cannot make, each naming its field.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> anyhow::Result<()> {
         if self.steps.is_some() && self.epochs.is_some() {
-            return Err("give `steps` or `epochs`, not both".into());
+            anyhow::bail!("give `steps` or `epochs`, not both");
         }
         if self.steps == Some(0) || self.epochs == Some(0) {
-            return Err("`steps` and `epochs` must be at least 1".into());
+            anyhow::bail!("`steps` and `epochs` must be at least 1");
         }
         if scheme_and_rng(self.init, self.rng).is_none() {
             let old = if self.init == InitName::Python {
@@ -499,46 +564,45 @@ impl Config {
             } else {
                 "portable"
             };
-            return Err(format!(
+            anyhow::bail!(
                 "at `init`: \"{old}\" is the old way to name the random stream, now `rng`; \
                  with `rng` given, `init` names the scheme: micrograd, pytorch, he or glorot"
-            ));
+            );
         }
         if self.outputs.animation_every == Some(0) {
-            return Err("at `outputs.animation_every`: must be at least 1 step".into());
+            anyhow::bail!("at `outputs.animation_every`: must be at least 1 step");
         }
         if self.outputs.checkpoint_every == Some(0) {
-            return Err("at `outputs.checkpoint_every`: must be at least 1 step".into());
+            anyhow::bail!("at `outputs.checkpoint_every`: must be at least 1 step");
         }
         if self.batch_size == Some(0) {
-            return Err("at `batch_size`: must be at least 1".into());
+            anyhow::bail!("at `batch_size`: must be at least 1");
         }
         if self.threads == Some(0) {
-            return Err("at `threads`: must be at least 1".into());
+            anyhow::bail!("at `threads`: must be at least 1");
         }
         if !(0.0..1.0).contains(&self.validation_split) {
-            return Err(format!(
+            anyhow::bail!(
                 "at `validation_split`: {} is not in [0, 1)",
                 self.validation_split
-            ));
+            );
         }
         if self.patience == Some(0) {
-            return Err("at `patience`: must be at least 1 epoch".into());
+            anyhow::bail!("at `patience`: must be at least 1 epoch");
         }
         if self.patience.is_some() && self.validation_data.is_none() && self.validation_split == 0.0
         {
-            return Err(
+            anyhow::bail!(
                 "at `patience`: early stopping watches the validation loss: \
                  give `validation_split` or `validation_data` too"
-                    .into(),
             );
         }
         if self.validation_data.is_some() && self.validation_split > 0.0 {
-            return Err("give `validation_split` or `validation_data`, not both".into());
+            anyhow::bail!("give `validation_split` or `validation_data`, not both");
         }
         let lr = self.optimizer.lr();
         if !(lr.is_finite() && lr > 0.0) {
-            return Err(format!("at `optimizer.lr`: {lr} is not a positive number"));
+            anyhow::bail!("at `optimizer.lr`: {lr} is not a positive number");
         }
         let optimizer = &self.optimizer;
         for (field, value) in [
@@ -547,20 +611,20 @@ impl Config {
             ("beta2", optimizer.beta2),
         ] {
             if !(0.0..1.0).contains(&value) {
-                return Err(format!("at `optimizer.{field}`: {value} is not in [0, 1)"));
+                anyhow::bail!("at `optimizer.{field}`: {value} is not in [0, 1)");
             }
         }
         if !(optimizer.eps.is_finite() && optimizer.eps > 0.0) {
-            return Err(format!(
+            anyhow::bail!(
                 "at `optimizer.eps`: {} is not a positive number",
                 optimizer.eps
-            ));
+            );
         }
         if !(self.l2.is_finite() && self.l2 >= 0.0) {
-            return Err(format!("at `l2`: {} is not a non-negative number", self.l2));
+            anyhow::bail!("at `l2`: {} is not a non-negative number", self.l2);
         }
         if self.model.hidden.contains(&0) {
-            return Err("at `model.hidden`: a layer needs at least one neuron".into());
+            anyhow::bail!("at `model.hidden`: a layer needs at least one neuron");
         }
         let outputs = &self.outputs;
         let mut names = vec![
@@ -575,31 +639,29 @@ impl Config {
         }
         for (index, (field, name)) in names.iter().enumerate() {
             if name.trim().is_empty() {
-                return Err(format!("at `{field}`: the file name is empty"));
+                anyhow::bail!("at `{field}`: the file name is empty");
             }
             if let Some((other, _)) = names[..index].iter().find(|(_, earlier)| earlier == name) {
-                return Err(format!(
+                anyhow::bail!(
                     "at `{field}`: `{name}` is also `{other}`; each output needs a file of its own"
-                ));
+                );
             }
         }
         if let Some(features) = &self.columns.features {
             for (index, feature) in features.iter().enumerate() {
                 if features[..index].contains(feature) {
-                    return Err(format!(
-                        "at `columns.features[{index}]`: `{feature}` is named twice"
-                    ));
+                    anyhow::bail!("at `columns.features[{index}]`: `{feature}` is named twice");
                 }
             }
         }
         if let ActivationSpec::PerLayer(activations) = &self.model.activation
             && activations.len() != self.model.hidden.len()
         {
-            return Err(format!(
+            anyhow::bail!(
                 "at `model.activation`: {} activations for {} hidden layers",
                 activations.len(),
                 self.model.hidden.len()
-            ));
+            );
         }
         Ok(())
     }
@@ -623,6 +685,57 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_the_configs() {
+        fn spelled<T: Serialize>(value: T) -> String {
+            serde_json::to_string(&value)
+                .expect("serialises")
+                .trim_matches('"')
+                .to_string()
+        }
+        assert_eq!(Task::Binary.name(), spelled(Task::Binary));
+        assert_eq!(Task::Multiclass.name(), spelled(Task::Multiclass));
+        assert_eq!(Task::Regression.name(), spelled(Task::Regression));
+        assert_eq!(LossKind::Hinge.name(), spelled(LossKind::Hinge));
+        assert_eq!(LossKind::Logistic.name(), spelled(LossKind::Logistic));
+        assert_eq!(
+            LossKind::CrossEntropy.name(),
+            spelled(LossKind::CrossEntropy)
+        );
+        assert_eq!(LossKind::Mse.name(), spelled(LossKind::Mse));
+        assert_eq!(ActivationName::Relu.name(), spelled(ActivationName::Relu));
+        assert_eq!(ActivationName::Tanh.name(), spelled(ActivationName::Tanh));
+        assert_eq!(
+            ActivationName::Sigmoid.name(),
+            spelled(ActivationName::Sigmoid)
+        );
+        assert_eq!(
+            ActivationName::Linear.name(),
+            spelled(ActivationName::Linear)
+        );
+        assert_eq!(OptimizerKind::Sgd.name(), spelled(OptimizerKind::Sgd));
+        assert_eq!(
+            OptimizerKind::Momentum.name(),
+            spelled(OptimizerKind::Momentum)
+        );
+        assert_eq!(OptimizerKind::Adam.name(), spelled(OptimizerKind::Adam));
+        assert_eq!(
+            ScheduleKind::Constant.name(),
+            spelled(ScheduleKind::Constant)
+        );
+        assert_eq!(ScheduleKind::Linear.name(), spelled(ScheduleKind::Linear));
+        assert_eq!(ScheduleKind::Cosine.name(), spelled(ScheduleKind::Cosine));
+        assert_eq!(InitName::Micrograd.name(), spelled(InitName::Micrograd));
+        assert_eq!(InitName::Pytorch.name(), spelled(InitName::Pytorch));
+        assert_eq!(InitName::He.name(), spelled(InitName::He));
+        assert_eq!(InitName::Glorot.name(), spelled(InitName::Glorot));
+        assert_eq!(InitName::Portable.name(), spelled(InitName::Portable));
+        assert_eq!(InitName::Python.name(), spelled(InitName::Python));
+        assert_eq!(RngKind::Portable.name(), spelled(RngKind::Portable));
+        assert_eq!(RngKind::Python.name(), spelled(RngKind::Python));
+        assert_eq!(LossKind::CrossEntropy.to_string(), "cross_entropy");
+    }
 
     #[test]
     fn defaults_fill_everything_but_the_dataset() {
@@ -681,7 +794,7 @@ mod tests {
         ];
         for (json, message) in cases {
             let err = Config::from_json(json).expect_err(json);
-            assert!(err.contains(message), "{json}: {err}");
+            assert!(err.to_string().contains(message), "{json}: {err}");
         }
     }
 

@@ -83,6 +83,10 @@ pub enum TrainError {
     Problem(String),
     /// The loss became NaN or infinite.
     Diverged { step: usize, loss: f64 },
+    /// The validation data's targets do not fit the task.
+    ValidationData(String),
+    /// A resumed model has had as many steps as the run is long, or more.
+    AlreadyTrained { steps: usize, total_steps: usize },
 }
 
 impl std::fmt::Display for TrainError {
@@ -91,13 +95,23 @@ impl std::fmt::Display for TrainError {
             TrainError::Problem(message) => write!(f, "{message}"),
             TrainError::Diverged { step, loss } => write!(
                 f,
-                "training diverged at step {step}: the loss is {loss}; try a lower learning rate (--lr)"
+                "training diverged at step {step}: the loss is {loss}; try a lower learning rate"
+            ),
+            TrainError::ValidationData(message) => write!(f, "the validation data: {message}"),
+            TrainError::AlreadyTrained { steps, total_steps } => write!(
+                f,
+                "the model has had {steps} steps already, and this run is {total_steps} steps long"
             ),
         }
     }
 }
 
 impl std::error::Error for TrainError {}
+
+/// A library error as training reports it: the data and config do not fit.
+fn problem_error(err: anyhow::Error) -> TrainError {
+    TrainError::Problem(format!("{err:#}"))
+}
 
 /// The rows of `dataset` the model sees, standardised when asked.
 fn inputs(
@@ -144,7 +158,7 @@ pub struct Hooks<'a> {
 /// columns) instead of a split of `dataset` when it is given, and going on
 /// from `resume`, a model an earlier run saved, when that is given: its
 /// weights, its step count, its feature scaling, and its optimizer's state
-/// if it holds one.
+/// if it holds one. [`Plan::new`] then [`Plan::train`].
 pub fn train_with_validation(
     config: &Config,
     dataset: &Dataset,
@@ -152,51 +166,15 @@ pub fn train_with_validation(
     resume: Option<&SavedModel>,
     hooks: Hooks,
 ) -> Result<Trained, TrainError> {
-    let plan = Plan::new(config, dataset, validation, resume)?;
-    let (parameters, optimizer) = plan.starting_point(resume)?;
-    let mut run = Run {
-        parameters,
-        optimizer,
-        history: History::default(),
-        snapshots: Vec::new(),
-        early_stopping: config.patience.map(EarlyStopping::new),
-        interrupted: false,
-        stopped_early: false,
-    };
-    run.steps(&plan, hooks)?;
-
-    // early stopping keeps the best epoch's weights
-    let best_epoch =
-        run.early_stopping
-            .and_then(EarlyStopping::into_best)
-            .map(|(epoch, best_parameters)| {
-                run.parameters = best_parameters;
-                epoch + 1
-            });
-    let steps_done = plan.start + run.history.steps.len();
-    if plan.animation_every.is_some() {
-        run.snapshots.push((steps_done, run.parameters.clone()));
-    }
-    let (saved, model) = plan.saved_model(&run.parameters, &run.optimizer, steps_done, best_epoch);
-    let shape = plan.shape();
-    Ok(Trained {
-        saved,
-        model,
-        history: run.history,
-        total_steps: plan.total_steps,
-        interrupted: run.interrupted,
-        stopped_early: run.stopped_early,
-        snapshots: run
-            .snapshots
-            .into_iter()
-            .map(|(step, parameters)| (step, shape.model(&parameters)))
-            .collect(),
-        problem: plan.problem,
-    })
+    Plan::new(config, dataset, validation, resume)?.train(hooks)
 }
 
-/// A run, settled before its first step.
-struct Plan<'a> {
+/// A run, settled before its first step: made from the config, the data,
+/// the validation data and the model it resumes, it holds the task, the
+/// split, the scaled rows and targets, the network's shape, the parameters
+/// and optimizer to start from, and the length. Everything that can be wrong
+/// with those is found here, before any training.
+pub struct Plan<'a> {
     config: &'a Config,
     dataset: &'a Dataset,
     problem: Problem,
@@ -213,6 +191,9 @@ struct Plan<'a> {
     sizes: Vec<usize>,
     activations: Vec<Activation>,
     init: Init,
+    /// The parameters and optimizer of the first step.
+    start_parameters: Vec<f64>,
+    start_optimizer: Optimizer,
     /// The output layer's inputs: the last hidden layer's width.
     last_nin: usize,
     batch_size: usize,
@@ -225,7 +206,8 @@ struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    fn new(
+    /// The plan of a run; an error says what does not fit.
+    pub fn new(
         config: &'a Config,
         dataset: &'a Dataset,
         validation: Option<&Dataset>,
@@ -271,10 +253,10 @@ impl<'a> Plan<'a> {
         // going on from a model: the steps it had
         let start = resume.map_or(0, |saved| saved.metrics.steps);
         if start >= total_steps {
-            return Err(TrainError::Problem(format!(
-                "the model has had {start} steps already, and this run is {total_steps} steps long: \
-                 ask for more with `--steps` or `--epochs`"
-            )));
+            return Err(TrainError::AlreadyTrained {
+                steps: start,
+                total_steps,
+            });
         }
         let animation_every = config.outputs.boundary_animation.as_ref().map(|_| {
             config
@@ -282,7 +264,7 @@ impl<'a> Plan<'a> {
                 .animation_every
                 .unwrap_or_else(|| (total_steps - start).div_ceil(50).max(1))
         });
-        Ok(Plan {
+        let mut plan = Plan {
             config,
             dataset,
             problem,
@@ -303,6 +285,59 @@ impl<'a> Plan<'a> {
             start,
             total_steps,
             animation_every,
+            start_parameters: Vec::new(),
+            start_optimizer: Optimizer::new(&config.optimizer, 0),
+        };
+        (plan.start_parameters, plan.start_optimizer) = plan.starting_point(resume)?;
+        Ok(plan)
+    }
+
+    /// The task: what the target column asks for, and the loss.
+    pub fn problem(&self) -> &Problem {
+        &self.problem
+    }
+
+    /// Trains as planned. `hooks` hear of each step and may stop the run.
+    pub fn train(mut self, hooks: Hooks) -> Result<Trained, TrainError> {
+        let no_optimizer = Optimizer::new(&self.config.optimizer, 0);
+        let mut run = Run {
+            parameters: std::mem::take(&mut self.start_parameters),
+            optimizer: std::mem::replace(&mut self.start_optimizer, no_optimizer),
+            history: History::default(),
+            snapshots: Vec::new(),
+            early_stopping: self.config.patience.map(EarlyStopping::new),
+            interrupted: false,
+            stopped_early: false,
+        };
+        run.steps(&self, hooks)?;
+        // early stopping keeps the best epoch's weights
+        let best_epoch = run.early_stopping.and_then(EarlyStopping::into_best).map(
+            |(epoch, best_parameters)| {
+                run.parameters = best_parameters;
+                epoch + 1
+            },
+        );
+        let steps_done = self.start + run.history.steps.len();
+        if self.animation_every.is_some() {
+            run.snapshots.push((steps_done, run.parameters.clone()));
+        }
+        let (saved, model) =
+            self.saved_model(&run.parameters, &run.optimizer, steps_done, best_epoch);
+        let shape = self.shape();
+        let snapshots = run
+            .snapshots
+            .into_iter()
+            .map(|(step, parameters)| (step, shape.model(&parameters)))
+            .collect();
+        Ok(Trained {
+            saved,
+            model,
+            history: run.history,
+            total_steps: self.total_steps,
+            interrupted: run.interrupted,
+            stopped_early: run.stopped_early,
+            snapshots,
+            problem: self.problem,
         })
     }
 
@@ -333,7 +368,7 @@ impl<'a> Plan<'a> {
                 self.target_scale.as_ref(),
                 self.last_nin,
             )
-            .map_err(TrainError::Problem);
+            .map_err(problem_error);
         }
         let nin = self.dataset.feature_names.len();
         let parameters: Vec<f64> = MLP::with_init(nin, &self.sizes, &self.activations, self.init)
@@ -407,9 +442,9 @@ fn problem(
     validation_data: bool,
     resume: Option<&SavedModel>,
 ) -> Result<Problem, TrainError> {
-    let problem = Problem::new(dataset, config.task, config.loss).map_err(TrainError::Problem)?;
+    let problem = Problem::new(dataset, config.task, config.loss).map_err(problem_error)?;
     if let Some(saved) = resume {
-        resumable(saved, &problem, dataset).map_err(TrainError::Problem)?;
+        resumable(saved, &problem, dataset).map_err(problem_error)?;
     }
     if validation_data && config.validation_split > 0.0 {
         return Err(TrainError::Problem(
@@ -455,7 +490,7 @@ fn other_rows(
     let all: Vec<usize> = (0..dataset.len()).collect();
     let target = problem
         .target_of(dataset)
-        .map_err(|err| TrainError::Problem(format!("the validation data: {err}")))?;
+        .map_err(|err| TrainError::ValidationData(format!("{err:#}")))?;
     Ok((inputs(dataset, &all, standardization), target))
 }
 
@@ -745,27 +780,27 @@ impl TargetScale {
 
 /// Whether training can go on from `saved` on `dataset` for `problem`: the
 /// same columns, task, loss and classes.
-fn resumable(saved: &SavedModel, problem: &Problem, dataset: &Dataset) -> Result<(), String> {
+fn resumable(saved: &SavedModel, problem: &Problem, dataset: &Dataset) -> anyhow::Result<()> {
     if saved.features != dataset.feature_names {
-        return Err(format!(
+        anyhow::bail!(
             "the model reads {}, the data has {}: resume on the data it was trained on",
             saved.features.join(", "),
             dataset.feature_names.join(", ")
-        ));
+        );
     }
     if (saved.task, saved.loss, &saved.classes) != (problem.task, problem.loss, &problem.classes) {
         let spell = |task: Task, loss: LossKind, classes: &Option<Vec<String>>| {
-            let task = format!("{task:?} with {loss:?}").to_lowercase();
+            let task = format!("{task} with {loss}");
             match classes {
                 Some(classes) => format!("{task} over {}", classes.join(", ")),
                 None => task,
             }
         };
-        return Err(format!(
+        anyhow::bail!(
             "the model is {}, this run {}",
             spell(saved.task, saved.loss, &saved.classes),
             spell(problem.task, problem.loss, &problem.classes)
-        ));
+        );
     }
     Ok(())
 }
@@ -779,7 +814,7 @@ fn resumed(
     shape: &Shape,
     target_scale: Option<&TargetScale>,
     last_nin: usize,
-) -> Result<(Vec<f64>, Optimizer), String> {
+) -> anyhow::Result<(Vec<f64>, Optimizer)> {
     let layers: Vec<(usize, Activation)> = saved
         .layers
         .iter()
@@ -792,24 +827,29 @@ fn resumed(
         .zip(shape.activations.iter().copied())
         .collect();
     if layers != wanted {
-        return Err(format!(
-            "the model's layers are {layers:?}, the config's {wanted:?} (size, activation)"
-        ));
+        let spell = |layers: &[(usize, Activation)]| {
+            let layers: Vec<String> = layers
+                .iter()
+                .map(|(size, activation)| format!("{size} {}", activation.name()))
+                .collect();
+            layers.join(", ")
+        };
+        anyhow::bail!(
+            "the model's layers are {}, the config's {}",
+            spell(&layers),
+            spell(&wanted)
+        );
     }
     let n = saved.parameter_count();
     match &saved.training {
         Some(training) => {
             let optimizer = Optimizer::resumed(&config.optimizer, n, &training.optimizer)
                 .ok_or_else(|| {
-                    format!(
-                        "the model's optimizer state is {}'s; the config asks for {:?}",
-                        serde_json::to_value(&training.optimizer)
-                            .ok()
-                            .and_then(|v| v["kind"].as_str().map(String::from))
-                            .unwrap_or_default(),
+                    anyhow::anyhow!(
+                        "the model's optimizer state is {}'s; the config asks for {}",
+                        training.optimizer.kind(),
                         config.optimizer.kind
                     )
-                    .to_lowercase()
                 })?;
             Ok((training.parameters.clone(), optimizer))
         }

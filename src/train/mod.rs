@@ -22,7 +22,8 @@ mod shards;
 
 pub use evaluate::{evaluate, outputs};
 pub use fit::{
-    EpochRecord, History, Hooks, StepRecord, TrainError, Trained, train, train_with_validation,
+    EpochRecord, History, Hooks, Plan, StepRecord, TrainError, Trained, train,
+    train_with_validation,
 };
 pub use problem::{MAX_INTEGER_CLASSES, Prediction, Problem, Target, infer_task};
 pub use shards::SHARD_ROWS;

@@ -171,42 +171,39 @@ impl SavedModel {
     }
 
     /// Parses and checks a saved model. Errors name the field at fault.
-    pub fn from_json(text: &str) -> Result<SavedModel, String> {
+    pub fn from_json(text: &str) -> anyhow::Result<SavedModel> {
         let model: SavedModel = crate::train::config::parse_json(text)?;
         model.check()?;
         Ok(model)
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> anyhow::Result<()> {
         if self.format != FORMAT {
-            return Err(format!(
-                "at `format`: `{}` is not a micrograd-rs model",
-                self.format
-            ));
+            anyhow::bail!("at `format`: `{}` is not a micrograd-rs model", self.format);
         }
         if self.version != VERSION {
-            return Err(format!(
+            anyhow::bail!(
                 "at `version`: version {} is not supported (this build reads {VERSION})",
                 self.version
-            ));
+            );
         }
         if self.layers.is_empty() {
-            return Err("at `layers`: the model has no layers".into());
+            anyhow::bail!("at `layers`: the model has no layers");
         }
         let mut nin = self.features.len();
         for (index, layer) in self.layers.iter().enumerate() {
             if layer.weights.is_empty() || layer.weights.len() != layer.biases.len() {
-                return Err(format!(
+                anyhow::bail!(
                     "at `layers[{index}]`: {} rows of weights but {} biases",
                     layer.weights.len(),
                     layer.biases.len()
-                ));
+                );
             }
             if let Some(row) = layer.weights.iter().position(|row| row.len() != nin) {
-                return Err(format!(
+                anyhow::bail!(
                     "at `layers[{index}].weights[{row}]`: {} weights, but the layer has {nin} inputs",
                     layer.weights[row].len()
-                ));
+                );
             }
             let finite = layer
                 .weights
@@ -215,9 +212,7 @@ impl SavedModel {
                 .chain(&layer.biases)
                 .all(|x| x.is_finite());
             if !finite {
-                return Err(format!(
-                    "at `layers[{index}]`: a weight is not a finite number"
-                ));
+                anyhow::bail!("at `layers[{index}]`: a weight is not a finite number");
             }
             nin = layer.weights.len();
         }
@@ -226,69 +221,54 @@ impl SavedModel {
             (Task::Binary, Some(classes)) if classes.len() == 2 => 1,
             (Task::Multiclass, Some(classes)) if classes.len() >= 2 => classes.len(),
             _ => {
-                return Err(format!(
-                    "at `classes`: they do not fit a {:?} task",
-                    self.task
-                ));
+                anyhow::bail!("at `classes`: they do not fit a {} task", self.task);
             }
         };
         if nin != outputs {
-            return Err(format!(
+            anyhow::bail!(
                 "at `layers`: the last layer has {nin} outputs, the task needs {outputs}"
-            ));
+            );
         }
         if !self.loss.fits(self.task) {
-            return Err(format!(
-                "at `loss`: {:?} does not fit a {:?} task",
-                self.loss, self.task
-            )
-            .to_lowercase());
+            anyhow::bail!("at `loss`: {} does not fit a {} task", self.loss, self.task);
         }
         if let Some(standardization) = &self.standardization {
             let n = self.features.len();
             if standardization.mean.len() != n || standardization.std.len() != n {
-                return Err(format!(
-                    "at `standardization`: needs {n} means and standard deviations"
-                ));
+                anyhow::bail!("at `standardization`: needs {n} means and standard deviations");
             }
             if let Some(i) = standardization.mean.iter().position(|m| !m.is_finite()) {
-                return Err(format!(
-                    "at `standardization.mean[{i}]`: not a finite number"
-                ));
+                anyhow::bail!("at `standardization.mean[{i}]`: not a finite number");
             }
             if let Some(i) = standardization
                 .std
                 .iter()
                 .position(|s| !(s.is_finite() && *s > 0.0))
             {
-                return Err(format!(
+                anyhow::bail!(
                     "at `standardization.std[{i}]`: {} is not a positive number",
                     standardization.std[i]
-                ));
+                );
             }
         }
         for (index, feature) in self.features.iter().enumerate() {
             if self.features[..index].contains(feature) {
-                return Err(format!(
-                    "at `features[{index}]`: `{feature}` is named twice"
-                ));
+                anyhow::bail!("at `features[{index}]`: `{feature}` is named twice");
             }
         }
         if let Some(training) = &self.training {
             let n = self.parameter_count();
             if training.parameters.len() != n {
-                return Err(format!(
+                anyhow::bail!(
                     "at `training.parameters`: {} numbers, but the layers hold {n}",
                     training.parameters.len()
-                ));
+                );
             }
             if !training.parameters.iter().all(|p| p.is_finite()) {
-                return Err("at `training.parameters`: not all are finite numbers".into());
+                anyhow::bail!("at `training.parameters`: not all are finite numbers");
             }
             if training.optimizer.lengths().iter().any(|&len| len != n) {
-                return Err(format!(
-                    "at `training.optimizer`: needs {n} numbers per running average"
-                ));
+                anyhow::bail!("at `training.optimizer`: needs {n} numbers per running average");
             }
         }
         Ok(())

@@ -15,6 +15,15 @@ pub enum OptimizerState {
 }
 
 impl OptimizerState {
+    /// The optimizer that keeps this state.
+    pub fn kind(&self) -> OptimizerKind {
+        match self {
+            OptimizerState::Sgd => OptimizerKind::Sgd,
+            OptimizerState::Momentum { .. } => OptimizerKind::Momentum,
+            OptimizerState::Adam { .. } => OptimizerKind::Adam,
+        }
+    }
+
     /// The lengths of its per-parameter vectors, which must all be the parameters'.
     pub fn lengths(&self) -> Vec<usize> {
         match self {

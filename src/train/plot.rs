@@ -35,25 +35,46 @@ fn register_fonts() {
     });
 }
 
-fn draw_error(err: impl std::fmt::Display) -> String {
-    format!("drawing failed: {err}")
+fn draw_error(err: impl std::fmt::Display) -> PlotError {
+    PlotError::Failed(format!("drawing failed: {err}"))
 }
 
+/// Why a picture was not made.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlotError {
+    /// The stop flag was set while it was being drawn.
+    Interrupted,
+    /// It cannot be drawn, and why: data too wide to draw, or the drawing
+    /// or encoding library failed.
+    Failed(String),
+}
+
+impl std::fmt::Display for PlotError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlotError::Interrupted => write!(f, "interrupted"),
+            PlotError::Failed(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+impl std::error::Error for PlotError {}
+
 /// Encodes an RGB buffer as PNG.
-fn encode_png(rgb: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, String> {
+fn encode_png(rgb: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, PlotError> {
     let mut bytes = Vec::new();
     let mut encoder = png::Encoder::new(&mut bytes, width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
     let mut writer = encoder
         .write_header()
-        .map_err(|err| format!("PNG encoding failed: {err}"))?;
+        .map_err(|err| PlotError::Failed(format!("PNG encoding failed: {err}")))?;
     writer
         .write_image_data(rgb)
-        .map_err(|err| format!("PNG encoding failed: {err}"))?;
+        .map_err(|err| PlotError::Failed(format!("PNG encoding failed: {err}")))?;
     writer
         .finish()
-        .map_err(|err| format!("PNG encoding failed: {err}"))?;
+        .map_err(|err| PlotError::Failed(format!("PNG encoding failed: {err}")))?;
     Ok(bytes)
 }
 
@@ -66,7 +87,7 @@ pub fn loss_png(
     metric_name: &str,
     log_scale: bool,
     title: &str,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, PlotError> {
     let (rgb, _) = render_loss(history, metric_name, log_scale, title, true)?;
     encode_png(&rgb, LOSS_SIZE)
 }
@@ -90,7 +111,7 @@ fn render_loss(
     log_scale: bool,
     title: &str,
     legends: bool,
-) -> Result<(Vec<u8>, [DataBand; 2]), String> {
+) -> Result<(Vec<u8>, [DataBand; 2]), PlotError> {
     register_fonts();
     let mut rgb = vec![0u8; (LOSS_SIZE.0 * LOSS_SIZE.1 * 3) as usize];
     let bands;
@@ -330,7 +351,7 @@ fn draw_series<'a, X, Y>(
     train: &[(f64, f64)],
     validation: &[(f64, f64)],
     names: &Names,
-) -> Result<(), String>
+) -> Result<(), PlotError>
 where
     X: Ranged<ValueType = f64>,
     Y: Ranged<ValueType = f64>,
@@ -400,13 +421,10 @@ fn class_colour(class: usize, light: bool) -> RGBColor {
 
 /// For two features: the class the model predicts over the plane, with the
 /// data points (raw feature values, true classes) drawn over it.
-/// What `boundary_png` says when it was asked to stop.
-pub const INTERRUPTED: &str = "interrupted";
-
 /// The span of feature `j` the decision-boundary plot draws: the data's, and
 /// a tenth more on each side. An error when that is too wide for numbers to
 /// hold (features near ±1e308), which would leave nothing to draw.
-pub fn boundary_range(rows: &[&[f64]], j: usize) -> Result<(f64, f64), String> {
+pub fn boundary_range(rows: &[&[f64]], j: usize) -> Result<(f64, f64), PlotError> {
     let (lo, hi) = rows
         .iter()
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
@@ -415,10 +433,10 @@ pub fn boundary_range(rows: &[&[f64]], j: usize) -> Result<(f64, f64), String> {
     let pad = ((hi - lo) * 0.1).max(0.5);
     let (drawn_lo, drawn_hi) = (lo - pad, hi + pad);
     if !(drawn_hi - drawn_lo).is_finite() {
-        return Err(format!(
+        return Err(PlotError::Failed(format!(
             "spans from {lo:e} to {hi:e}, too wide to draw a decision boundary: \
              rescale it, or set `outputs.boundary_plot` to null"
-        ));
+        )));
     }
     Ok((drawn_lo, drawn_hi))
 }
@@ -442,7 +460,7 @@ pub struct Boundary<'a> {
 
 impl Boundary<'_> {
     /// The regions `model` draws, as a PNG.
-    pub fn png(&self, model: &MLP, title: &str, stop: &AtomicBool) -> Result<Vec<u8>, String> {
+    pub fn png(&self, model: &MLP, title: &str, stop: &AtomicBool) -> Result<Vec<u8>, PlotError> {
         register_fonts();
         let mut rgb = vec![0u8; (BOUNDARY_SIZE.0 * BOUNDARY_SIZE.1 * 3) as usize];
         {
@@ -463,10 +481,11 @@ impl Boundary<'_> {
         snapshots: &[(usize, MLP)],
         history: &History,
         stop: &AtomicBool,
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Vec<u8>, PlotError> {
         register_fonts();
         let (width, height) = ANIMATION_SIZE;
-        let gif_error = |err: gif::EncodingError| format!("GIF encoding failed: {err}");
+        let gif_error =
+            |err: gif::EncodingError| PlotError::Failed(format!("GIF encoding failed: {err}"));
         let mut bytes = Vec::new();
         {
             let mut encoder = gif::Encoder::new(&mut bytes, width as u16, height as u16, &[])
@@ -541,12 +560,15 @@ impl Boundary<'_> {
         grid: usize,
         title_size: u32,
         stop: &AtomicBool,
-    ) -> Result<(), String> {
+    ) -> Result<(), PlotError> {
         let (points, axis_names) = (self.points, self.axis_names);
         let features: Vec<&[f64]> = points.iter().map(|(x, _)| x.as_slice()).collect();
         let range = |j: usize| {
             let name = if j == 0 { axis_names.0 } else { axis_names.1 };
-            boundary_range(&features, j).map_err(|err| format!("`{name}` {err}"))
+            boundary_range(&features, j).map_err(|err| match err {
+                PlotError::Failed(why) => PlotError::Failed(format!("`{name}` {why}")),
+                interrupted => interrupted,
+            })
         };
         let ((x_lo, x_hi), (y_lo, y_hi)) = (range(0)?, range(1)?);
         let step = ((x_hi - x_lo) / grid as f64, (y_hi - y_lo) / grid as f64);
@@ -569,7 +591,7 @@ impl Boundary<'_> {
         let mut predicted: Vec<usize> = Vec::with_capacity(rows.len());
         for piece in rows.chunks(grid) {
             if stop.load(Ordering::Relaxed) {
-                return Err(INTERRUPTED.into());
+                return Err(PlotError::Interrupted);
             }
             predicted.extend(outputs(model, piece).iter().map(|scores| {
                 match self.problem.predict(scores) {

@@ -49,37 +49,37 @@ impl Problem {
         dataset: &Dataset,
         task: Option<Task>,
         loss: Option<LossKind>,
-    ) -> Result<Problem, String> {
+    ) -> anyhow::Result<Problem> {
         let column = &dataset.target_name;
         let (names, labels) = class_labels(&dataset.targets);
         let task = task.unwrap_or_else(|| infer_task(&dataset.targets).0);
         let (classes, target) = match (task, &dataset.targets) {
             (_, Targets::Numbers(_)) if names.len() < 2 => {
-                return Err(format!(
+                anyhow::bail!(
                     "`{column}` has a single value, `{}`: nothing to learn",
                     names[0]
-                ));
+                );
             }
             (Task::Regression, Targets::Numbers(numbers)) => {
                 (None, Target::Numbers(numbers.clone()))
             }
             (Task::Regression, Targets::Classes { .. }) => {
-                return Err(format!(
+                anyhow::bail!(
                     "`{column}` holds class names (`{}`), but regression needs numbers",
                     names[0]
-                ));
+                );
             }
             (_, _) if names.len() < 2 => {
-                return Err(format!(
+                anyhow::bail!(
                     "`{column}` has a single class, `{}`: nothing to learn",
                     names[0]
-                ));
+                );
             }
             (Task::Binary, _) if names.len() != 2 => {
-                return Err(format!(
+                anyhow::bail!(
                     "the task is binary but `{column}` has {} classes",
                     names.len()
-                ));
+                );
             }
             (Task::Binary, _) => {
                 let signs = labels
@@ -96,7 +96,7 @@ impl Problem {
             Task::Regression => LossKind::Mse,
         });
         if !loss.fits(task) {
-            return Err(format!("the loss {loss:?} does not fit a {task:?} task").to_lowercase());
+            anyhow::bail!("the loss {loss} does not fit a {task} task");
         }
         Ok(Problem {
             task,
@@ -108,7 +108,7 @@ impl Problem {
 
     /// The problem a saved model solves, with `dataset`'s targets mapped onto
     /// the model's classes.
-    pub fn for_model(saved: &SavedModel, dataset: &Dataset) -> Result<Problem, String> {
+    pub fn for_model(saved: &SavedModel, dataset: &Dataset) -> anyhow::Result<Problem> {
         let problem = Problem {
             task: saved.task,
             loss: saved.loss,
@@ -121,15 +121,15 @@ impl Problem {
 
     /// `dataset`'s targets as this problem reads them: its labels mapped onto
     /// the problem's classes (an unknown one is an error naming its line).
-    pub fn target_of(&self, dataset: &Dataset) -> Result<Target, String> {
+    pub fn target_of(&self, dataset: &Dataset) -> anyhow::Result<Target> {
         let column = &dataset.target_name;
         let target = match (&self.classes, &dataset.targets) {
             (None, Targets::Numbers(y)) => Target::Numbers(y.clone()),
             (None, Targets::Classes { names, .. }) => {
-                return Err(format!(
+                anyhow::bail!(
                     "`{column}` holds class names (`{}`), but the model predicts numbers",
                     names[0]
-                ));
+                );
             }
             (Some(classes), targets) => {
                 let row_classes: Vec<String> = match targets {
@@ -146,13 +146,13 @@ impl Problem {
                             .iter()
                             .position(|class| class == name)
                             .ok_or_else(|| {
-                                format!(
+                                anyhow::anyhow!(
                                     "line {line}: class `{name}` is not one the model knows ({})",
                                     classes.join(", ")
                                 )
                             })
                     })
-                    .collect::<Result<Vec<usize>, String>>()?;
+                    .collect::<anyhow::Result<Vec<usize>>>()?;
                 match self.task {
                     Task::Binary => Target::Signs(
                         indices
@@ -302,7 +302,7 @@ mod tests {
     use super::*;
     use crate::train::data::Columns;
 
-    fn problem(csv: &str, task: Option<Task>) -> Result<Problem, String> {
+    fn problem(csv: &str, task: Option<Task>) -> anyhow::Result<Problem> {
         Problem::new(
             &Dataset::from_csv(csv, &Columns::default()).expect("valid CSV"),
             task,
@@ -352,15 +352,18 @@ mod tests {
     fn mismatches_are_explained() {
         let err = problem("x,y\n1,a\n2,b\n", Some(Task::Regression)).expect_err("names");
         assert_eq!(
-            err,
+            err.to_string(),
             "`y` holds class names (`a`), but regression needs numbers"
         );
         let err = problem("x,y\n1,a\n2,b\n3,c\n", Some(Task::Binary)).expect_err("three classes");
-        assert_eq!(err, "the task is binary but `y` has 3 classes");
+        assert_eq!(err.to_string(), "the task is binary but `y` has 3 classes");
         let err = problem("x,y\n1,a\n2,a\n", None).expect_err("one class");
-        assert_eq!(err, "`y` has a single class, `a`: nothing to learn");
+        assert_eq!(
+            err.to_string(),
+            "`y` has a single class, `a`: nothing to learn"
+        );
         let dataset = Dataset::from_csv("x,y\n1,1\n2,-1\n", &Columns::default()).expect("valid");
         let err = Problem::new(&dataset, None, Some(LossKind::Mse)).expect_err("mse on binary");
-        assert_eq!(err, "the loss mse does not fit a binary task");
+        assert_eq!(err.to_string(), "the loss mse does not fit a binary task");
     }
 }

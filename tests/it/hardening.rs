@@ -385,7 +385,7 @@ fn drawing_the_boundary_hears_a_stop() {
     assert!(draw(false).is_ok());
     assert_eq!(
         draw(true),
-        Err(micrograd::train::plot::INTERRUPTED.to_string())
+        Err(micrograd::train::plot::PlotError::Interrupted)
     );
     let snapshots = [(0, model)];
     let history = micrograd::train::History::default();
@@ -393,7 +393,7 @@ fn drawing_the_boundary_hears_a_stop() {
     assert!(animate(false).is_ok());
     assert_eq!(
         animate(true),
-        Err(micrograd::train::plot::INTERRUPTED.to_string())
+        Err(micrograd::train::plot::PlotError::Interrupted)
     );
 }
 
