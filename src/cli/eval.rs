@@ -6,13 +6,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use micrograd::train::data::{Columns, Dataset, Targets};
 use micrograd::train::metrics::Metrics;
-use micrograd::train::model::SavedModel;
-use micrograd::train::{self, Prediction, Problem};
+use micrograd::train::{self, Problem};
 use serde::Serialize;
 
+use super::input::{read_dataset, read_model};
 use super::output::{check_output, write_atomically};
+use super::predictions::predictions_csv;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -48,9 +48,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     }
     let saved = read_model(&args.model)?;
     let dataset = read_dataset(&args.data, &saved)?;
-    let problem = Problem::for_model(&saved, &dataset)
-        .map_err(|err| anyhow::anyhow!("{}: {err}", args.data.display()))?;
-    let rows = model_inputs(&saved, &dataset);
+    let problem =
+        Problem::for_model(&saved, &dataset).with_context(|| args.data.display().to_string())?;
+    let rows = saved.inputs(&dataset);
     let model = saved.to_mlp();
     let metrics = train::evaluate(&model, &problem, &rows, &problem.target);
 
@@ -76,43 +76,6 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         )?;
     }
     Ok(())
-}
-
-/// A saved model, checked.
-pub(super) fn read_model(path: &Path) -> anyhow::Result<SavedModel> {
-    let text = super::input::read_text(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    SavedModel::from_json(&text).map_err(|err| anyhow::anyhow!("{}: {err}", path.display()))
-}
-
-/// The rows as the model takes them: standardised as it was trained.
-pub(super) fn model_inputs(saved: &SavedModel, dataset: &Dataset) -> Vec<Vec<f64>> {
-    dataset
-        .features
-        .iter()
-        .map(|row| match &saved.standardization {
-            Some(standardization) => standardization.apply(row),
-            None => row.clone(),
-        })
-        .collect()
-}
-
-/// The model's columns from the CSV; a missing one is an error naming it.
-fn read_dataset(path: &Path, saved: &SavedModel) -> anyhow::Result<Dataset> {
-    let text = super::input::read_text(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    let columns = Columns {
-        features: Some(saved.features.clone()),
-        target: Some(saved.target.clone()),
-    };
-    Dataset::from_csv(&text, &columns).map_err(|err| {
-        anyhow::anyhow!(
-            "{}: {err} (the model reads {} and predicts {})",
-            path.display(),
-            saved.features.join(", "),
-            saved.target
-        )
-    })
 }
 
 fn report_text(data: &Path, metrics: &Metrics, classes: Option<&[String]>) -> String {
@@ -171,49 +134,4 @@ fn report_text(data: &Path, metrics: &Metrics, classes: Option<&[String]>) -> St
         text.push('\n');
     }
     text
-}
-
-/// Each row's features, then the prediction (class name or value) and its score.
-/// Each row's features, its true label when the data has one (eval; not
-/// predict), the model's prediction and its score, as CSV.
-pub(super) fn predictions_csv(
-    dataset: &Dataset,
-    problem: &Problem,
-    outputs: &[Vec<f64>],
-) -> anyhow::Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let mut header = dataset.feature_names.clone();
-    let truth: Vec<String> = match &dataset.targets {
-        Targets::Numbers(values) => values.iter().map(f64::to_string).collect(),
-        Targets::Classes { names, labels } => labels.iter().map(|&l| names[l].clone()).collect(),
-    };
-    let labelled = !truth.is_empty();
-    if labelled {
-        header.push(dataset.target_name.clone());
-    }
-    header.extend(["prediction".to_string(), "score".to_string()]);
-    writer.write_record(&header)?;
-    for (index, (row, scores)) in dataset.features.iter().zip(outputs).enumerate() {
-        let (prediction, score) = match problem.predict(scores) {
-            Prediction::Class(class) => {
-                let names = problem.classes.as_deref().unwrap_or_default();
-                let score = if scores.len() == 1 {
-                    scores[0]
-                } else {
-                    scores[class]
-                };
-                (names[class].clone(), score)
-            }
-            Prediction::Number(value) => (value.to_string(), value),
-        };
-        let mut record: Vec<String> = row.iter().map(f64::to_string).collect();
-        if labelled {
-            record.push(truth[index].clone());
-        }
-        record.extend([prediction, score.to_string()]);
-        writer.write_record(&record)?;
-    }
-    writer
-        .into_inner()
-        .context("cannot finish the predictions CSV")
 }

@@ -152,7 +152,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     // the graph of values to step through, or a network-level one to print
     let (trace, names) = match &args.model {
         Some(path) => {
-            let saved = super::eval::read_model(path)?;
+            let saved = super::input::read_model(path)?;
             let (raw, x) = model_input(&saved, args)?;
             let model = saved.to_mlp();
             if let Some((layer, neuron)) = args.neuron {

@@ -1,7 +1,12 @@
 //! Reading the files a run is given: text that is not UTF-8 is an error that
-//! says where, and what the file seems to be instead.
+//! says where, and what the file seems to be instead; a saved model, checked;
+//! a dataset with a model's columns. Shared by the subcommands.
 
 use std::path::Path;
+
+use anyhow::Context;
+use micrograd::train::data::{Columns, Dataset};
+use micrograd::train::model::SavedModel;
 
 /// The file's text. Not UTF-8: an error naming the line and column of the
 /// first byte that is not, or saying that the file is UTF-16.
@@ -26,5 +31,28 @@ pub fn read_text(path: &Path) -> Result<String, std::io::Error> {
             )
         };
         std::io::Error::new(std::io::ErrorKind::InvalidData, message)
+    })
+}
+
+/// A saved model, checked.
+pub fn read_model(path: &Path) -> anyhow::Result<SavedModel> {
+    let text = read_text(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    SavedModel::from_json(&text).with_context(|| path.display().to_string())
+}
+
+/// The model's columns from the CSV; a missing one is an error naming it.
+pub fn read_dataset(path: &Path, saved: &SavedModel) -> anyhow::Result<Dataset> {
+    let text = read_text(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let columns = Columns {
+        features: Some(saved.features.clone()),
+        target: Some(saved.target.clone()),
+    };
+    Dataset::from_csv(&text, &columns).map_err(|err| {
+        anyhow::anyhow!(
+            "{}: {err} (the model reads {} and predicts {})",
+            path.display(),
+            saved.features.join(", "),
+            saved.target
+        )
     })
 }

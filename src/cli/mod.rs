@@ -8,6 +8,7 @@ pub mod graph;
 pub mod input;
 pub mod output;
 pub mod predict;
+pub mod predictions;
 pub mod train;
 pub mod tui;
 pub mod val;

@@ -5,10 +5,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use micrograd::train::data::Dataset;
-use micrograd::train::{self, Problem, Target};
+use micrograd::train::{self, Problem};
 
-use super::eval::{model_inputs, predictions_csv, read_model};
+use super::input::read_model;
 use super::output::{check_output, write_atomically};
+use super::predictions::predictions_csv;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -39,14 +40,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             saved.features.join(", ")
         )
     })?;
-    // what predicting needs of the task: its kind and its class names
-    let problem = Problem {
-        task: saved.task,
-        loss: saved.loss,
-        classes: saved.classes.clone(),
-        target: Target::Numbers(Vec::new()),
-    };
-    let outputs = train::outputs(&saved.to_mlp(), &model_inputs(&saved, &dataset));
+    let problem = Problem::of_model(&saved);
+    let outputs = train::outputs(&saved.to_mlp(), &saved.inputs(&dataset));
     let csv = predictions_csv(&dataset, &problem, &outputs)?;
     match &args.out {
         Some(path) => write_atomically(path, &csv),

@@ -108,7 +108,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let resume = args
         .resume
         .as_deref()
-        .map(super::eval::read_model)
+        .map(super::input::read_model)
         .transpose()?;
     let plan = train::Plan::new(
         &config,

@@ -24,7 +24,7 @@ use crate::train::crew::{Crew, Tasks};
 use crate::train::data::Dataset;
 use crate::train::evaluate::evaluate;
 use crate::train::model::{
-    FORMAT, SavedMetrics, SavedModel, Standardization, TrainingState, VERSION,
+    FORMAT, SavedMetrics, SavedModel, Standardization, TrainingState, VERSION, model_rows,
 };
 use crate::train::optim::Optimizer;
 use crate::train::problem::{Problem, Target};
@@ -111,21 +111,6 @@ impl std::error::Error for TrainError {}
 /// A library error as training reports it: the data and config do not fit.
 fn problem_error(err: anyhow::Error) -> TrainError {
     TrainError::Problem(format!("{err:#}"))
-}
-
-/// The rows of `dataset` the model sees, standardised when asked.
-fn inputs(
-    dataset: &Dataset,
-    indices: &[usize],
-    standardization: Option<&Standardization>,
-) -> Vec<Vec<f64>> {
-    indices
-        .iter()
-        .map(|&i| match standardization {
-            Some(standardization) => standardization.apply(&dataset.features[i]),
-            None => dataset.features[i].clone(),
-        })
-        .collect()
 }
 
 /// Trains as `config` says. `progress` hears of every step, with the total;
@@ -220,14 +205,14 @@ impl<'a> Plan<'a> {
             Some(saved) => saved.standardization.clone(),
             None => config
                 .standardize
-                .then(|| Standardization::fit(&inputs(dataset, &train_indices, None))),
+                .then(|| Standardization::fit(&model_rows(dataset, &train_indices, None))),
         };
-        let train_x = inputs(dataset, &train_indices, standardization.as_ref());
+        let train_x = model_rows(dataset, &train_indices, standardization.as_ref());
         let train_y = problem.target.select(&train_indices);
         let (validation_x, validation_y) = match validation {
             Some(validation) => other_rows(validation, &problem, standardization.as_ref())?,
             None => (
-                inputs(dataset, &validation_indices, standardization.as_ref()),
+                model_rows(dataset, &validation_indices, standardization.as_ref()),
                 problem.target.select(&validation_indices),
             ),
         };
@@ -491,7 +476,7 @@ fn other_rows(
     let target = problem
         .target_of(dataset)
         .map_err(|err| TrainError::ValidationData(format!("{err:#}")))?;
-    Ok((inputs(dataset, &all, standardization), target))
+    Ok((model_rows(dataset, &all, standardization), target))
 }
 
 /// A run's batch size, batches per epoch and steps, for `n_rows` training rows.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::Value;
 use crate::nn::{Layer, MLP};
 use crate::train::config::{ActivationName, InitName, LossKind, RngKind, Task};
+use crate::train::data::Dataset;
 use crate::train::metrics::Metrics;
 use crate::train::optim::OptimizerState;
 
@@ -131,6 +132,12 @@ impl SavedModel {
     }
 
     /// A network holding the saved weights.
+    /// `dataset`'s rows as the model takes them: standardised as it was trained.
+    pub fn inputs(&self, dataset: &Dataset) -> Vec<Vec<f64>> {
+        let all: Vec<usize> = (0..dataset.len()).collect();
+        model_rows(dataset, &all, self.standardization.as_ref())
+    }
+
     pub fn to_mlp(&self) -> MLP {
         let layers = self
             .layers
@@ -273,4 +280,20 @@ impl SavedModel {
         }
         Ok(())
     }
+}
+
+/// The rows of `dataset` at `indices` as a model sees them: standardised
+/// when it standardises.
+pub(crate) fn model_rows(
+    dataset: &Dataset,
+    indices: &[usize],
+    standardization: Option<&Standardization>,
+) -> Vec<Vec<f64>> {
+    indices
+        .iter()
+        .map(|&i| match standardization {
+            Some(standardization) => standardization.apply(&dataset.features[i]),
+            None => dataset.features[i].clone(),
+        })
+        .collect()
 }

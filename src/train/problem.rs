@@ -106,15 +106,21 @@ impl Problem {
         })
     }
 
-    /// The problem a saved model solves, with `dataset`'s targets mapped onto
-    /// the model's classes.
-    pub fn for_model(saved: &SavedModel, dataset: &Dataset) -> anyhow::Result<Problem> {
-        let problem = Problem {
+    /// The problem a saved model solves, with no targets: what predicting
+    /// needs, the task and the class names.
+    pub fn of_model(saved: &SavedModel) -> Problem {
+        Problem {
             task: saved.task,
             loss: saved.loss,
             classes: saved.classes.clone(),
             target: Target::Numbers(Vec::new()),
-        };
+        }
+    }
+
+    /// The problem a saved model solves, with `dataset`'s targets mapped onto
+    /// the model's classes.
+    pub fn for_model(saved: &SavedModel, dataset: &Dataset) -> anyhow::Result<Problem> {
+        let problem = Problem::of_model(saved);
         let target = problem.target_of(dataset)?;
         Ok(Problem { target, ..problem })
     }
