@@ -1,9 +1,10 @@
 //! The defaults on five public datasets (`data/real/`), against scikit-learn's
 //! MLP with its defaults on the same train and test files. Its scores were
 //! made by `python benches/real_data.py score` and are read from
-//! `data/real/sklearn_scores.csv`, so this test needs no Python.
+//! `data/real/sklearn_scores.csv`, so this test needs no Python. It is slow,
+//! and runs only with `MICROGRAD_SLOW_TESTS=1` (`.ci/run` sets it).
 
-use super::{assert_success, micrograd_in};
+use super::{assert_success, micrograd_in, slow_tests};
 
 /// scikit-learn's mean test score over its seeds 0-4, per dataset.
 fn sklearn_means() -> Vec<(String, f64)> {
@@ -24,6 +25,9 @@ fn sklearn_means() -> Vec<(String, f64)> {
 /// scikit-learn's MLP with its defaults, or better.
 #[test]
 fn defaults_reach_scikit_learn_on_five_datasets() {
+    if !slow_tests("defaults_reach_scikit_learn_on_five_datasets") {
+        return;
+    }
     let means = sklearn_means();
     assert_eq!(means.len(), 5);
     let data = concat!(env!("CARGO_MANIFEST_DIR"), "/data/real");
