@@ -12,8 +12,9 @@
 //! ```
 //!
 //! - [`engine`]: [`Value`], its operators and ops, and `backward`, one sweep
-//!   down a per-thread tape with no recursion. [`Value::neuron`] makes a whole
-//!   neuron one node, with the bits of the operator graph.
+//!   down a per-thread tape with no recursion, read as micrograd's
+//!   `engine.py`. [`Value::neuron`] makes a whole neuron one node, with the
+//!   bits of the operator graph.
 //! - [`nn`]: `Neuron`, `Layer` and [`nn::MLP`] with micrograd's defaults;
 //!   [`nn::MLP::forward_rows`] runs a batch of data rows side by side.
 //! - [`train`]: the learning half, what the `micrograd train` and `eval`
@@ -21,7 +22,7 @@
 //!   [`train::loss`]: micrograd's hinge and L2, and logistic, cross-entropy,
 //!   MSE; optimizers, metrics, the model file, plots), for use from code.
 //! - [`show`]: the showing half: expressions as `val` reads them, the steps
-//!   of backward, Graphviz output and the page layout.
+//!   of backward and what each says, Graphviz output and the HTML page.
 //!
 //! Runnable examples are in `examples/`: `cargo run --example neuron`,
 //! `--example train_xor`, `--release --example batch_on_threads`.

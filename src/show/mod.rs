@@ -1,9 +1,11 @@
 //! The showing half: what `micrograd val` and `graph` are made of. `expr`
 //! reads an expression as `val` takes it and builds its graph; `trace`
-//! replays backward one node at a time, the frames the visualizer and the
-//! HTML page step through; `dot` writes Graphviz text and `layout` places
-//! a graph's nodes in columns for the page. The terminal player and the
-//! page itself are the binary's, in `src/cli/`.
+//! replays the engine's backward one node at a time, each update with its
+//! typed `formula`; `story` says what each frame does, once, for every view;
+//! `network` is a trained model on one input, seen neuron by neuron. The
+//! views only lay that out: `dot` as Graphviz text, `page` as a
+//! self-contained HTML page (placed by `layout`); the terminal player is the
+//! binary's, in `src/cli/`. `text` fits text into a width.
 
 pub mod dot;
 pub mod expr;

@@ -7,12 +7,9 @@
 //! work done, and nobody waits for it.
 //!
 //! Between steps a helper spins for a while before it sleeps, and the caller
-//! spins while it waits for the last shard. Waking a sleeping thread costs
-//! tens of microseconds on a virtual machine, and a 1,000-row step takes half
-//! a millisecond on two threads: with rayon's pool the caller slept through
-//! every step, and two threads gained 1.15-1.7x over one; with the crew,
-//! 1.4-2.0x, as fast as the slower core of the moment lets them be (README,
-//! Speed).
+//! spins while it waits for the last shard: waking a sleeping thread costs
+//! tens of microseconds on a virtual machine, a large part of a step that
+//! takes half a millisecond. `benches/README.md` has what this gained.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};

@@ -1,8 +1,9 @@
 //! The learning half: what `micrograd train`, `eval` and `predict` are made
 //! of. A JSON config (`config`) and a CSV dataset (`data`, or one built in:
-//! `datasets`) go in; `fit` trains an MLP on them, a batch cut into shards
-//! that run on any number of threads, with a loss from `loss` and an optimizer
-//! from `optim`, and scores it with `metrics`; `model` is the saved model file
+//! `datasets`) go in; `problem` reads the task from them; `fit` plans a run
+//! and trains an MLP, each batch cut into shards that run on any number of
+//! threads (`shards`, `crew`), with a loss from `loss` and an optimizer from
+//! `optim`; `evaluate` scores it with `metrics`; `model` is the saved model file
 //! and `plot` draws the loss curve and the decision boundary. None of it does
 //! I/O: callers read and write the bytes.
 
