@@ -552,22 +552,19 @@ impl Config {
 
     /// The checks serde cannot make, each naming its field.
     pub fn check(&self) -> anyhow::Result<()> {
+        self.check_length()?;
+        self.check_optimizer()?;
+        self.check_model()?;
+        self.check_outputs()
+    }
+
+    /// Steps, epochs, batches, threads, validation and early stopping.
+    fn check_length(&self) -> anyhow::Result<()> {
         if self.steps.is_some() && self.epochs.is_some() {
             anyhow::bail!("give `steps` or `epochs`, not both");
         }
         if self.steps == Some(0) || self.epochs == Some(0) {
             anyhow::bail!("`steps` and `epochs` must be at least 1");
-        }
-        if scheme_and_rng(self.init, self.rng).is_none() {
-            let old = if self.init == InitName::Python {
-                "python"
-            } else {
-                "portable"
-            };
-            anyhow::bail!(
-                "at `init`: \"{old}\" is the old way to name the random stream, now `rng`; \
-                 with `rng` given, `init` names the scheme: micrograd, pytorch, he or glorot"
-            );
         }
         if self.outputs.animation_every == Some(0) {
             anyhow::bail!("at `outputs.animation_every`: must be at least 1 step");
@@ -600,6 +597,11 @@ impl Config {
         if self.validation_data.is_some() && self.validation_split > 0.0 {
             anyhow::bail!("give `validation_split` or `validation_data`, not both");
         }
+        Ok(())
+    }
+
+    /// The optimizer's settings and the L2 strength.
+    fn check_optimizer(&self) -> anyhow::Result<()> {
         let lr = self.optimizer.lr();
         if !(lr.is_finite() && lr > 0.0) {
             anyhow::bail!("at `optimizer.lr`: {lr} is not a positive number");
@@ -623,9 +625,46 @@ impl Config {
         if !(self.l2.is_finite() && self.l2 >= 0.0) {
             anyhow::bail!("at `l2`: {} is not a non-negative number", self.l2);
         }
+        Ok(())
+    }
+
+    /// The network, its start, and the columns it reads.
+    fn check_model(&self) -> anyhow::Result<()> {
+        if scheme_and_rng(self.init, self.rng).is_none() {
+            let old = if self.init == InitName::Python {
+                "python"
+            } else {
+                "portable"
+            };
+            anyhow::bail!(
+                "at `init`: \"{old}\" is the old way to name the random stream, now `rng`; \
+                 with `rng` given, `init` names the scheme: micrograd, pytorch, he or glorot"
+            );
+        }
         if self.model.hidden.contains(&0) {
             anyhow::bail!("at `model.hidden`: a layer needs at least one neuron");
         }
+        if let Some(features) = &self.columns.features {
+            for (index, feature) in features.iter().enumerate() {
+                if features[..index].contains(feature) {
+                    anyhow::bail!("at `columns.features[{index}]`: `{feature}` is named twice");
+                }
+            }
+        }
+        if let ActivationSpec::PerLayer(activations) = &self.model.activation
+            && activations.len() != self.model.hidden.len()
+        {
+            anyhow::bail!(
+                "at `model.activation`: {} activations for {} hidden layers",
+                activations.len(),
+                self.model.hidden.len()
+            );
+        }
+        Ok(())
+    }
+
+    /// The output files: named, and each its own.
+    fn check_outputs(&self) -> anyhow::Result<()> {
         let outputs = &self.outputs;
         let mut names = vec![
             ("outputs.model", &outputs.model),
@@ -646,22 +685,6 @@ impl Config {
                     "at `{field}`: `{name}` is also `{other}`; each output needs a file of its own"
                 );
             }
-        }
-        if let Some(features) = &self.columns.features {
-            for (index, feature) in features.iter().enumerate() {
-                if features[..index].contains(feature) {
-                    anyhow::bail!("at `columns.features[{index}]`: `{feature}` is named twice");
-                }
-            }
-        }
-        if let ActivationSpec::PerLayer(activations) = &self.model.activation
-            && activations.len() != self.model.hidden.len()
-        {
-            anyhow::bail!(
-                "at `model.activation`: {} activations for {} hidden layers",
-                activations.len(),
-                self.model.hidden.len()
-            );
         }
         Ok(())
     }

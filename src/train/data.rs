@@ -92,176 +92,9 @@ impl Dataset {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .from_reader(text.as_bytes());
-        let header: Vec<String> = reader
-            .headers()
-            .map_err(|err| error(Some(1), None, format!("cannot read the header: {err}")))?
-            .iter()
-            .map(|name| name.trim().to_string())
-            .collect();
-        if header.is_empty() || header.iter().all(String::is_empty) {
-            return Err(error(
-                None,
-                None,
-                "the file is empty: it needs a header row and data rows",
-            ));
-        }
-        if let Some(column) = header.iter().position(|name| name.contains(['\n', '\r'])) {
-            return Err(error(
-                Some(1),
-                None,
-                format!(
-                    "column {}'s name runs over several lines: is a closing `\"` missing?",
-                    column + 1
-                ),
-            ));
-        }
-        // Columns are found by name, so every name must pick out one column.
-        for (index, name) in header.iter().enumerate() {
-            if let Some(first) = header[..index].iter().position(|earlier| earlier == name) {
-                return Err(error(
-                    Some(1),
-                    Some((index + 1, name)),
-                    format!(
-                        "column {} has the same name; name each column once",
-                        first + 1
-                    ),
-                ));
-            }
-        }
-        let find = |name: &str| -> Result<usize, DataError> {
-            header
-                .iter()
-                .position(|column| column == name)
-                .ok_or_else(|| {
-                    error(
-                        Some(1),
-                        None,
-                        format!("no column `{name}` in the header ({})", header.join(", ")),
-                    )
-                })
-        };
-        let target = match &columns.target {
-            _ if !labelled => None,
-            Some(name) => Some(find(name)?),
-            None if header.len() < 2 => {
-                return Err(error(
-                    Some(1),
-                    None,
-                    "need at least two columns: features, then the target",
-                ));
-            }
-            None => Some(header.len() - 1),
-        };
-        let features: Vec<usize> = match &columns.features {
-            Some(names) => names
-                .iter()
-                .map(|name| find(name))
-                .collect::<Result<_, _>>()?,
-            None => (0..header.len())
-                .filter(|&column| Some(column) != target)
-                .collect(),
-        };
-        if features.is_empty() {
-            return Err(error(Some(1), None, "no feature columns"));
-        }
-        for (index, &column) in features.iter().enumerate() {
-            if features[..index].contains(&column) {
-                return Err(error(
-                    Some(1),
-                    None,
-                    format!("the feature `{}` is named twice", header[column]),
-                ));
-            }
-        }
-        if let Some(&column) = features.iter().find(|&&column| Some(column) == target) {
-            return Err(error(
-                Some(1),
-                None,
-                format!("`{}` is both a feature and the target", header[column]),
-            ));
-        }
-
-        let mut rows = Vec::new();
-        let mut raw_targets = Vec::new();
-        let mut lines = Vec::new();
-        // The csv crate's line numbers skip blank lines; count them from byte offsets.
-        let mut counted = (0usize, 1u64);
-        let mut line_at = |byte: u64| {
-            // a record's position can be the blank lines before it
-            let mut byte = byte as usize;
-            while matches!(text.as_bytes().get(byte), Some(b'\n' | b'\r')) {
-                byte += 1;
-            }
-            counted.1 += text.as_bytes()[counted.0..byte]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
-            counted.0 = byte;
-            counted.1
-        };
-        for record in reader.records() {
-            let record = record.map_err(|err| {
-                let line = err.position().map(|position| line_at(position.byte()));
-                error(line, None, format!("cannot read the row: {err}"))
-            })?;
-            let line = record
-                .position()
-                .map_or(0, |position| line_at(position.byte()));
-            if record.len() == 1 && record[0].trim().is_empty() {
-                continue;
-            }
-            // A number or a class name never holds a line break: a quote that
-            // opens a field and never closes takes in the lines after it.
-            if let Some(column) = record.iter().position(|field| field.contains(['\n', '\r'])) {
-                return Err(error(
-                    Some(line),
-                    header.get(column).map(|name| (column + 1, name.as_str())),
-                    "a quoted field runs over several lines: is a closing `\"` missing?",
-                ));
-            }
-            if record.len() != header.len() {
-                return Err(error(
-                    Some(line),
-                    None,
-                    format!(
-                        "{} fields, but the header has {}",
-                        record.len(),
-                        header.len()
-                    ),
-                ));
-            }
-            let mut row = Vec::with_capacity(features.len());
-            for &column in &features {
-                let field = record[column].trim();
-                let located = Some((column + 1, header[column].as_str()));
-                let number: f64 = field.parse().map_err(|_| {
-                    error(Some(line), located, format!("`{field}` is not a number"))
-                })?;
-                if !number.is_finite() {
-                    return Err(error(
-                        Some(line),
-                        located,
-                        format!("`{field}` is not a finite number"),
-                    ));
-                }
-                row.push(number);
-            }
-            lines.push(line);
-            let Some(target) = target else {
-                rows.push(row);
-                continue;
-            };
-            let target_field = record[target].trim();
-            if target_field.is_empty() {
-                return Err(error(
-                    Some(line),
-                    Some((target + 1, &header[target])),
-                    "the target is empty",
-                ));
-            }
-            rows.push(row);
-            raw_targets.push((target_field.to_string(), line));
-        }
+        let header = read_header(&mut reader)?;
+        let (features, target) = choose_columns(&header, columns, labelled)?;
+        let (rows, raw_targets, lines) = read_rows(&mut reader, text, &header, &features, target)?;
         if rows.is_empty() {
             return Err(error(None, None, "no data rows after the header"));
         }
@@ -295,6 +128,217 @@ impl Dataset {
     pub fn is_empty(&self) -> bool {
         self.features.is_empty()
     }
+}
+
+/// The header's column names, trimmed; an error when the file is empty, a
+/// name runs over lines, or two columns have one name.
+fn read_header(reader: &mut csv::Reader<&[u8]>) -> Result<Vec<String>, DataError> {
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|err| error(Some(1), None, format!("cannot read the header: {err}")))?
+        .iter()
+        .map(|name| name.trim().to_string())
+        .collect();
+    if header.is_empty() || header.iter().all(String::is_empty) {
+        return Err(error(
+            None,
+            None,
+            "the file is empty: it needs a header row and data rows",
+        ));
+    }
+    if let Some(column) = header.iter().position(|name| name.contains(['\n', '\r'])) {
+        return Err(error(
+            Some(1),
+            None,
+            format!(
+                "column {}'s name runs over several lines: is a closing `\"` missing?",
+                column + 1
+            ),
+        ));
+    }
+    // Columns are found by name, so every name must pick out one column.
+    for (index, name) in header.iter().enumerate() {
+        if let Some(first) = header[..index].iter().position(|earlier| earlier == name) {
+            return Err(error(
+                Some(1),
+                Some((index + 1, name)),
+                format!(
+                    "column {} has the same name; name each column once",
+                    first + 1
+                ),
+            ));
+        }
+    }
+    Ok(header)
+}
+
+/// The feature columns and the target column (none for unlabelled data),
+/// by the names `columns` gives, or every column but the last and the last.
+fn choose_columns(
+    header: &[String],
+    columns: &Columns,
+    labelled: bool,
+) -> Result<(Vec<usize>, Option<usize>), DataError> {
+    let find = |name: &str| -> Result<usize, DataError> {
+        header
+            .iter()
+            .position(|column| column == name)
+            .ok_or_else(|| {
+                error(
+                    Some(1),
+                    None,
+                    format!("no column `{name}` in the header ({})", header.join(", ")),
+                )
+            })
+    };
+    let target = match &columns.target {
+        _ if !labelled => None,
+        Some(name) => Some(find(name)?),
+        None if header.len() < 2 => {
+            return Err(error(
+                Some(1),
+                None,
+                "need at least two columns: features, then the target",
+            ));
+        }
+        None => Some(header.len() - 1),
+    };
+    let features: Vec<usize> = match &columns.features {
+        Some(names) => names
+            .iter()
+            .map(|name| find(name))
+            .collect::<Result<_, _>>()?,
+        None => (0..header.len())
+            .filter(|&column| Some(column) != target)
+            .collect(),
+    };
+    if features.is_empty() {
+        return Err(error(Some(1), None, "no feature columns"));
+    }
+    for (index, &column) in features.iter().enumerate() {
+        if features[..index].contains(&column) {
+            return Err(error(
+                Some(1),
+                None,
+                format!("the feature `{}` is named twice", header[column]),
+            ));
+        }
+    }
+    if let Some(&column) = features.iter().find(|&&column| Some(column) == target) {
+        return Err(error(
+            Some(1),
+            None,
+            format!("`{}` is both a feature and the target", header[column]),
+        ));
+    }
+    Ok((features, target))
+}
+
+/// Rows read so far: each row's features, each target's text with its line,
+/// and each row's line.
+type Rows = (Vec<Vec<f64>>, Vec<(String, u64)>, Vec<u64>);
+
+/// The data rows: blank lines skipped, every other row checked field by field.
+fn read_rows(
+    reader: &mut csv::Reader<&[u8]>,
+    text: &str,
+    header: &[String],
+    features: &[usize],
+    target: Option<usize>,
+) -> Result<Rows, DataError> {
+    let mut rows = Vec::new();
+    let mut raw_targets = Vec::new();
+    let mut lines = Vec::new();
+    // The csv crate's line numbers skip blank lines; count them from byte offsets.
+    let mut counted = (0usize, 1u64);
+    let mut line_at = |byte: u64| {
+        // a record's position can be the blank lines before it
+        let mut byte = byte as usize;
+        while matches!(text.as_bytes().get(byte), Some(b'\n' | b'\r')) {
+            byte += 1;
+        }
+        counted.1 += text.as_bytes()[counted.0..byte]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        counted.0 = byte;
+        counted.1
+    };
+    for record in reader.records() {
+        let record = record.map_err(|err| {
+            let line = err.position().map(|position| line_at(position.byte()));
+            error(line, None, format!("cannot read the row: {err}"))
+        })?;
+        let line = record
+            .position()
+            .map_or(0, |position| line_at(position.byte()));
+        if record.len() == 1 && record[0].trim().is_empty() {
+            continue;
+        }
+        // A number or a class name never holds a line break: a quote that
+        // opens a field and never closes takes in the lines after it.
+        if let Some(column) = record.iter().position(|field| field.contains(['\n', '\r'])) {
+            return Err(error(
+                Some(line),
+                header.get(column).map(|name| (column + 1, name.as_str())),
+                "a quoted field runs over several lines: is a closing `\"` missing?",
+            ));
+        }
+        if record.len() != header.len() {
+            return Err(error(
+                Some(line),
+                None,
+                format!(
+                    "{} fields, but the header has {}",
+                    record.len(),
+                    header.len()
+                ),
+            ));
+        }
+        let row = features_of(&record, line, header, features)?;
+        lines.push(line);
+        let Some(target) = target else {
+            rows.push(row);
+            continue;
+        };
+        let target_field = record[target].trim();
+        if target_field.is_empty() {
+            return Err(error(
+                Some(line),
+                Some((target + 1, &header[target])),
+                "the target is empty",
+            ));
+        }
+        rows.push(row);
+        raw_targets.push((target_field.to_string(), line));
+    }
+    Ok((rows, raw_targets, lines))
+}
+
+/// A record's features, each a finite number.
+fn features_of(
+    record: &csv::StringRecord,
+    line: u64,
+    header: &[String],
+    features: &[usize],
+) -> Result<Vec<f64>, DataError> {
+    let mut row = Vec::with_capacity(features.len());
+    for &column in features {
+        let field = record[column].trim();
+        let located = Some((column + 1, header[column].as_str()));
+        let number: f64 = field
+            .parse()
+            .map_err(|_| error(Some(line), located, format!("`{field}` is not a number")))?;
+        if !number.is_finite() {
+            return Err(error(
+                Some(line),
+                located,
+                format!("`{field}` is not a finite number"),
+            ));
+        }
+        row.push(number);
+    }
+    Ok(row)
 }
 
 /// Numbers if every target is a number, else class names.

@@ -216,18 +216,8 @@ impl<'a> Plan<'a> {
                 problem.target.select(&validation_indices),
             ),
         };
-        // Regression targets are scaled to mean 0 and std 1 for training (a
-        // target in the hundreds would take hundreds of steps just to reach
-        // its scale). The scaling is folded into the output layer at the
-        // end, so the model file predicts in the data's units.
-        let target_scale = match &train_y {
-            Target::Numbers(y) if config.standardize_target => Some(TargetScale::fit(y)),
-            _ => None,
-        };
-        let (fit_y, fit_validation_y) = match &target_scale {
-            Some(scale) => (scale.apply(&train_y), scale.apply(&validation_y)),
-            None => (train_y.clone(), validation_y.clone()),
-        };
+        let (target_scale, fit_y, fit_validation_y) =
+            scaled_targets(config, &train_y, &validation_y);
         let mut sizes = config.model.hidden.clone();
         sizes.push(problem.outputs());
         let mut activations = config.hidden_activations();
@@ -477,6 +467,29 @@ fn other_rows(
         .target_of(dataset)
         .map_err(|err| TrainError::ValidationData(format!("{err:#}")))?;
     Ok((model_rows(dataset, &all, standardization), target))
+}
+
+/// Regression targets scaled to mean 0 and std 1 for training (a target in
+/// the hundreds would take hundreds of steps just to reach its scale), with
+/// the scale; other targets as they are. The scaling is folded into the
+/// output layer at the end, so the model file predicts in the data's units.
+fn scaled_targets(
+    config: &Config,
+    train_y: &Target,
+    validation_y: &Target,
+) -> (Option<TargetScale>, Target, Target) {
+    let target_scale = match train_y {
+        Target::Numbers(y) if config.standardize_target => Some(TargetScale::fit(y)),
+        _ => None,
+    };
+    match &target_scale {
+        Some(scale) => (
+            target_scale,
+            scale.apply(train_y),
+            scale.apply(validation_y),
+        ),
+        None => (None, train_y.clone(), validation_y.clone()),
+    }
 }
 
 /// A run's batch size, batches per epoch and steps, for `n_rows` training rows.

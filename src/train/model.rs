@@ -197,32 +197,7 @@ impl SavedModel {
         if self.layers.is_empty() {
             anyhow::bail!("at `layers`: the model has no layers");
         }
-        let mut nin = self.features.len();
-        for (index, layer) in self.layers.iter().enumerate() {
-            if layer.weights.is_empty() || layer.weights.len() != layer.biases.len() {
-                anyhow::bail!(
-                    "at `layers[{index}]`: {} rows of weights but {} biases",
-                    layer.weights.len(),
-                    layer.biases.len()
-                );
-            }
-            if let Some(row) = layer.weights.iter().position(|row| row.len() != nin) {
-                anyhow::bail!(
-                    "at `layers[{index}].weights[{row}]`: {} weights, but the layer has {nin} inputs",
-                    layer.weights[row].len()
-                );
-            }
-            let finite = layer
-                .weights
-                .iter()
-                .flatten()
-                .chain(&layer.biases)
-                .all(|x| x.is_finite());
-            if !finite {
-                anyhow::bail!("at `layers[{index}]`: a weight is not a finite number");
-            }
-            nin = layer.weights.len();
-        }
+        let nin = self.check_layers()?;
         let outputs = match (self.task, &self.classes) {
             (Task::Regression, None) => 1,
             (Task::Binary, Some(classes)) if classes.len() == 2 => 1,
@@ -279,6 +254,38 @@ impl SavedModel {
             }
         }
         Ok(())
+    }
+
+    /// Each layer's weights fit the layer before and are finite numbers;
+    /// the last layer's width.
+    fn check_layers(&self) -> anyhow::Result<usize> {
+        let mut nin = self.features.len();
+        for (index, layer) in self.layers.iter().enumerate() {
+            if layer.weights.is_empty() || layer.weights.len() != layer.biases.len() {
+                anyhow::bail!(
+                    "at `layers[{index}]`: {} rows of weights but {} biases",
+                    layer.weights.len(),
+                    layer.biases.len()
+                );
+            }
+            if let Some(row) = layer.weights.iter().position(|row| row.len() != nin) {
+                anyhow::bail!(
+                    "at `layers[{index}].weights[{row}]`: {} weights, but the layer has {nin} inputs",
+                    layer.weights[row].len()
+                );
+            }
+            let finite = layer
+                .weights
+                .iter()
+                .flatten()
+                .chain(&layer.biases)
+                .all(|x| x.is_finite());
+            if !finite {
+                anyhow::bail!("at `layers[{index}]`: a weight is not a finite number");
+            }
+            nin = layer.weights.len();
+        }
+        Ok(nin)
     }
 }
 

@@ -128,28 +128,6 @@ fn render_loss(
         // several steps in an epoch: mini-batches, whose losses are noisy
         let mini_batches = history.steps.windows(2).any(|w| w[0].epoch == w[1].epoch);
         let with_l2 = history.steps.iter().any(|r| r.l2 != 0.0);
-        let train_loss: Vec<(f64, f64)> = history
-            .steps
-            .iter()
-            .map(|r| (r.step as f64, r.loss))
-            .collect();
-        let validation_loss: Vec<(f64, f64)> = history
-            .validation
-            .iter()
-            .map(|r| (r.steps as f64, r.loss))
-            .collect();
-        let losses = train_loss
-            .iter()
-            .chain(&validation_loss)
-            .map(|&(_, loss)| loss);
-        let (low, high) = losses.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-            (lo.min(x), hi.max(x))
-        });
-        let (low, high) = if low.is_finite() {
-            (low, high)
-        } else {
-            (0.0, 1.0)
-        };
         let names = Names {
             train: if with_l2 {
                 "training loss: data + L2 (per step)"
@@ -160,118 +138,162 @@ fn render_loss(
             mini_batches,
             legends,
         };
-        let train_band = |points: &[(f64, f64)]| {
-            let (lo, hi) = points
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
-                    (lo.min(p.1), hi.max(p.1))
-                });
-            if lo.is_finite() { (lo, hi) } else { (0.0, 0.0) }
-        };
-
-        let mut chart = ChartBuilder::on(&top);
-        chart.margin(15).x_label_area_size(40).y_label_area_size(70);
-        let top_band = if log_scale {
-            let floor = train_loss
-                .iter()
-                .map(|p| p.1)
-                .filter(|&l| l > 0.0)
-                .fold(f64::INFINITY, f64::min);
-            let floor = if floor.is_finite() { floor / 2.0 } else { 1e-6 };
-            let mut chart = chart
-                .build_cartesian_2d(
-                    x_start..x_end,
-                    (floor..high.max(floor * 10.0) * 1.1).log_scale(),
-                )
-                .map_err(draw_error)?;
-            chart
-                .configure_mesh()
-                .x_desc("step")
-                .x_label_formatter(&|x| format!("{x:.0}"))
-                .y_desc("loss (log scale)")
-                // 1, 2 and 5 of each decade, not the decades alone
-                .y_labels(50)
-                .y_max_light_lines(0)
-                .y_label_formatter(&log_label)
-                .label_style(("sans-serif", 14))
-                .draw()
-                .map_err(draw_error)?;
-            let clamp = |points: &[(f64, f64)]| {
-                points
-                    .iter()
-                    .map(|&(x, y)| (x, y.max(floor)))
-                    .collect::<Vec<_>>()
-            };
-            let train = clamp(&train_loss);
-            draw_series(&mut chart, &train, &clamp(&validation_loss), &names)?;
-            band_of(&chart, train_band(&train))
-        } else {
-            let pad = ((high - low) * 0.05).max(1e-9);
-            let mut chart = chart
-                .build_cartesian_2d(x_start..x_end, (low - pad).min(0.0)..high + pad)
-                .map_err(draw_error)?;
-            chart
-                .configure_mesh()
-                .x_desc("step")
-                .x_label_formatter(&|x| format!("{x:.0}"))
-                .y_desc("loss")
-                .label_style(("sans-serif", 14))
-                .draw()
-                .map_err(draw_error)?;
-            draw_series(&mut chart, &train_loss, &validation_loss, &names)?;
-            band_of(&chart, train_band(&train_loss))
-        };
-
-        // accuracy in percent; R² as it is
-        let scale = if metric_name == "accuracy" {
-            100.0
-        } else {
-            1.0
-        };
-        let train_metric: Vec<(f64, f64)> = history
-            .steps
-            .iter()
-            .map(|r| (r.step as f64, r.metric * scale))
-            .collect();
-        let validation_metric: Vec<(f64, f64)> = history
-            .validation
-            .iter()
-            .map(|r| (r.steps as f64, r.metric * scale))
-            .collect();
-        let metrics = train_metric
-            .iter()
-            .chain(&validation_metric)
-            .map(|&(_, m)| m);
-        let low = metrics.fold(0.0f64, f64::min);
-        let mut chart = ChartBuilder::on(&bottom)
-            .margin(15)
-            .x_label_area_size(40)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x_start..x_end, low..1.05 * scale)
-            .map_err(draw_error)?;
-        let y_desc = if scale == 100.0 {
-            "accuracy (%)".to_string()
-        } else {
-            metric_name.to_string()
-        };
-        chart
-            .configure_mesh()
-            .x_desc("step")
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_desc(y_desc)
-            .label_style(("sans-serif", 14))
-            .draw()
-            .map_err(draw_error)?;
+        let top_band = loss_chart(&top, history, x_start..x_end, log_scale, &names)?;
         let names = Names {
             train: "training batch (per step)",
             validation: "validation (per epoch)",
             ..names
         };
-        draw_series(&mut chart, &train_metric, &validation_metric, &names)?;
-        bands = [top_band, band_of(&chart, train_band(&train_metric))];
+        let bottom_band = metric_chart(&bottom, history, x_start..x_end, metric_name, &names)?;
+        bands = [top_band, bottom_band];
         root.present().map_err(draw_error)?;
     }
     Ok((rgb, bands))
+}
+
+type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+
+/// The lowest and highest of `points`' values; (0, 0) for none.
+fn train_band(points: &[(f64, f64)]) -> (f64, f64) {
+    let (lo, hi) = points
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p.1), hi.max(p.1))
+        });
+    if lo.is_finite() { (lo, hi) } else { (0.0, 0.0) }
+}
+
+/// The loss chart: training per step, validation per epoch, on a linear or
+/// log axis; where its training line lies.
+fn loss_chart(
+    area: &Area,
+    history: &History,
+    x_range: std::ops::Range<f64>,
+    log_scale: bool,
+    names: &Names,
+) -> Result<DataBand, PlotError> {
+    let train_loss: Vec<(f64, f64)> = history
+        .steps
+        .iter()
+        .map(|r| (r.step as f64, r.loss))
+        .collect();
+    let validation_loss: Vec<(f64, f64)> = history
+        .validation
+        .iter()
+        .map(|r| (r.steps as f64, r.loss))
+        .collect();
+    let losses = train_loss
+        .iter()
+        .chain(&validation_loss)
+        .map(|&(_, loss)| loss);
+    let (low, high) = losses.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
+    });
+    let (low, high) = if low.is_finite() {
+        (low, high)
+    } else {
+        (0.0, 1.0)
+    };
+    let mut chart = ChartBuilder::on(area);
+    chart.margin(15).x_label_area_size(40).y_label_area_size(70);
+    if !log_scale {
+        let pad = ((high - low) * 0.05).max(1e-9);
+        let mut chart = chart
+            .build_cartesian_2d(x_range, (low - pad).min(0.0)..high + pad)
+            .map_err(draw_error)?;
+        chart
+            .configure_mesh()
+            .x_desc("step")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_desc("loss")
+            .label_style(("sans-serif", 14))
+            .draw()
+            .map_err(draw_error)?;
+        draw_series(&mut chart, &train_loss, &validation_loss, names)?;
+        return Ok(band_of(&chart, train_band(&train_loss)));
+    }
+    let floor = train_loss
+        .iter()
+        .map(|p| p.1)
+        .filter(|&l| l > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let floor = if floor.is_finite() { floor / 2.0 } else { 1e-6 };
+    let mut chart = chart
+        .build_cartesian_2d(x_range, (floor..high.max(floor * 10.0) * 1.1).log_scale())
+        .map_err(draw_error)?;
+    chart
+        .configure_mesh()
+        .x_desc("step")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_desc("loss (log scale)")
+        // 1, 2 and 5 of each decade, not the decades alone
+        .y_labels(50)
+        .y_max_light_lines(0)
+        .y_label_formatter(&log_label)
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(draw_error)?;
+    let clamp = |points: &[(f64, f64)]| {
+        points
+            .iter()
+            .map(|&(x, y)| (x, y.max(floor)))
+            .collect::<Vec<_>>()
+    };
+    let train = clamp(&train_loss);
+    draw_series(&mut chart, &train, &clamp(&validation_loss), names)?;
+    Ok(band_of(&chart, train_band(&train)))
+}
+
+/// The metric chart: accuracy in percent, or R² as it is; where its
+/// training line lies.
+fn metric_chart(
+    area: &Area,
+    history: &History,
+    x_range: std::ops::Range<f64>,
+    metric_name: &str,
+    names: &Names,
+) -> Result<DataBand, PlotError> {
+    let scale = if metric_name == "accuracy" {
+        100.0
+    } else {
+        1.0
+    };
+    let train_metric: Vec<(f64, f64)> = history
+        .steps
+        .iter()
+        .map(|r| (r.step as f64, r.metric * scale))
+        .collect();
+    let validation_metric: Vec<(f64, f64)> = history
+        .validation
+        .iter()
+        .map(|r| (r.steps as f64, r.metric * scale))
+        .collect();
+    let metrics = train_metric
+        .iter()
+        .chain(&validation_metric)
+        .map(|&(_, m)| m);
+    let low = metrics.fold(0.0f64, f64::min);
+    let mut chart = ChartBuilder::on(area)
+        .margin(15)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(x_range, low..1.05 * scale)
+        .map_err(draw_error)?;
+    let y_desc = if scale == 100.0 {
+        "accuracy (%)".to_string()
+    } else {
+        metric_name.to_string()
+    };
+    chart
+        .configure_mesh()
+        .x_desc("step")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_desc(y_desc)
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(draw_error)?;
+    draw_series(&mut chart, &train_metric, &validation_metric, names)?;
+    Ok(band_of(&chart, train_band(&train_metric)))
 }
 
 /// A log axis's label: 1, 2 and 5 times a power of ten, and nothing between.
@@ -551,6 +573,38 @@ impl Boundary<'_> {
         Ok(bytes)
     }
 
+    /// The class the model predicts at each of `cells` (raw feature
+    /// values), `grid` at a time, stopping when `stop` is set.
+    fn classes_at(
+        &self,
+        model: &MLP,
+        cells: &[(f64, f64)],
+        grid: usize,
+        stop: &AtomicBool,
+    ) -> Result<Vec<usize>, PlotError> {
+        let rows: Vec<Vec<f64>> = cells
+            .iter()
+            .map(|&(x, y)| match self.standardization {
+                Some(standardization) => standardization.apply(&[x, y]),
+                None => vec![x, y],
+            })
+            .collect();
+        // A wide network takes a while: Ctrl-C is heard between pieces of the grid.
+        let mut predicted: Vec<usize> = Vec::with_capacity(rows.len());
+        for piece in rows.chunks(grid) {
+            if stop.load(Ordering::Relaxed) {
+                return Err(PlotError::Interrupted);
+            }
+            predicted.extend(outputs(model, piece).iter().map(|scores| {
+                match self.problem.predict(scores) {
+                    Prediction::Class(class) => class,
+                    Prediction::Number(_) => 0,
+                }
+            }));
+        }
+        Ok(predicted)
+    }
+
     /// The picture on `area`, from a grid of `grid` predictions a side.
     fn draw(
         &self,
@@ -580,26 +634,7 @@ impl Boundary<'_> {
                 )
             })
             .collect();
-        let rows: Vec<Vec<f64>> = cells
-            .iter()
-            .map(|&(x, y)| match self.standardization {
-                Some(standardization) => standardization.apply(&[x, y]),
-                None => vec![x, y],
-            })
-            .collect();
-        // A wide network takes a while: Ctrl-C is heard between pieces of the grid.
-        let mut predicted: Vec<usize> = Vec::with_capacity(rows.len());
-        for piece in rows.chunks(grid) {
-            if stop.load(Ordering::Relaxed) {
-                return Err(PlotError::Interrupted);
-            }
-            predicted.extend(outputs(model, piece).iter().map(|scores| {
-                match self.problem.predict(scores) {
-                    Prediction::Class(class) => class,
-                    Prediction::Number(_) => 0,
-                }
-            }));
-        }
+        let predicted = self.classes_at(model, &cells, grid, stop)?;
         let mut chart = ChartBuilder::on(area)
             .caption(
                 title,
