@@ -2,7 +2,7 @@
 //! trained model on one input.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use micrograd::show::dot::{self, DotOptions, RankDir};
@@ -151,94 +151,105 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     }
     // the graph of values to step through, or a network-level one to print
     let (trace, names) = match &args.model {
-        Some(path) => {
-            let saved = super::input::read_model(path)?;
-            let (raw, x) = model_input(&saved, args)?;
-            let model = saved.to_mlp();
-            if let Some((layer, neuron)) = args.neuron {
-                check_neuron(&saved, layer, neuron)?;
-                let output = network::neuron_graph(&model, &saved.features, &x, layer, neuron);
-                options.title = Some(neuron_title(&saved, &raw, layer, neuron));
-                let trace = Trace::new(&output);
-                let names = network::labels(&trace);
-                (trace, names)
-            } else {
-                let Some(network) = Network::new(
-                    &model,
-                    &saved.features,
-                    &x,
-                    args.output as usize,
-                    args.scalar,
-                ) else {
-                    let outputs = model.layers.last().map_or(0, |layer| layer.neurons.len());
-                    anyhow::bail!(
-                        "--output {}: the model has {outputs} outputs, 1 to {outputs}",
-                        args.output
-                    );
-                };
-                if let Some(path) = &args.html {
-                    let title = format!("backprop through {}", path_name(args.model.as_deref()));
-                    let page = page::network_page(&network.view(), &title);
-                    return super::output::write_page(path, &page);
-                }
-                if !args.scalar {
-                    if args.step.is_some() {
-                        anyhow::bail!(
-                            "--step: frames are of a scalar graph; add --scalar or --neuron L1.N1"
-                        );
-                    }
-                    let nodes = network.nodes(&model, &raw, saved.classes.as_deref());
-                    let text = dot::render_network(&nodes, &options);
-                    std::io::stdout().lock().write_all(text.as_bytes())?;
-                    return Ok(());
-                }
-                let trace = Trace::new(&network.output);
-                if trace.nodes.len() > BIG_SCALAR_GRAPH {
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "graph: {} nodes; Graphviz takes a while on a graph this big \
-                         (`--neuron L1.N1` draws one neuron)",
-                        trace.nodes.len()
-                    );
-                }
-                let names = network::labels(&trace);
-                (trace, names)
-            }
-        }
+        Some(path) => match model_graph(args, path, &mut options)? {
+            Some(graph) => graph,
+            None => return Ok(()),
+        },
         None => {
             let expression = args.expression.build()?;
             (expression.trace, expression.names)
         }
     };
     match args.step {
-        Some(StepArg::All) => {
-            let dir = args.out.as_ref().expect("checked above");
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("{}: cannot make the directory", dir.display()))?;
-            let last = trace.frame_count() - 1;
-            let digits = last.to_string().len().max(2);
-            for frame in 0..=last {
-                options.frame = Some(frame);
-                let path = dir.join(format!("step-{frame:0digits$}.dot"));
-                super::output::write_atomically(
-                    &path,
-                    dot::render(&trace, &names, &options).as_bytes(),
-                )?;
-            }
-            let _ = writeln!(
-                std::io::stderr(),
-                "wrote {} files, step-{:0digits$}.dot to step-{last:0digits$}.dot, in {}",
-                last + 1,
-                0,
-                dir.display()
-            );
-        }
+        Some(StepArg::All) => write_steps(args, &trace, &names, &mut options)?,
         step => {
             options.frame = frame(step, &trace)?;
             let text = dot::render(&trace, &names, &options);
             std::io::stdout().lock().write_all(text.as_bytes())?;
         }
     }
+    Ok(())
+}
+
+/// The scalar graph `--model` asks to draw or step through: one neuron's, or
+/// the whole model's with `--scalar`; `None` when the network was written
+/// whole already (its DOT, or its page).
+fn model_graph(
+    args: &Args,
+    path: &Path,
+    options: &mut DotOptions,
+) -> anyhow::Result<Option<(Trace, Vec<String>)>> {
+    let saved = super::input::read_model(path)?;
+    let (raw, x) = model_input(&saved, args)?;
+    let model = saved.to_mlp();
+    if let Some((layer, neuron)) = args.neuron {
+        check_neuron(&saved, layer, neuron)?;
+        let output = network::neuron_graph(&model, &saved.features, &x, layer, neuron);
+        options.title = Some(neuron_title(&saved, &raw, layer, neuron));
+        let trace = Trace::new(&output);
+        let names = network::labels(&trace);
+        return Ok(Some((trace, names)));
+    }
+    let output = args.output as usize;
+    let Some(network) = Network::new(&model, &saved.features, &x, output, args.scalar) else {
+        let outputs = model.layers.last().map_or(0, |layer| layer.neurons.len());
+        anyhow::bail!(
+            "--output {}: the model has {outputs} outputs, 1 to {outputs}",
+            args.output
+        );
+    };
+    if let Some(path) = &args.html {
+        let title = format!("backprop through {}", path_name(args.model.as_deref()));
+        let page = page::network_page(&network.view(), &title);
+        super::output::write_page(path, &page)?;
+        return Ok(None);
+    }
+    if !args.scalar {
+        if args.step.is_some() {
+            anyhow::bail!("--step: frames are of a scalar graph; add --scalar or --neuron L1.N1");
+        }
+        let nodes = network.nodes(&model, &raw, saved.classes.as_deref());
+        let text = dot::render_network(&nodes, options);
+        std::io::stdout().lock().write_all(text.as_bytes())?;
+        return Ok(None);
+    }
+    let trace = Trace::new(&network.output);
+    if trace.nodes.len() > BIG_SCALAR_GRAPH {
+        let _ = writeln!(
+            std::io::stderr(),
+            "graph: {} nodes; Graphviz takes a while on a graph this big \
+             (`--neuron L1.N1` draws one neuron)",
+            trace.nodes.len()
+        );
+    }
+    let names = network::labels(&trace);
+    Ok(Some((trace, names)))
+}
+
+/// `--step all`: a DOT file per frame, in `--out`.
+fn write_steps(
+    args: &Args,
+    trace: &Trace,
+    names: &[String],
+    options: &mut DotOptions,
+) -> anyhow::Result<()> {
+    let dir = args.out.as_ref().expect("checked above");
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("{}: cannot make the directory", dir.display()))?;
+    let last = trace.frame_count() - 1;
+    let digits = last.to_string().len().max(2);
+    for frame in 0..=last {
+        options.frame = Some(frame);
+        let path = dir.join(format!("step-{frame:0digits$}.dot"));
+        super::output::write_atomically(&path, dot::render(trace, names, options).as_bytes())?;
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "wrote {} files, step-{:0digits$}.dot to step-{last:0digits$}.dot, in {}",
+        last + 1,
+        0,
+        dir.display()
+    );
     Ok(())
 }
 

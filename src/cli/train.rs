@@ -91,16 +91,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let (mut config, dataset, source) = load(args.config.as_deref(), args.data.as_deref())?;
     apply_overrides(&mut config, args).with_context(|| source.clone())?;
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let handler_stop = Arc::clone(&stop);
-    // Ctrl-C finishes the current step, then the model so far is written;
-    // a second Ctrl-C does not wait.
-    ctrlc::set_handler(move || {
-        if handler_stop.swap(true, Ordering::Relaxed) {
-            std::process::exit(130);
-        }
-    })
-    .context("cannot listen for Ctrl-C")?;
+    let stop = listen_for_ctrl_c()?;
 
     let started = Instant::now();
     let validation = load_validation(&config, &dataset, args.config.as_deref())?;
@@ -129,40 +120,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     }
     let mut reporter = Reporter::new(args, problem.metric_name());
     if let (Some(saved), Some(path), false) = (&resume, &args.resume, args.quiet) {
-        let optimizer = if saved.training.is_some() {
-            "and its optimizer's state"
-        } else {
-            "with a new optimizer (the file has no optimizer state: \
-             set `outputs.checkpoint_every` to save it)"
-        };
-        let _ = writeln!(
-            std::io::stderr(),
-            "going on from {} after step {}, {optimizer}",
-            path.display(),
-            saved.metrics.steps
-        );
+        let _ = writeln!(std::io::stderr(), "{}", going_on(saved, path));
     }
-    // a checkpoint replaces the model file, whole, every `checkpoint_every` steps
-    let mut checkpoint_error = None;
-    let mut checkpoint = |saved: &micrograd::train::model::SavedModel| {
-        if checkpoint_error.is_none()
-            && let Err(err) =
-                output::write_atomically(&destinations.model, saved.to_json().as_bytes())
-        {
-            checkpoint_error = Some(err);
-            stop.store(true, Ordering::Relaxed);
-        }
-    };
-    let result = plan.train(train::Hooks {
-        progress: &mut |record, total| reporter.step(record, total),
-        stop: &stop,
-        checkpoint: &mut checkpoint,
-    });
-    if let Some(err) = checkpoint_error {
-        reporter.finish();
-        return Err(err.context("writing a checkpoint"));
-    }
-    reporter.finish();
+    let result = run_plan(plan, &destinations.model, &mut reporter, &stop)?;
     let trained = result.map_err(|err| train_error(err, &source, validation_path))?;
     let seconds = started.elapsed().as_secs_f64();
 
@@ -203,6 +163,65 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// Trains `plan`, reporting each step; a checkpoint replaces the model file,
+/// whole, every `checkpoint_every` steps, and one that cannot be written
+/// stops the run with its error.
+fn run_plan(
+    plan: train::Plan,
+    model_path: &Path,
+    reporter: &mut Reporter,
+    stop: &AtomicBool,
+) -> anyhow::Result<Result<Trained, TrainError>> {
+    let mut checkpoint_error = None;
+    let mut checkpoint = |saved: &micrograd::train::model::SavedModel| {
+        if checkpoint_error.is_none()
+            && let Err(err) = output::write_atomically(model_path, saved.to_json().as_bytes())
+        {
+            checkpoint_error = Some(err);
+            stop.store(true, Ordering::Relaxed);
+        }
+    };
+    let result = plan.train(train::Hooks {
+        progress: &mut |record, total| reporter.step(record, total),
+        stop,
+        checkpoint: &mut checkpoint,
+    });
+    reporter.finish();
+    if let Some(err) = checkpoint_error {
+        return Err(err.context("writing a checkpoint"));
+    }
+    Ok(result)
+}
+
+/// A flag Ctrl-C (or SIGTERM) sets: training finishes the current step, then
+/// the model so far is written; a second Ctrl-C does not wait.
+fn listen_for_ctrl_c() -> anyhow::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let handler_stop = Arc::clone(&stop);
+    ctrlc::set_handler(move || {
+        if handler_stop.swap(true, Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+    })
+    .context("cannot listen for Ctrl-C")?;
+    Ok(stop)
+}
+
+/// What a resumed run says it goes on from.
+fn going_on(saved: &micrograd::train::model::SavedModel, path: &Path) -> String {
+    let optimizer = if saved.training.is_some() {
+        "and its optimizer's state"
+    } else {
+        "with a new optimizer (the file has no optimizer state: \
+         set `outputs.checkpoint_every` to save it)"
+    };
+    format!(
+        "going on from {} after step {}, {optimizer}",
+        path.display(),
+        saved.metrics.steps
+    )
 }
 
 /// The config, its dataset, and a name for messages. `data` (from `--data`)

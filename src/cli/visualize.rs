@@ -211,15 +211,6 @@ impl<'a> Frames<'a> {
             .position(|&node| node == active)
             .expect("every node is listed");
         let (start, end) = window(n, at, room);
-        // the columns' widths: numbers first, then the label and how it was made
-        let number = |x: f64| {
-            let text = format!("{x:.4}");
-            if text.len() > 9 {
-                format!("{x:.2e}")
-            } else {
-                text
-            }
-        };
         let grad_texts: Vec<String> = (0..n)
             .map(|node| match (written[node], before[node] != 0.0) {
                 (true, true) => format!("★{:>9} → {}", number(before[node]), number(grads[node])),
@@ -227,33 +218,11 @@ impl<'a> Frames<'a> {
                 (false, _) => format!(" {:>9}", number(grads[node])),
             })
             .collect();
-        let grad_width = self.order[start..end]
-            .iter()
-            .map(|&node| grad_texts[node].chars().count())
-            .max()
-            .unwrap_or(10);
-        // "LL │ [*] " + label + "  " + made + "  data " + 9 + "  grad " + grad
-        let fixed = 9 + 2 + 7 + 9 + 7 + grad_width;
-        let widest = |texts: &[String]| {
-            self.order[start..end]
-                .iter()
-                .map(|&node| texts[node].chars().count())
-                .max()
-                .unwrap_or(0)
-        };
-        let (label_want, made_want) = (widest(&self.story.names).max(4), widest(&self.story.made));
-        let room_for_text = cols.saturating_sub(fixed);
-        let label_width = label_want
-            .min(room_for_text.max(4) * 2 / 5)
-            .max(4)
-            .min(label_want);
-        let label_width = if made_want == 0 || room_for_text < label_width + 2 + 6 {
-            label_want.min(room_for_text).max(3)
-        } else {
-            label_width
-        };
-        let made_width = room_for_text.saturating_sub(label_width + 2).min(made_want);
-        let show_made = made_width >= 6 || (made_want > 0 && made_width == made_want);
+        let Widths {
+            label: label_width,
+            made: made_width,
+            show_made,
+        } = self.widths(&self.order[start..end], &grad_texts, cols);
 
         let mut lines = Vec::new();
         // too little room for the marker lines: the rows alone
@@ -266,15 +235,7 @@ impl<'a> Frames<'a> {
         }
         let mut previous_layer = None;
         for &node in &self.order[start..end] {
-            let state = self.story.trace.state(frame, node);
-            let (marker, style) = match state {
-                State::Active => (
-                    "[*]",
-                    Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold(),
-                ),
-                State::Done => ("[✓]", Style::new().fg_color(Some(AnsiColor::Green.into()))),
-                State::Waiting => ("[ ]", Style::new()),
-            };
+            let (marker, style) = marker(self.story.trace.state(frame, node));
             let layer = self.layers[node];
             let layer_label = if previous_layer == Some(layer) {
                 String::new()
@@ -309,6 +270,71 @@ impl<'a> Frames<'a> {
             )));
         }
         lines
+    }
+
+    /// The label's and the "made" column's widths for the rows `shown`, in
+    /// `cols` columns: numbers first, then the label and how it was made.
+    fn widths(&self, shown: &[usize], grad_texts: &[String], cols: usize) -> Widths {
+        let widest = |texts: &[String]| {
+            shown
+                .iter()
+                .map(|&node| texts[node].chars().count())
+                .max()
+                .unwrap_or(0)
+        };
+        let grad_width = if shown.is_empty() {
+            10
+        } else {
+            widest(grad_texts)
+        };
+        // "LL │ [*] " + label + "  " + made + "  data " + 9 + "  grad " + grad
+        let fixed = 9 + 2 + 7 + 9 + 7 + grad_width;
+        let (label_want, made_want) = (widest(&self.story.names).max(4), widest(&self.story.made));
+        let room_for_text = cols.saturating_sub(fixed);
+        let label_width = label_want
+            .min(room_for_text.max(4) * 2 / 5)
+            .max(4)
+            .min(label_want);
+        let label_width = if made_want == 0 || room_for_text < label_width + 2 + 6 {
+            label_want.min(room_for_text).max(3)
+        } else {
+            label_width
+        };
+        let made_width = room_for_text.saturating_sub(label_width + 2).min(made_want);
+        Widths {
+            label: label_width,
+            made: made_width,
+            show_made: made_width >= 6 || (made_want > 0 && made_width == made_want),
+        }
+    }
+}
+
+/// The widths of a frame's text columns.
+struct Widths {
+    label: usize,
+    made: usize,
+    show_made: bool,
+}
+
+/// A number in at most 9 characters: `-1.2345`, or `1.23e8`.
+fn number(x: f64) -> String {
+    let text = format!("{x:.4}");
+    if text.len() > 9 {
+        format!("{x:.2e}")
+    } else {
+        text
+    }
+}
+
+/// A node's marker and colour: yellow `[*]` now, green `[✓]` done, plain `[ ]`.
+fn marker(state: State) -> (&'static str, Style) {
+    match state {
+        State::Active => (
+            "[*]",
+            Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold(),
+        ),
+        State::Done => ("[✓]", Style::new().fg_color(Some(AnsiColor::Green.into()))),
+        State::Waiting => ("[ ]", Style::new()),
     }
 }
 

@@ -293,15 +293,12 @@ impl Tape {
         self.peak = 0;
     }
 
-    /// Drops the nodes no handle can reach, moving the rest down in order.
-    /// Inputs stay older than the nodes that use them, so every invariant holds.
-    /// When less than a quarter of the tape is dead it moves nothing (ids stay put).
-    fn compact(&mut self) {
-        let len = self.len();
+    /// Which nodes a handle can reach: held by one, or used by a node that is.
+    fn reached(&self) -> Vec<bool> {
         // Mark: a node is reached if a handle holds it or a reached node uses
         // it. Users sit above their inputs, so one sweep down marks them all.
         let mut reached: Vec<bool> = self.handles.iter().map(|&h| h > 0).collect();
-        for id in (0..len).rev() {
+        for id in (0..self.len()).rev() {
             if !reached[id] {
                 continue;
             }
@@ -322,6 +319,15 @@ impl Tape {
                 }
             }
         }
+        reached
+    }
+
+    /// Drops the nodes no handle can reach, moving the rest down in order.
+    /// Inputs stay older than the nodes that use them, so every invariant holds.
+    /// When less than a quarter of the tape is dead it moves nothing (ids stay put).
+    fn compact(&mut self) {
+        let len = self.len();
+        let reached = self.reached();
         let kept = reached.iter().filter(|&&r| r).count();
         if kept > len - len / 4 {
             // Little to gain: look again only once the tape is half as long again.

@@ -130,70 +130,99 @@ fn page_data(story: &Story, ops: Vec<String>) -> PageData {
     }
 }
 
+/// The page's drawing before it is placed: a record per node (its three
+/// cells' widths), a circle per op when asked, and each edge with the
+/// weight it carries when there are weights.
+struct Drawing {
+    graph: Graph,
+    cells: Vec<[f64; 3]>,
+    /// Each node's op circle, as a node of `graph`.
+    op_of: Vec<Option<usize>>,
+    weighted: Vec<Option<f64>>,
+    /// Each node's label as drawn, cut to `LABEL_CHARS`.
+    shown: Vec<String>,
+}
+
+impl Drawing {
+    fn new(graph: &PageGraph) -> Drawing {
+        let page = &graph.data;
+        let n = page.names.len();
+        let column = |node: usize| {
+            if graph.op_circles {
+                2 * graph.layers[node]
+            } else {
+                graph.layers[node]
+            }
+        };
+
+        // the drawing: a record per node, and a circle per op when asked
+        let shown: Vec<String> = page
+            .names
+            .iter()
+            .map(|name| fit_middle(name, LABEL_CHARS))
+            .collect();
+        let mut layout_graph = Graph::default();
+        let mut cells = Vec::with_capacity(n);
+        for (node, (shown, data)) in shown.iter().zip(&page.data).enumerate() {
+            let label = format!("[ ] {shown}");
+            let data = format!("data {data:.4}");
+            // the grad cell has room for the grads the frames will show
+            let grad = "grad -99.9999".to_string();
+            let widths =
+                [&label, &data, &grad].map(|text| text.chars().count() as f64 * CHAR_WIDTH + 14.0);
+            cells.push(widths);
+            layout_graph.ranks.push(column(node));
+            layout_graph
+                .sizes
+                .push((widths.iter().sum(), RECORD_HEIGHT));
+        }
+        let mut op_of = vec![None; n];
+        // each drawn edge, and the weight it carries when there are weights
+        let mut weighted = Vec::new();
+        for node in 0..n {
+            if page.inputs[node].is_empty() {
+                continue;
+            }
+            if graph.op_circles {
+                let op = layout_graph.ranks.len();
+                op_of[node] = Some(op);
+                layout_graph.ranks.push(column(node) - 1);
+                layout_graph.sizes.push((OP_SIZE, OP_SIZE));
+                for &input in &page.inputs[node] {
+                    layout_graph.edges.push((input, op));
+                    weighted.push(None);
+                }
+                layout_graph.edges.push((op, node));
+                weighted.push(None);
+            } else {
+                for (k, &input) in page.inputs[node].iter().enumerate() {
+                    layout_graph.edges.push((input, node));
+                    weighted.push(graph.weights.as_ref().map(|weights| weights[node][k]));
+                }
+            }
+        }
+        Drawing {
+            graph: layout_graph,
+            cells,
+            op_of,
+            weighted,
+            shown,
+        }
+    }
+}
+
 /// The page for `graph`, titled `title`.
 fn render(graph: &PageGraph, title: &str) -> String {
     let page = &graph.data;
     let n = page.names.len();
-    let column = |node: usize| {
-        if graph.op_circles {
-            2 * graph.layers[node]
-        } else {
-            graph.layers[node]
-        }
-    };
-
-    // the drawing: a record per node, and a circle per op when asked
-    let shown: Vec<String> = page
-        .names
-        .iter()
-        .map(|name| fit_middle(name, LABEL_CHARS))
-        .collect();
-    let mut layout_graph = Graph::default();
-    let mut cells = Vec::with_capacity(n);
-    for (node, (shown, data)) in shown.iter().zip(&page.data).enumerate() {
-        let label = format!("[ ] {shown}");
-        let data = format!("data {data:.4}");
-        // the grad cell has room for the grads the frames will show
-        let grad = "grad -99.9999".to_string();
-        let widths =
-            [&label, &data, &grad].map(|text| text.chars().count() as f64 * CHAR_WIDTH + 14.0);
-        cells.push(widths);
-        layout_graph.ranks.push(column(node));
-        layout_graph
-            .sizes
-            .push((widths.iter().sum(), RECORD_HEIGHT));
-    }
-    let mut op_of = vec![None; n];
-    // each drawn edge, and the weight it carries when there are weights
-    let mut weighted = Vec::new();
-    for node in 0..n {
-        if page.inputs[node].is_empty() {
-            continue;
-        }
-        if graph.op_circles {
-            let op = layout_graph.ranks.len();
-            op_of[node] = Some(op);
-            layout_graph.ranks.push(column(node) - 1);
-            layout_graph.sizes.push((OP_SIZE, OP_SIZE));
-            for &input in &page.inputs[node] {
-                layout_graph.edges.push((input, op));
-                weighted.push(None);
-            }
-            layout_graph.edges.push((op, node));
-            weighted.push(None);
-        } else {
-            for (k, &input) in page.inputs[node].iter().enumerate() {
-                layout_graph.edges.push((input, node));
-                weighted.push(graph.weights.as_ref().map(|weights| weights[node][k]));
-            }
-        }
-    }
+    let Drawing {
+        graph: layout_graph,
+        cells,
+        op_of,
+        weighted,
+        shown,
+    } = Drawing::new(graph);
     let placed = layout::layout(&layout_graph);
-    let largest = weighted
-        .iter()
-        .flatten()
-        .fold(0.0f64, |largest: f64, w: &f64| largest.max(w.abs()));
-
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -202,29 +231,7 @@ fn render(graph: &PageGraph, title: &str) -> String {
         h = placed.height,
         title = escape(title)
     );
-    for (&(from, to), weight) in layout_graph.edges.iter().zip(&weighted) {
-        let (fx, fy) = placed.centres[from];
-        let (tx, ty) = placed.centres[to];
-        let (x1, x2) = (
-            fx + layout_graph.sizes[from].0 / 2.0,
-            tx - layout_graph.sizes[to].0 / 2.0,
-        );
-        let bend = (x2 - x1) / 2.0;
-        let style = match weight {
-            Some(w) => format!(
-                r#" style="stroke:{};stroke-width:{:.2}"><title>weight {w:.4}</title></path>"#,
-                if *w < 0.0 { "#c01c28" } else { "#1a5fb4" },
-                0.4 + 3.6 * w.abs() / largest.max(f64::MIN_POSITIVE)
-            ),
-            None => "/>".to_string(),
-        };
-        let _ = write!(
-            svg,
-            r#"<path class="edge" d="M{x1:.1},{fy:.1} C{:.1},{fy:.1} {:.1},{ty:.1} {x2:.1},{ty:.1}" marker-end="url(#arrow)"{style}"#,
-            x1 + bend,
-            x2 - bend
-        );
-    }
+    edges_svg(&mut svg, &layout_graph, &placed, &weighted);
     for node in 0..n {
         let (cx, cy) = placed.centres[node];
         let (width, height) = layout_graph.sizes[node];
@@ -262,6 +269,35 @@ fn render(graph: &PageGraph, title: &str) -> String {
         .replace("{{TITLE}}", &escape(title))
         .replace("{{SVG}}", &svg)
         .replace("{{DATA}}", &script_safe(&json))
+}
+
+/// Each edge as a curve with an arrow; an edge with a weight as thick as
+/// its size, blue when positive and red when negative.
+fn edges_svg(svg: &mut String, graph: &Graph, placed: &layout::Placed, weighted: &[Option<f64>]) {
+    let largest = weighted
+        .iter()
+        .flatten()
+        .fold(0.0f64, |largest: f64, w: &f64| largest.max(w.abs()));
+    for (&(from, to), weight) in graph.edges.iter().zip(weighted) {
+        let (fx, fy) = placed.centres[from];
+        let (tx, ty) = placed.centres[to];
+        let (x1, x2) = (fx + graph.sizes[from].0 / 2.0, tx - graph.sizes[to].0 / 2.0);
+        let bend = (x2 - x1) / 2.0;
+        let style = match weight {
+            Some(w) => format!(
+                r#" style="stroke:{};stroke-width:{:.2}"><title>weight {w:.4}</title></path>"#,
+                if *w < 0.0 { "#c01c28" } else { "#1a5fb4" },
+                0.4 + 3.6 * w.abs() / largest.max(f64::MIN_POSITIVE)
+            ),
+            None => "/>".to_string(),
+        };
+        let _ = write!(
+            svg,
+            r#"<path class="edge" d="M{x1:.1},{fy:.1} C{:.1},{fy:.1} {:.1},{ty:.1} {x2:.1},{ty:.1}" marker-end="url(#arrow)"{style}"#,
+            x1 + bend,
+            x2 - bend
+        );
+    }
 }
 
 /// Text for HTML and SVG: `& < > " '` as entities.
