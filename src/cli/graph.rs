@@ -176,10 +176,10 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
 /// whole already (its DOT, or its page).
 fn model_graph(
     args: &Args,
-    path: &Path,
+    model_path: &Path,
     options: &mut DotOptions,
 ) -> anyhow::Result<Option<(Trace, Vec<String>)>> {
-    let saved = super::input::read_model(path)?;
+    let saved = super::input::read_model(model_path)?;
     let (raw, x) = model_input(&saved, args)?;
     let model = saved.to_mlp();
     if let Some((layer, neuron)) = args.neuron {
@@ -201,7 +201,7 @@ fn model_graph(
     if let Some(path) = &args.html {
         let title = format!("backprop through {}", path_name(args.model.as_deref()));
         let page = page::network_page(&network.view(), &title);
-        super::output::write_page(path, &page)?;
+        super::output::write_page(path, &page, "--html", &[model_path])?;
         return Ok(None);
     }
     if !args.scalar {

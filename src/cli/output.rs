@@ -1,5 +1,8 @@
 //! Writing files so that a crash or Ctrl-C never leaves half of one: bytes go
-//! to a temporary file beside the target, which is then renamed over it.
+//! to a temporary file beside the target, which is then renamed over it. A
+//! symlink is followed to the file it names, which is replaced, not the
+//! link; what is not a regular file (a device, a FIFO, a terminal) is
+//! written through, as a shell's `>` would, never replaced.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,35 +13,91 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     write_all_atomically(&[(path.to_path_buf(), bytes.to_vec())])
 }
 
+/// Where the bytes for a path go.
+enum Destination {
+    /// A regular file, new or old, replaced whole: the path a symlink leads to.
+    Replace(PathBuf),
+    /// Something that is not a regular file: written to, never replaced.
+    Through(PathBuf),
+}
+
+impl Destination {
+    fn of(path: &Path) -> anyhow::Result<Destination> {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                anyhow::bail!("{}: is a directory, not a file name", path.display())
+            }
+            Ok(meta) if !meta.is_file() => Ok(Destination::Through(path.to_path_buf())),
+            Ok(_) => Ok(Destination::Replace(
+                std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+            )),
+            Err(_) => Ok(Destination::Replace(link_target(path))),
+        }
+    }
+}
+
+/// Where `path` leads when it is a symlink to a file not made yet (followed
+/// link by link, as opening it would); `path` itself otherwise.
+fn link_target(path: &Path) -> PathBuf {
+    let mut path = path.to_path_buf();
+    // as many links as Linux follows before it gives up
+    for _ in 0..40 {
+        let Ok(target) = std::fs::read_link(&path) else {
+            return path;
+        };
+        path = match path.parent() {
+            Some(dir) => dir.join(target),
+            None => target,
+        };
+    }
+    path
+}
+
 /// Writes a set of files that belong together (a run's model and plots):
 /// every one goes to its temporary file first, and only when all of them are
 /// written are they renamed into place, so a failure replaces none of them.
+/// Special files (`Destination::Through`) are written last, in place.
 pub fn write_all_atomically(files: &[(PathBuf, Vec<u8>)]) -> anyhow::Result<()> {
-    let written = files
-        .iter()
-        .map(|(path, bytes)| {
-            let mut file = temporary_beside(path)?;
-            file.write_all(bytes)
-                .and_then(|()| file.as_file().sync_all())
-                .with_context(|| format!("{}: cannot write", path.display()))?;
-            Ok((path, file))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    for (path, file) in written {
-        file.persist(path)
+    let mut replaced = Vec::new();
+    let mut through = Vec::new();
+    for (path, bytes) in files {
+        match Destination::of(path)? {
+            Destination::Replace(real) => {
+                let mut file =
+                    temporary_beside(&real).with_context(|| path.display().to_string())?;
+                file.write_all(bytes)
+                    .and_then(|()| file.as_file().sync_all())
+                    .map_err(without_temporary_path)
+                    .with_context(|| format!("{}: cannot write", path.display()))?;
+                replaced.push((path, real, file));
+            }
+            Destination::Through(special) => through.push((path, special, bytes)),
+        }
+    }
+    for (path, real, file) in replaced {
+        file.persist(&real)
             .map_err(|err| err.error)
             .with_context(|| format!("{}: cannot replace", path.display()))?;
+    }
+    for (path, special, bytes) in through {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&special)
+            .and_then(|mut file| file.write_all(bytes))
+            .with_context(|| format!("{}: cannot write", path.display()))?;
     }
     Ok(())
 }
 
 /// Checks, before any work is done, that `path` can be written: it is not a
-/// directory and its directory takes new files.
+/// directory, and it is a special file or its directory takes new files.
 pub fn check_destination(path: &Path) -> anyhow::Result<()> {
-    if path.is_dir() {
-        anyhow::bail!("{}: is a directory, not a file name", path.display());
+    match Destination::of(path)? {
+        Destination::Replace(real) => temporary_beside(&real)
+            .map(drop)
+            .with_context(|| path.display().to_string()),
+        Destination::Through(_) => Ok(()),
     }
-    temporary_beside(path).map(drop)
 }
 
 /// `check_destination`, and that the file `option` names is none of the
@@ -76,13 +135,7 @@ fn temporary_beside(path: &Path) -> anyhow::Result<tempfile::NamedTempFile> {
     builder
         .tempfile_in(dir)
         .map_err(without_temporary_path)
-        .with_context(|| {
-            format!(
-                "{}: cannot create a file in {}",
-                path.display(),
-                dir.display()
-            )
-        })
+        .with_context(|| format!("cannot create a file in {}", dir.display()))
 }
 
 /// tempfile's errors end with the temporary file's path, which the user never
@@ -171,12 +224,13 @@ impl std::fmt::Display for Exit {
 
 impl std::error::Error for Exit {}
 
-/// Writes a page (or any text) to `path`, whole, or to standard output for `-`.
-pub fn write_page(path: &Path, page: &str) -> anyhow::Result<()> {
+/// Writes a page (or any text) to `path`, whole, or to standard output for
+/// `-`; `path` may be none of `inputs`, which `option` would overwrite.
+pub fn write_page(path: &Path, page: &str, option: &str, inputs: &[&Path]) -> anyhow::Result<()> {
     if path.as_os_str() == "-" {
         std::io::Write::write_all(&mut std::io::stdout().lock(), page.as_bytes())?;
         return Ok(());
     }
-    check_destination(path)?;
+    check_output(path, option, inputs)?;
     write_atomically(path, page.as_bytes())
 }

@@ -56,7 +56,9 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             (None, None) => "backprop through the lecture's neuron".to_string(),
         };
         let page = page::expression_page(&expression.trace, &expression.names, &title);
-        return super::output::write_page(path, &page);
+        let inputs: Vec<&std::path::Path> =
+            args.expression.expr_file.as_deref().into_iter().collect();
+        return super::output::write_page(path, &page, "--html", &inputs);
     }
     if args.visualize {
         let frames = visualize::Frames::new(&expression);

@@ -8,6 +8,7 @@ mod fuzz;
 mod gradcheck;
 mod graph;
 mod hardening;
+mod outputs;
 mod real_data;
 mod resume;
 mod seed;
