@@ -252,6 +252,7 @@ impl SavedModel {
             if training.optimizer.lengths().iter().any(|&len| len != n) {
                 anyhow::bail!("at `training.optimizer`: needs {n} numbers per running average");
             }
+            training.optimizer.check(self.metrics.steps)?;
         }
         Ok(())
     }

@@ -24,6 +24,38 @@ impl OptimizerState {
         }
     }
 
+    /// Whether the state is one `steps` steps of training can have left: its
+    /// numbers finite, Adam's second moments not negative and its step count
+    /// between 0 and `steps`. The error names the field.
+    pub fn check(&self, steps: usize) -> anyhow::Result<()> {
+        let finite = |values: &[f64]| values.iter().all(|x| x.is_finite());
+        match self {
+            OptimizerState::Sgd => {}
+            OptimizerState::Momentum { velocity } => {
+                if !finite(velocity) {
+                    anyhow::bail!("at `training.optimizer.velocity`: not all are finite numbers");
+                }
+            }
+            OptimizerState::Adam { m, v, t } => {
+                if !finite(m) {
+                    anyhow::bail!("at `training.optimizer.m`: not all are finite numbers");
+                }
+                if !v.iter().all(|x| x.is_finite() && *x >= 0.0) {
+                    anyhow::bail!(
+                        "at `training.optimizer.v`: a running average of squares must be a \
+                         finite number, 0 or more"
+                    );
+                }
+                if usize::try_from(*t).map_or(true, |t| t > steps) {
+                    anyhow::bail!(
+                        "at `training.optimizer.t`: {t} steps, but the model has had {steps}"
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The lengths of its per-parameter vectors, which must all be the parameters'.
     pub fn lengths(&self) -> Vec<usize> {
         match self {

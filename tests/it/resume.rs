@@ -1,6 +1,7 @@
-//! `train --resume`: what it refuses.
+//! `train --resume`: what it refuses, and model files it will not load.
 
 use super::{fails_with, micrograd_in, saved_model, succeeded};
+
 #[test]
 fn resume_refuses_a_model_of_another_shape_or_data() {
     let dir = tempfile::tempdir().expect("a temp dir");
@@ -46,4 +47,55 @@ fn resume_refuses_a_model_of_another_shape_or_data() {
         &["train", "-c", "c.json", "--resume", "model.json"],
     );
     fails_with(&output, &["the model reads x1, x2, the data has a, b"]);
+}
+
+/// Regression: a model file whose Adam state is corrupt (a negative step
+/// count or second moment) was loaded, and training then blamed the
+/// learning rate; a step count of i32::MAX overflowed silently and resumed
+/// steps changed no weight. The state is checked on load, naming the field.
+#[test]
+fn corrupt_optimizer_state_is_refused_on_load() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    std::fs::write(dir.join("d.csv"), "x1,x2,y\n0,1,a\n1,0,b\n1,1,a\n0,0,b\n").expect("written");
+    std::fs::write(
+        dir.join("c.json"),
+        r#"{"dataset": "d.csv", "steps": 4, "outputs": {"checkpoint_every": 2}}"#,
+    )
+    .expect("written");
+    super::assert_success(&micrograd_in(dir, &["train", "-c", "c.json", "-q"]));
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).expect("a model"))
+            .expect("JSON");
+    let cases: [(&str, fn(&mut serde_json::Value)); 3] = [
+        ("at `training.optimizer.t`", |adam| adam["t"] = (-5).into()),
+        ("at `training.optimizer.t`", |adam| {
+            adam["t"] = i32::MAX.into()
+        }),
+        ("at `training.optimizer.v`", |adam| {
+            adam["v"][0] = (-1.0).into()
+        }),
+    ];
+    for (message, corrupt) in cases {
+        let mut broken = model.clone();
+        corrupt(&mut broken["training"]["optimizer"]);
+        std::fs::write(dir.join("broken.json"), broken.to_string()).expect("written");
+        let output = micrograd_in(
+            dir,
+            &[
+                "train",
+                "-c",
+                "c.json",
+                "--resume",
+                "broken.json",
+                "--steps",
+                "9",
+                "--out",
+                "o",
+            ],
+        );
+        fails_with(&output, &["broken.json", message]);
+        let output = micrograd_in(dir, &["eval", "--model", "broken.json", "--data", "d.csv"]);
+        fails_with(&output, &["broken.json", message]);
+    }
 }
