@@ -193,10 +193,11 @@ fn model_graph(
     let output = args.output as usize;
     let Some(network) = Network::new(&model, &saved.features, &x, output, args.scalar) else {
         let outputs = model.layers.last().map_or(0, |layer| layer.neurons.len());
-        anyhow::bail!(
-            "--output {}: the model has {outputs} outputs, 1 to {outputs}",
-            args.output
-        );
+        let has = match outputs {
+            1 => "one output, 1".to_string(),
+            n => format!("{n} outputs, 1 to {n}"),
+        };
+        anyhow::bail!("--output {}: the model has {has}", args.output);
     };
     if let Some(path) = &args.html {
         let title = format!("backprop through {}", path_name(args.model.as_deref()));

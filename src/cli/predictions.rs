@@ -21,7 +21,15 @@ pub fn predictions_csv(
     if labelled {
         header.push(dataset.target_name.clone());
     }
-    header.extend(["prediction".to_string(), "score".to_string()]);
+    // a column of the data may have either name already: the CSV must still
+    // name each column once, to be read back
+    for name in ["prediction", "score"] {
+        let mut unique = name.to_string();
+        while header.contains(&unique) {
+            unique.push('_');
+        }
+        header.push(unique);
+    }
     writer.write_record(&header)?;
     for (index, (row, scores)) in dataset.features.iter().zip(outputs).enumerate() {
         let (prediction, score) = match problem.predict(scores) {

@@ -88,7 +88,12 @@ fn parse_count(text: &str) -> Result<u64, String> {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
-    let (mut config, dataset, source) = load(args.config.as_deref(), args.data.as_deref())?;
+    let Loaded {
+        mut config,
+        dataset,
+        source,
+        data_name,
+    } = load(args.config.as_deref(), args.data.as_deref())?;
     apply_overrides(&mut config, args).with_context(|| source.clone())?;
 
     let stop = listen_for_ctrl_c()?;
@@ -101,13 +106,19 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         .as_deref()
         .map(super::input::read_model)
         .transpose()?;
+    let names = Names {
+        source: &source,
+        data: &data_name,
+        validation: validation_path,
+        resume: args.resume.as_deref(),
+    };
     let plan = train::Plan::new(
         &config,
         &dataset,
         validation.as_ref().map(|(_, dataset)| dataset),
         resume.as_ref(),
     )
-    .map_err(|err| train_error(err, &source, validation_path))?;
+    .map_err(|err| train_error(err, &names))?;
     let problem = plan.problem();
     // Every destination is checked now, not after the work of training.
     let destinations = Destinations::new(&config, &dataset, problem, args, validation_path)?;
@@ -123,7 +134,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         let _ = writeln!(std::io::stderr(), "{}", going_on(saved, path));
     }
     let result = run_plan(plan, &destinations.model, &mut reporter, &stop)?;
-    let trained = result.map_err(|err| train_error(err, &source, validation_path))?;
+    let trained = result.map_err(|err| train_error(err, &names))?;
     let seconds = started.elapsed().as_secs_f64();
 
     let data_name = Path::new(&config.dataset)
@@ -226,13 +237,28 @@ fn going_on(saved: &micrograd::train::model::SavedModel, path: &Path) -> String 
 
 /// The config, its dataset, and a name for messages. `data` (from `--data`)
 /// replaces the config's dataset; with neither, it is micrograd's demo.
-fn load(path: Option<&Path>, data: Option<&Path>) -> anyhow::Result<(Config, Dataset, String)> {
+/// What a run reads: the config, its dataset, and their names for messages.
+struct Loaded {
+    config: Config,
+    dataset: Dataset,
+    /// The config's path, or `--data`'s without one, or the built-in demo.
+    source: String,
+    /// The dataset's path, or the built-in demo.
+    data_name: String,
+}
+
+fn load(path: Option<&Path>, data: Option<&Path>) -> anyhow::Result<Loaded> {
     let (config, source) = match (path, data) {
         (None, None) => {
             let config = Config::from_json(DEMO_CONFIG).expect("the built-in demo config is valid");
             let dataset = Dataset::from_csv(datasets::DEMO_MOONS_CSV, &Columns::default())
                 .expect("the built-in moons are valid");
-            return Ok((config, dataset, "the built-in demo".into()));
+            return Ok(Loaded {
+                config,
+                dataset,
+                source: "the built-in demo".into(),
+                data_name: "the built-in demo".into(),
+            });
         }
         (None, Some(data)) => {
             let config = Config::from_json(r#"{"dataset": ""}"#).expect("the defaults are valid");
@@ -270,7 +296,12 @@ fn load(path: Option<&Path>, data: Option<&Path>) -> anyhow::Result<(Config, Dat
     };
     let dataset = Dataset::from_csv(&data, &columns)
         .map_err(|err| anyhow::anyhow!("{}: {err}", data_path.display()))?;
-    Ok((config, dataset, source))
+    Ok(Loaded {
+        config,
+        dataset,
+        source,
+        data_name: data_path.display().to_string(),
+    })
 }
 
 /// The config's `validation_data` (relative to the config file), read with
@@ -302,17 +333,31 @@ fn load_validation(
     Ok(Some((path, validation)))
 }
 
+/// The files a run's messages name.
+struct Names<'a> {
+    source: &'a str,
+    data: &'a str,
+    validation: Option<&'a Path>,
+    resume: Option<&'a Path>,
+}
+
 /// Training's error in the CLI's words: the file it is about, and the flags
 /// that mend it.
-fn train_error(err: TrainError, source: &str, validation: Option<&Path>) -> anyhow::Error {
-    match (&err, validation) {
-        (TrainError::ValidationData(message), Some(path)) => {
+fn train_error(err: TrainError, names: &Names) -> anyhow::Error {
+    let source = names.source;
+    match (&err, names.validation, names.resume) {
+        (TrainError::ValidationData(message), Some(path), _) => {
             anyhow::anyhow!("{}: {message}", path.display())
         }
-        (TrainError::Diverged { .. }, _) => anyhow::anyhow!("{source}: {err} (--lr)"),
-        (TrainError::AlreadyTrained { .. }, _) => {
-            anyhow::anyhow!("{source}: {err}: ask for more with `--steps` or `--epochs`")
+        (TrainError::Resume(message), _, Some(path)) => {
+            anyhow::anyhow!("{}: {message}", path.display())
         }
+        (TrainError::Data(message), ..) => anyhow::anyhow!("{}: {message}", names.data),
+        (TrainError::Diverged { .. }, ..) => anyhow::anyhow!("{source}: {err} (--lr)"),
+        (TrainError::AlreadyTrained { .. }, _, Some(path)) => anyhow::anyhow!(
+            "{}: {err}: ask for more with `--steps` or `--epochs`",
+            path.display()
+        ),
         _ => anyhow::Error::new(err).context(source.to_string()),
     }
 }
@@ -472,24 +517,9 @@ impl Destinations {
             .with_context(|| format!("{}: cannot make the directory", out.display()))?;
         let lock = output::lock_directory(&out)?;
         let outputs = &config.outputs;
-        let boundary_plot = outputs
-            .boundary_plot
-            .as_ref()
-            .filter(|_| problem.task != Task::Regression && dataset.feature_names.len() == 2);
-        if let Some(boundary) = boundary_plot {
-            let rows: Vec<&[f64]> = dataset.features.iter().map(Vec::as_slice).collect();
-            for j in 0..2 {
-                plot::boundary_range(&rows, j).map_err(|err| {
-                    let path = out.join(boundary);
-                    let name = &dataset.feature_names[j];
-                    anyhow::anyhow!("{}: `{name}` {err}", path.display())
-                })?;
-            }
-        }
-        let boundary_animation = outputs
-            .boundary_animation
-            .as_ref()
-            .filter(|_| problem.task != Task::Regression && dataset.feature_names.len() == 2);
+        let drawable = problem.task != Task::Regression && dataset.feature_names.len() == 2;
+        let boundary_plot = outputs.boundary_plot.as_ref().filter(|_| drawable);
+        let boundary_animation = outputs.boundary_animation.as_ref().filter(|_| drawable);
         if let (Some(name), None) = (&outputs.boundary_animation, boundary_animation) {
             anyhow::bail!(
                 "at `outputs.boundary_animation`: `{name}` draws the regions of a 2-feature \
@@ -501,6 +531,25 @@ impl Destinations {
                     ""
                 }
             );
+        }
+        // features too wide to draw: said now, with the field that turns the picture off
+        let pictures = [
+            ("outputs.boundary_plot", boundary_plot),
+            ("outputs.boundary_animation", boundary_animation),
+        ];
+        for (field, name) in pictures {
+            let Some(name) = name else { continue };
+            let rows: Vec<&[f64]> = dataset.features.iter().map(Vec::as_slice).collect();
+            for j in 0..2 {
+                plot::boundary_range(&rows, j).map_err(|err| {
+                    let path = out.join(name);
+                    let feature = &dataset.feature_names[j];
+                    anyhow::anyhow!(
+                        "{}: `{feature}` {err}, or set `{field}` to null",
+                        path.display()
+                    )
+                })?;
+            }
         }
         let destinations = Destinations {
             _lock: lock,

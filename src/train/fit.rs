@@ -79,8 +79,12 @@ pub struct Trained {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum TrainError {
-    /// The data and config do not fit together.
+    /// The config does not fit itself or the data.
     Problem(String),
+    /// The dataset cannot be trained on: a single class, too few rows.
+    Data(String),
+    /// The model to go on from does not fit this run.
+    Resume(String),
     /// The loss became NaN or infinite.
     Diverged { step: usize, loss: f64 },
     /// The validation data's targets do not fit the task.
@@ -92,7 +96,11 @@ pub enum TrainError {
 impl std::fmt::Display for TrainError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TrainError::Problem(message) => write!(f, "{message}"),
+            TrainError::Problem(message)
+            | TrainError::Data(message)
+            | TrainError::Resume(message) => {
+                write!(f, "{message}")
+            }
             TrainError::Diverged { step, loss } => write!(
                 f,
                 "training diverged at step {step}: the loss is {loss}; try a lower learning rate"
@@ -107,11 +115,6 @@ impl std::fmt::Display for TrainError {
 }
 
 impl std::error::Error for TrainError {}
-
-/// A library error as training reports it: the data and config do not fit.
-fn problem_error(err: anyhow::Error) -> TrainError {
-    TrainError::Problem(format!("{err:#}"))
-}
 
 /// Trains as `config` says. `progress` hears of every step, with the total;
 /// setting `stop` ends training after the current step, keeping the model so far.
@@ -343,7 +346,7 @@ impl<'a> Plan<'a> {
                 self.target_scale.as_ref(),
                 self.last_nin,
             )
-            .map_err(problem_error);
+            .map_err(|err| TrainError::Resume(format!("{err:#}")));
         }
         let nin = self.dataset.feature_names.len();
         let parameters: Vec<f64> = MLP::with_init(nin, &self.sizes, &self.activations, self.init)
@@ -417,9 +420,21 @@ fn problem(
     validation_data: bool,
     resume: Option<&SavedModel>,
 ) -> Result<Problem, TrainError> {
-    let problem = Problem::new(dataset, config.task, config.loss).map_err(problem_error)?;
+    // what the data makes of the task, then the config's loss for it
+    let mut problem = Problem::new(dataset, config.task, None)
+        .map_err(|err| TrainError::Data(format!("{err:#}")))?;
+    if let Some(loss) = config.loss {
+        if !loss.fits(problem.task) {
+            return Err(TrainError::Problem(format!(
+                "the loss {loss} does not fit a {} task",
+                problem.task
+            )));
+        }
+        problem.loss = loss;
+    }
     if let Some(saved) = resume {
-        resumable(saved, &problem, dataset).map_err(problem_error)?;
+        resumable(saved, &problem, dataset)
+            .map_err(|err| TrainError::Resume(format!("{err:#}")))?;
     }
     if validation_data && config.validation_split > 0.0 {
         return Err(TrainError::Problem(
@@ -436,7 +451,7 @@ fn split(config: &Config, dataset: &Dataset) -> Result<(Vec<usize>, Vec<usize>),
     let mut validation_indices = Vec::new();
     if config.validation_split > 0.0 {
         if dataset.len() < 2 {
-            return Err(TrainError::Problem(format!(
+            return Err(TrainError::Data(format!(
                 "`validation_split` needs at least 2 rows, one to train on and one to hold out; \
                  the dataset has {}",
                 dataset.len()
@@ -450,7 +465,7 @@ fn split(config: &Config, dataset: &Dataset) -> Result<(Vec<usize>, Vec<usize>),
         validation_indices.sort_unstable();
     }
     if order.is_empty() {
-        return Err(TrainError::Problem("no rows left to train on".into()));
+        return Err(TrainError::Data("no rows left to train on".into()));
     }
     Ok((order, validation_indices))
 }

@@ -456,8 +456,7 @@ pub fn boundary_range(rows: &[&[f64]], j: usize) -> Result<(f64, f64), PlotError
     let (drawn_lo, drawn_hi) = (lo - pad, hi + pad);
     if !(drawn_hi - drawn_lo).is_finite() {
         return Err(PlotError::Failed(format!(
-            "spans from {lo:e} to {hi:e}, too wide to draw a decision boundary: \
-             rescale it, or set `outputs.boundary_plot` to null"
+            "spans from {lo:e} to {hi:e}, too wide to draw a decision boundary: rescale it"
         )));
     }
     Ok((drawn_lo, drawn_hi))

@@ -2,6 +2,7 @@
 //! reported, the columns checked, predictions without labels.
 
 use super::{fails_with, micrograd_in, repo, saved_model, succeeded, train_config};
+
 #[test]
 fn eval_reproduces_the_training_metrics() {
     let dir = tempfile::tempdir().expect("a temp dir");
@@ -125,5 +126,39 @@ fn predict_needs_no_labels() {
     fails_with(
         &output,
         &["one.csv: line 1: no column `x2`", "the model reads x1, x2"],
+    );
+}
+
+/// Regression: features named `score` and `prediction` made `predict` write
+/// a header with a name twice, which micrograd could not read back.
+#[test]
+fn predictions_name_each_column_once() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    let csv = "prediction,score,y\n0,1,a\n1,0,b\n1,1,a\n0,0,b\n";
+    std::fs::write(dir.join("d.csv"), csv).expect("written");
+    succeeded(&micrograd_in(
+        dir,
+        &["train", "--data", "d.csv", "--steps", "3", "-q"],
+    ));
+    let first = micrograd_in(
+        dir,
+        &["predict", "--model", "model.json", "--data", "d.csv"],
+    );
+    let out = String::from_utf8(first.stdout).expect("utf-8");
+    assert!(
+        out.starts_with("prediction,score,prediction_,score_\n"),
+        "{out}"
+    );
+    std::fs::write(dir.join("p.csv"), &out).expect("written");
+    // read back: its own columns found by name, once each
+    let again = micrograd_in(
+        dir,
+        &["predict", "--model", "model.json", "--data", "p.csv"],
+    );
+    let again = String::from_utf8(again.stdout).expect("utf-8");
+    assert!(
+        again.starts_with("prediction,score,prediction_,score_\n"),
+        "{again}"
     );
 }

@@ -1,6 +1,7 @@
 //! `micrograd graph --model`: a trained model drawn as DOT and as a page.
 
 use super::{fails_with, file_names, micrograd_in, stdout_of_ok, succeeded};
+
 #[test]
 fn graph_draws_a_trained_model() {
     let dir = tempfile::tempdir().expect("a temp dir");
@@ -81,7 +82,7 @@ fn graph_draws_a_trained_model() {
         ),
         (
             &["--output", "2"][..],
-            "--output 2: the model has 1 outputs, 1 to 1",
+            "--output 2: the model has one output, 1",
         ),
     ] {
         let mut all = vec!["graph", "--model", "model.json"];

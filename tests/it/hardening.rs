@@ -28,7 +28,8 @@ fn datasets_that_cannot_train_are_refused() {
     write(dir, "dup.json", r#"{"dataset": "dup.csv"}"#);
     let output = micrograd_in(dir, &["train", "-c", "dup.json", "-q"]);
     fails_with(&output, &["dup.csv", "line 1, column 2 (`x`)", "column 1"]);
-    // one row cannot be split for validation, and one value is nothing to learn
+    // one row cannot be split for validation, and one value is nothing to
+    // learn: the data's fault, so the message names the CSV (it named the config)
     write(dir, "one.csv", "x,y\n1,3\n");
     write(
         dir,
@@ -36,7 +37,7 @@ fn datasets_that_cannot_train_are_refused() {
         r#"{"dataset": "one.csv", "validation_split": 0.2}"#,
     );
     let output = micrograd_in(dir, &["train", "-c", "one.json", "-q"]);
-    fails_with(&output, &["one.json", "single value, `3`"]);
+    fails_with(&output, &["one.csv: `y` has a single value, `3`"]);
     write(dir, "flat.csv", "x,y\n1,3\n2,3\n4,3\n");
     write(dir, "flat.json", r#"{"dataset": "flat.csv"}"#);
     let output = micrograd_in(dir, &["train", "-c", "flat.json", "-q"]);
@@ -354,6 +355,33 @@ fn a_boundary_too_wide_to_draw_is_an_error_before_training() {
         &[
             "boundary.png: `x1` spans from -1e308 to 1e308",
             "`outputs.boundary_plot` to null",
+        ],
+    );
+}
+
+/// Regression: an animation too wide to draw advised setting
+/// `outputs.boundary_plot` to null, when it was null already.
+#[test]
+fn an_animation_too_wide_to_draw_names_its_own_field() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    write(
+        dir,
+        "huge.csv",
+        "x1,x2,y\n-1e308,0.2,1\n1e308,-0.2,-1\n0.5,0.4,1\n",
+    );
+    write(
+        dir,
+        "c.json",
+        r#"{"dataset": "huge.csv", "steps": 2,
+            "outputs": {"boundary_plot": null, "boundary_animation": "a.gif"}}"#,
+    );
+    let output = micrograd_in(dir, &["train", "-c", "c.json", "-q"]);
+    fails_with(
+        &output,
+        &[
+            "a.gif: `x1` spans from -1e308 to 1e308",
+            "set `outputs.boundary_animation` to null",
         ],
     );
 }

@@ -33,20 +33,30 @@ fn resume_refuses_a_model_of_another_shape_or_data() {
         dir.path(),
         &["train", "--resume", "model.json", "--steps", "5"],
     );
-    fails_with(&output, &["has had 5 steps already", "--steps"]);
+    fails_with(
+        &output,
+        &["model.json: the model has had 5 steps already", "--steps"],
+    );
     std::fs::write(dir.path().join("c.json"), r#"{"dataset": "d.csv"}"#).expect("written");
     std::fs::write(dir.path().join("d.csv"), "x1,x2,y\n1,2,-1\n2,1,1\n").expect("written");
     let output = micrograd_in(
         dir.path(),
         &["train", "-c", "c.json", "--resume", "model.json"],
     );
-    fails_with(&output, &["the model's layers are", "the config's"]);
+    // a mismatch is the resumed file's: the message names it, not the config
+    fails_with(
+        &output,
+        &["error: model.json: the model's layers are", "the config's"],
+    );
     std::fs::write(dir.path().join("d.csv"), "a,b,y\n1,2,-1\n2,1,1\n").expect("written");
     let output = micrograd_in(
         dir.path(),
         &["train", "-c", "c.json", "--resume", "model.json"],
     );
-    fails_with(&output, &["the model reads x1, x2, the data has a, b"]);
+    fails_with(
+        &output,
+        &["error: model.json: the model reads x1, x2, the data has a, b"],
+    );
 }
 
 /// Regression: a model file whose Adam state is corrupt (a negative step

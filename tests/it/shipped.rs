@@ -3,6 +3,7 @@
 //! (`.ci/run` sets it).
 
 use super::{file_names, repo, saved_model, slow_tests, train_config};
+
 #[test]
 fn shipped_configs_reach_their_accuracy() {
     if !slow_tests("shipped_configs_reach_their_accuracy") {

@@ -6,6 +6,7 @@
 use std::process::{Command, Stdio};
 
 use super::{micrograd_in, read_until_step, repo, saved_model, succeeded};
+
 /// The newest pid's child: send it a signal mid-training and see what is left.
 fn interrupt(signal: &str, old: &str) -> (Option<i32>, String, String) {
     let dir = tempfile::tempdir().expect("a temp dir");

@@ -7,6 +7,7 @@ use super::{
     assert_picture, assert_success, fails_with, micrograd_in, repo, saved_model, succeeded,
     train_config,
 };
+
 const TRAJECTORY: &str = include_str!("../../data/micrograd_demo_trajectory.csv");
 
 #[test]
