@@ -119,6 +119,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         resume.as_ref(),
     )
     .map_err(|err| train_error(err, &names))?;
+    check_memory(plan.size(), &source)?;
     let problem = plan.problem();
     // Every destination is checked now, not after the work of training.
     let destinations = Destinations::new(&config, &dataset, problem, args, validation_path)?;
@@ -137,25 +138,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let trained = result.map_err(|err| train_error(err, &names))?;
     let seconds = started.elapsed().as_secs_f64();
 
-    let data_name = Path::new(&config.dataset)
-        .file_name()
-        .map_or("data".into(), |name| name.to_string_lossy());
-    // After an interrupted training a second Ctrl-C exits at once; after a
-    // finished one, the first stops the drawing and nothing is written.
-    let not_stopped = AtomicBool::new(false);
-    let stop_drawing = if trained.interrupted {
-        &not_stopped
-    } else {
-        &*stop
-    };
-    let written = write_outputs(
-        &config,
-        &dataset,
-        &data_name,
-        &trained,
-        &destinations,
-        stop_drawing,
-    )?;
+    let written = write_outputs(&config, &dataset, &trained, &destinations, &stop)?;
     if !args.quiet {
         summarise(&trained, seconds, &written);
         if let Some(warning) = divergence_warning(&trained.history.steps) {
@@ -204,6 +187,34 @@ fn run_plan(
         return Err(err.context("writing a checkpoint"));
     }
     Ok(result)
+}
+
+/// Refuses a run that needs more memory than the machine has, before
+/// anything the network's size is made (where the machine says how much it
+/// has: /proc/meminfo on Linux).
+fn check_memory(size: train::Size, source: &str) -> anyhow::Result<()> {
+    let Some(memory) = machine_memory() else {
+        return Ok(());
+    };
+    if size.bytes <= memory {
+        return Ok(());
+    }
+    let gb = |bytes: u64| format!("{:.1} GB", bytes as f64 / 1e9);
+    anyhow::bail!(
+        "{source}: the network has {} parameters; training it takes about {} of memory, \
+         and this machine has {}: make `model.hidden` smaller",
+        size.parameters,
+        gb(size.bytes),
+        gb(memory)
+    )
+}
+
+/// The machine's memory in bytes, where it says.
+fn machine_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|line| line.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// A flag Ctrl-C (or SIGTERM) sets: training finishes the current step, then
@@ -496,6 +507,54 @@ struct Destinations {
     boundary_animation: Option<PathBuf>,
 }
 
+/// The decision-boundary pictures this run draws (a 2-feature
+/// classification's, as the config asks), checked now: an animation of
+/// anything else is an error, and so are features too wide to draw, with the
+/// field that turns the picture off.
+fn pictures<'a>(
+    config: &'a Config,
+    dataset: &Dataset,
+    problem: &train::Problem,
+    out: &Path,
+) -> anyhow::Result<(Option<&'a String>, Option<&'a String>)> {
+    let outputs = &config.outputs;
+    let drawable = problem.task != Task::Regression && dataset.feature_names.len() == 2;
+    let boundary_plot = outputs.boundary_plot.as_ref().filter(|_| drawable);
+    let boundary_animation = outputs.boundary_animation.as_ref().filter(|_| drawable);
+    if let (Some(name), None) = (&outputs.boundary_animation, boundary_animation) {
+        anyhow::bail!(
+            "at `outputs.boundary_animation`: `{name}` draws the regions of a 2-feature \
+             classification; this task has {} features{}",
+            dataset.feature_names.len(),
+            if problem.task == Task::Regression {
+                " and is a regression"
+            } else {
+                ""
+            }
+        );
+    }
+    // features too wide to draw: said now, with the field that turns the picture off
+    let pictures = [
+        ("outputs.boundary_plot", boundary_plot),
+        ("outputs.boundary_animation", boundary_animation),
+    ];
+    for (field, name) in pictures {
+        let Some(name) = name else { continue };
+        let rows: Vec<&[f64]> = dataset.features.iter().map(Vec::as_slice).collect();
+        for j in 0..2 {
+            plot::boundary_range(&rows, j).map_err(|err| {
+                let path = out.join(name);
+                let feature = &dataset.feature_names[j];
+                anyhow::anyhow!(
+                    "{}: `{feature}` {err}, or set `{field}` to null",
+                    path.display()
+                )
+            })?;
+        }
+    }
+    Ok((boundary_plot, boundary_animation))
+}
+
 impl Destinations {
     /// Makes the output directory and checks that each file can be written
     /// there and is not one of the run's inputs.
@@ -517,40 +576,7 @@ impl Destinations {
             .with_context(|| format!("{}: cannot make the directory", out.display()))?;
         let lock = output::lock_directory(&out)?;
         let outputs = &config.outputs;
-        let drawable = problem.task != Task::Regression && dataset.feature_names.len() == 2;
-        let boundary_plot = outputs.boundary_plot.as_ref().filter(|_| drawable);
-        let boundary_animation = outputs.boundary_animation.as_ref().filter(|_| drawable);
-        if let (Some(name), None) = (&outputs.boundary_animation, boundary_animation) {
-            anyhow::bail!(
-                "at `outputs.boundary_animation`: `{name}` draws the regions of a 2-feature \
-                 classification; this task has {} features{}",
-                dataset.feature_names.len(),
-                if problem.task == Task::Regression {
-                    " and is a regression"
-                } else {
-                    ""
-                }
-            );
-        }
-        // features too wide to draw: said now, with the field that turns the picture off
-        let pictures = [
-            ("outputs.boundary_plot", boundary_plot),
-            ("outputs.boundary_animation", boundary_animation),
-        ];
-        for (field, name) in pictures {
-            let Some(name) = name else { continue };
-            let rows: Vec<&[f64]> = dataset.features.iter().map(Vec::as_slice).collect();
-            for j in 0..2 {
-                plot::boundary_range(&rows, j).map_err(|err| {
-                    let path = out.join(name);
-                    let feature = &dataset.feature_names[j];
-                    anyhow::anyhow!(
-                        "{}: `{feature}` {err}, or set `{field}` to null",
-                        path.display()
-                    )
-                })?;
-            }
-        }
+        let (boundary_plot, boundary_animation) = pictures(config, dataset, problem, &out)?;
         let destinations = Destinations {
             _lock: lock,
             model: out.join(&outputs.model),
@@ -597,11 +623,21 @@ impl Destinations {
 fn write_outputs(
     config: &Config,
     dataset: &Dataset,
-    data_name: &str,
     trained: &Trained,
     destinations: &Destinations,
     stop: &AtomicBool,
 ) -> anyhow::Result<Vec<PathBuf>> {
+    let data_name = Path::new(&config.dataset)
+        .file_name()
+        .map_or("data".into(), |name| name.to_string_lossy());
+    // After an interrupted training a second Ctrl-C exits at once; after a
+    // finished one, the first stops the drawing and nothing is written.
+    let not_stopped = AtomicBool::new(false);
+    let stop = if trained.interrupted {
+        &not_stopped
+    } else {
+        stop
+    };
     let metric_name = trained.problem.metric_name();
     let title = format!("{} on {}", describe_model(trained), data_name);
     let mut files = vec![(

@@ -16,7 +16,7 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
 
-use crate::engine::{Activation, Value};
+use crate::engine::{Activation, MAX_NODES, Value};
 use crate::nn::MLP;
 use crate::rng::{Init, Stream};
 use crate::train::config::{Config, DEFAULT_BATCH_SIZE, DEFAULT_STEPS, LossKind, RngKind, Task};
@@ -28,7 +28,7 @@ use crate::train::model::{
 };
 use crate::train::optim::Optimizer;
 use crate::train::problem::{Problem, Target};
-use crate::train::shards::{Shape, ShardResult, Spares, StepWork, help, shards};
+use crate::train::shards::{SHARD_ROWS, Shape, ShardResult, Spares, StepWork, help, shards};
 
 /// One optimizer step, as the progress callback sees it.
 #[derive(Clone, Debug, PartialEq)]
@@ -87,6 +87,8 @@ pub enum TrainError {
     Resume(String),
     /// The loss became NaN or infinite.
     Diverged { step: usize, loss: f64 },
+    /// The network cannot fit: its size, and what a tape can hold.
+    TooLarge(Size),
     /// The validation data's targets do not fit the task.
     ValidationData(String),
     /// A resumed model has had as many steps as the run is long, or more.
@@ -106,6 +108,12 @@ impl std::fmt::Display for TrainError {
                 "training diverged at step {step}: the loss is {loss}; try a lower learning rate"
             ),
             TrainError::ValidationData(message) => write!(f, "the validation data: {message}"),
+            TrainError::TooLarge(size) => write!(
+                f,
+                "the network has {} parameters, and a shard's graph would be {} nodes: \
+                 more than a tape holds ({}); make `model.hidden` smaller",
+                size.parameters, size.nodes, MAX_NODES
+            ),
             TrainError::AlreadyTrained { steps, total_steps } => write!(
                 f,
                 "the model has had {steps} steps already, and this run is {total_steps} steps long"
@@ -157,6 +165,20 @@ pub fn train_with_validation(
     Plan::new(config, dataset, validation, resume)?.train(hooks)
 }
 
+/// The most frames a boundary animation has: each is the parameters, held
+/// until the GIF is made, and drawn.
+pub const MAX_ANIMATION_FRAMES: usize = 1000;
+
+/// What a run takes, estimated before anything the network's size is made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Size {
+    pub parameters: u64,
+    /// The nodes on a thread's tape while it runs a shard.
+    pub nodes: u64,
+    /// The memory the run needs, about.
+    pub bytes: u64,
+}
+
 /// A run, settled before its first step: made from the config, the data,
 /// the validation data and the model it resumes, it holds the task, the
 /// split, the scaled rows and targets, the network's shape, the parameters
@@ -179,9 +201,8 @@ pub struct Plan<'a> {
     sizes: Vec<usize>,
     activations: Vec<Activation>,
     init: Init,
-    /// The parameters and optimizer of the first step.
-    start_parameters: Vec<f64>,
-    start_optimizer: Optimizer,
+    /// The model to go on from, if any.
+    resume: Option<&'a SavedModel>,
     /// The output layer's inputs: the last hidden layer's width.
     last_nin: usize,
     batch_size: usize,
@@ -194,12 +215,13 @@ pub struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    /// The plan of a run; an error says what does not fit.
+    /// The plan of a run; an error says what does not fit. Nothing the size
+    /// of the network is made yet: [`Plan::size`] says what it will take.
     pub fn new(
         config: &'a Config,
         dataset: &'a Dataset,
         validation: Option<&Dataset>,
-        resume: Option<&SavedModel>,
+        resume: Option<&'a SavedModel>,
     ) -> Result<Plan<'a>, TrainError> {
         let problem = problem(config, dataset, validation.is_some(), resume)?;
         let (train_indices, validation_indices) = split(config, dataset)?;
@@ -236,13 +258,8 @@ impl<'a> Plan<'a> {
                 total_steps,
             });
         }
-        let animation_every = config.outputs.boundary_animation.as_ref().map(|_| {
-            config
-                .outputs
-                .animation_every
-                .unwrap_or_else(|| (total_steps - start).div_ceil(50).max(1))
-        });
-        let mut plan = Plan {
+        let animation_every = animation_every(config, total_steps - start)?;
+        let plan = Plan {
             config,
             dataset,
             problem,
@@ -263,11 +280,46 @@ impl<'a> Plan<'a> {
             start,
             total_steps,
             animation_every,
-            start_parameters: Vec::new(),
-            start_optimizer: Optimizer::new(&config.optimizer, 0),
+            resume,
         };
-        (plan.start_parameters, plan.start_optimizer) = plan.starting_point(resume)?;
+        if let Some(saved) = resume {
+            resume_fits(saved, config, &plan.shape())
+                .map_err(|err| TrainError::Resume(format!("{err:#}")))?;
+        }
+        let size = plan.size();
+        if size.nodes > MAX_NODES as u64 {
+            return Err(TrainError::TooLarge(size));
+        }
         Ok(plan)
+    }
+
+    /// What the run will take: the network's parameters, the nodes a
+    /// thread's tape holds for a shard, and the bytes of memory, estimated.
+    pub fn size(&self) -> Size {
+        let nin = self.dataset.feature_names.len() as u64;
+        let mut fan_in = nin;
+        let mut parameters = 0u64;
+        for &width in &self.sizes {
+            parameters = parameters.saturating_add((fan_in + 1).saturating_mul(width as u64));
+            fan_in = width as u64;
+        }
+        let threads = self.config.threads().max(1) as u64;
+        let widths: u64 = self.sizes.iter().map(|&width| width as u64).sum();
+        let rows = self.batch_size.min(SHARD_ROWS) as u64;
+        // a shard's graph: each row's data and neurons, and a few loss nodes
+        let nodes = parameters.saturating_add(rows.saturating_mul(nin + widths + 8));
+        // per parameter: the plan's vectors (the parameters, the summed and
+        // the shards' grads, the optimizer's two, the best epoch's), 8 bytes
+        // each; per node of a thread's tape, about 56 (data, op, grad,
+        // handles, a neuron's operands)
+        let bytes = parameters
+            .saturating_mul(8 * (6 + threads))
+            .saturating_add(nodes.saturating_mul(56).saturating_mul(threads));
+        Size {
+            parameters,
+            nodes,
+            bytes,
+        }
     }
 
     /// The task: what the target column asks for, and the loss.
@@ -276,11 +328,11 @@ impl<'a> Plan<'a> {
     }
 
     /// Trains as planned. `hooks` hear of each step and may stop the run.
-    pub fn train(mut self, hooks: Hooks) -> Result<Trained, TrainError> {
-        let no_optimizer = Optimizer::new(&self.config.optimizer, 0);
+    pub fn train(self, hooks: Hooks) -> Result<Trained, TrainError> {
+        let (parameters, optimizer) = self.starting_point(self.resume)?;
         let mut run = Run {
-            parameters: std::mem::take(&mut self.start_parameters),
-            optimizer: std::mem::replace(&mut self.start_optimizer, no_optimizer),
+            parameters,
+            optimizer,
             history: History::default(),
             snapshots: Vec::new(),
             early_stopping: self.config.patience.map(EarlyStopping::new),
@@ -338,11 +390,9 @@ impl<'a> Plan<'a> {
         resume: Option<&SavedModel>,
     ) -> Result<(Vec<f64>, Optimizer), TrainError> {
         if let Some(saved) = resume {
-            let shape = self.shape();
             return resumed(
                 saved,
                 self.config,
-                &shape,
                 self.target_scale.as_ref(),
                 self.last_nin,
             )
@@ -505,6 +555,30 @@ fn scaled_targets(
         ),
         None => (None, train_y.clone(), validation_y.clone()),
     }
+}
+
+/// Every how many steps the boundary animation takes a frame over a run of
+/// `steps` steps, if it is asked for; an error past `MAX_ANIMATION_FRAMES`.
+fn animation_every(config: &Config, steps: usize) -> Result<Option<usize>, TrainError> {
+    let animation_every = config.outputs.boundary_animation.as_ref().map(|_| {
+        config
+            .outputs
+            .animation_every
+            .unwrap_or_else(|| steps.div_ceil(50).max(1))
+    });
+    // every frame is a copy of the parameters, held until the GIF is made
+    if let Some(every) = animation_every {
+        let frames = steps.div_ceil(every) + 1;
+        if frames > MAX_ANIMATION_FRAMES {
+            return Err(TrainError::Problem(format!(
+                "at `outputs.animation_every`: {every} makes {frames} frames over {} steps, \
+                 and an animation has at most {MAX_ANIMATION_FRAMES}: make it at least {}",
+                steps,
+                steps.div_ceil(MAX_ANIMATION_FRAMES - 1)
+            )));
+        }
+    }
+    Ok(animation_every)
 }
 
 /// A run's batch size, batches per epoch and steps, for `n_rows` training rows.
@@ -821,13 +895,9 @@ fn resumable(saved: &SavedModel, problem: &Problem, dataset: &Dataset) -> anyhow
 /// The parameters and optimizer to go on from `saved` with: its training
 /// state when it has one, else its weights (the target's scaling taken back
 /// out of the last layer) and a new optimizer.
-fn resumed(
-    saved: &SavedModel,
-    config: &Config,
-    shape: &Shape,
-    target_scale: Option<&TargetScale>,
-    last_nin: usize,
-) -> anyhow::Result<(Vec<f64>, Optimizer)> {
+/// Whether the run can go on from `saved`: the same layers, and an
+/// optimizer state of the config's kind if it saved one.
+fn resume_fits(saved: &SavedModel, config: &Config, shape: &Shape) -> anyhow::Result<()> {
     let layers: Vec<(usize, Activation)> = saved
         .layers
         .iter()
@@ -853,17 +923,32 @@ fn resumed(
             spell(&wanted)
         );
     }
+    if let Some(training) = &saved.training
+        && training.optimizer.kind() != config.optimizer.kind
+    {
+        anyhow::bail!(
+            "the model's optimizer state is {}'s; the config asks for {}",
+            training.optimizer.kind(),
+            config.optimizer.kind
+        );
+    }
+    Ok(())
+}
+
+/// The parameters and optimizer to go on from `saved` (which
+/// `resume_fits`): its training state when it has one, else its weights (the
+/// target's scaling taken back out of the last layer) and a new optimizer.
+fn resumed(
+    saved: &SavedModel,
+    config: &Config,
+    target_scale: Option<&TargetScale>,
+    last_nin: usize,
+) -> anyhow::Result<(Vec<f64>, Optimizer)> {
     let n = saved.parameter_count();
     match &saved.training {
         Some(training) => {
             let optimizer = Optimizer::resumed(&config.optimizer, n, &training.optimizer)
-                .ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "the model's optimizer state is {}'s; the config asks for {}",
-                        training.optimizer.kind(),
-                        config.optimizer.kind
-                    )
-                })?;
+                .ok_or_else(|| anyhow::anyhow!("the model's optimizer state does not fit it"))?;
             Ok((training.parameters.clone(), optimizer))
         }
         None => {

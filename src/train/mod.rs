@@ -23,7 +23,7 @@ mod shards;
 
 pub use evaluate::{evaluate, outputs};
 pub use fit::{
-    EpochRecord, History, Hooks, Plan, StepRecord, TrainError, Trained, train,
+    EpochRecord, History, Hooks, Plan, Size, StepRecord, TrainError, Trained, train,
     train_with_validation,
 };
 pub use problem::{MAX_INTEGER_CLASSES, Prediction, Problem, Target, infer_task};

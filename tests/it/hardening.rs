@@ -544,3 +544,49 @@ fn shipped_bad_inputs_are_refused() {
         "every shipped input is tried above: {names:?}"
     );
 }
+
+/// Regression: `"hidden": [1000000000]` aborted with "memory allocation of
+/// 32000000000 bytes failed" (SIGABRT, exit 134), and `[100000, 100000]`
+/// the same. A network too large is refused before anything is made, with
+/// its size; and a boundary animation of more frames than it can hold (each
+/// a copy of the parameters) too.
+#[test]
+fn work_that_cannot_fit_is_refused_with_its_size() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    write(dir, "moons.csv", MOONS);
+    for (hidden, parameters) in [
+        ("[1000000000]", "4000000001"),
+        ("[100000, 100000]", "10000500001"),
+    ] {
+        write(
+            dir,
+            "big.json",
+            &format!(r#"{{"dataset": "moons.csv", "steps": 2, "model": {{"hidden": {hidden}}}}}"#),
+        );
+        let output = micrograd_in(dir, &["train", "-c", "big.json", "-q", "--out", "big"]);
+        fails_with(
+            &output,
+            &[
+                "big.json",
+                &format!("the network has {parameters} parameters"),
+            ],
+        );
+        assert!(!dir.join("big/model.json").exists());
+    }
+    write(
+        dir,
+        "gif.json",
+        r#"{"dataset": "moons.csv", "steps": 100000,
+            "outputs": {"boundary_animation": "a.gif", "animation_every": 1}}"#,
+    );
+    let output = micrograd_in(dir, &["train", "-c", "gif.json", "-q", "--out", "gif"]);
+    fails_with(
+        &output,
+        &[
+            "at `outputs.animation_every`",
+            "100001 frames",
+            "at least 101",
+        ],
+    );
+}

@@ -77,7 +77,8 @@ fn corrupt_optimizer_state_is_refused_on_load() {
     let model: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("model.json")).expect("a model"))
             .expect("JSON");
-    let cases: [(&str, fn(&mut serde_json::Value)); 3] = [
+    type Corrupt = fn(&mut serde_json::Value);
+    let cases: [(&str, Corrupt); 3] = [
         ("at `training.optimizer.t`", |adam| adam["t"] = (-5).into()),
         ("at `training.optimizer.t`", |adam| {
             adam["t"] = i32::MAX.into()
