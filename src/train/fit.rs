@@ -24,7 +24,8 @@ use crate::train::crew::{Crew, Tasks};
 use crate::train::data::Dataset;
 use crate::train::evaluate::evaluate;
 use crate::train::model::{
-    FORMAT, SavedMetrics, SavedModel, Standardization, TrainingState, VERSION, model_rows,
+    BatchesState, FORMAT, SavedMetrics, SavedModel, Standardization, TrainingState, VERSION,
+    model_rows,
 };
 use crate::train::optim::Optimizer;
 use crate::train::problem::{Problem, Target};
@@ -284,6 +285,9 @@ impl<'a> Plan<'a> {
         };
         if let Some(saved) = resume {
             resume_fits(saved, config, &plan.shape())
+                .and_then(|()| {
+                    replay_fits(saved, plan.train_x.len(), batch_size, batches_per_epoch)
+                })
                 .map_err(|err| TrainError::Resume(format!("{err:#}")))?;
         }
         let size = plan.size();
@@ -330,16 +334,20 @@ impl<'a> Plan<'a> {
     /// Trains as planned. `hooks` hear of each step and may stop the run.
     pub fn train(self, hooks: Hooks) -> Result<Trained, TrainError> {
         let (parameters, optimizer) = self.starting_point(self.resume)?;
+        let batches = Batches::new(&self, hooks.stop);
         let mut run = Run {
+            interrupted: batches.is_none(),
+            batches,
             parameters,
             optimizer,
             history: History::default(),
             snapshots: Vec::new(),
             early_stopping: self.config.patience.map(EarlyStopping::new),
-            interrupted: false,
             stopped_early: false,
         };
-        run.steps(&self, hooks)?;
+        if !run.interrupted {
+            run.steps(&self, hooks)?;
+        }
         // early stopping keeps the best epoch's weights
         let best_epoch = run.early_stopping.and_then(EarlyStopping::into_best).map(
             |(epoch, best_parameters)| {
@@ -351,8 +359,13 @@ impl<'a> Plan<'a> {
         if self.animation_every.is_some() {
             run.snapshots.push((steps_done, run.parameters.clone()));
         }
-        let (saved, model) =
-            self.saved_model(&run.parameters, &run.optimizer, steps_done, best_epoch);
+        let (saved, model) = self.saved_model(
+            &run.parameters,
+            &run.optimizer,
+            steps_done,
+            best_epoch,
+            run.batches.as_ref(),
+        );
         let shape = self.shape();
         let snapshots = run
             .snapshots
@@ -416,6 +429,7 @@ impl<'a> Plan<'a> {
         optimizer: &Optimizer,
         steps: usize,
         best_epoch: Option<usize>,
+        batches: Option<&Batches>,
     ) -> (SavedModel, MLP) {
         let mut folded = parameters.to_vec();
         if let Some(scale) = &self.target_scale {
@@ -456,6 +470,7 @@ impl<'a> Plan<'a> {
             training: self.config.outputs.checkpoint_every.map(|_| TrainingState {
                 parameters: parameters.to_vec(),
                 optimizer: optimizer.state(),
+                batches: batches.and_then(Batches::state),
             }),
         };
         (saved, model)
@@ -603,19 +618,43 @@ struct Batches {
 }
 
 impl Batches {
-    /// The batches of a run from step `start`: the shuffles of the steps
-    /// before it replayed, so that a resumed run draws what it would have.
-    fn new(plan: &Plan) -> Batches {
+    /// The batches of a run from step `start`, as a run from step 0 would
+    /// draw them: from the state a resumed model saved, or by replaying the
+    /// shuffles of the epochs before `start` (`None` if `stop` was set
+    /// meanwhile).
+    fn new(plan: &Plan, stop: &AtomicBool) -> Option<Batches> {
         let mut batches = Batches {
             rng: ChaCha8Rng::seed_from_u64(plan.config.seed.wrapping_add(1)),
             order: (0..plan.train_x.len()).collect(),
             size: plan.batch_size,
             per_epoch: plan.batches_per_epoch,
         };
-        for step in 0..plan.start {
+        let saved = plan
+            .resume
+            .and_then(|saved| saved.training.as_ref())
+            .and_then(|training| training.batches.as_ref());
+        if let Some(state) = saved {
+            batches.rng.set_word_pos(state.word_pos);
+            batches.order.clone_from(&state.order);
+            return Some(batches);
+        }
+        // only an epoch's first step shuffles
+        for step in (0..plan.start).step_by(batches.per_epoch) {
+            if stop.load(Ordering::Relaxed) {
+                return None;
+            }
             batches.shuffle_at(step);
         }
-        batches
+        Some(batches)
+    }
+
+    /// Where the shuffles stand, for a model file to go on from; none when
+    /// batches are the whole split and nothing is shuffled.
+    fn state(&self) -> Option<BatchesState> {
+        (self.size < self.order.len()).then(|| BatchesState {
+            word_pos: self.rng.get_word_pos(),
+            order: self.order.clone(),
+        })
     }
 
     fn shuffle_at(&mut self, step: usize) {
@@ -677,6 +716,8 @@ impl EarlyStopping {
 struct Run {
     parameters: Vec<f64>,
     optimizer: Optimizer,
+    /// The mini-batches; none when a stop came before they were ready.
+    batches: Option<Batches>,
     history: History,
     /// The parameters before every `animation_every`-th step.
     snapshots: Vec<(usize, Vec<f64>)>,
@@ -705,7 +746,6 @@ impl Run {
             }
             let mut network = None;
             let spares = Arc::new(Spares::default());
-            let mut batches = Batches::new(plan);
             for step in plan.start..plan.total_steps {
                 if plan
                     .animation_every
@@ -713,7 +753,11 @@ impl Run {
                 {
                     self.snapshots.push((step, self.parameters.clone()));
                 }
-                let batch = batches.at(step);
+                let batch = self
+                    .batches
+                    .as_mut()
+                    .expect("a run steps once its batches are ready")
+                    .at(step);
                 let batch_y = plan.fit_y.select(&batch);
                 let shards = shards(batch.len());
                 let work = Arc::new(StepWork {
@@ -740,7 +784,13 @@ impl Run {
                     && (step + 1).is_multiple_of(every)
                     && step + 1 < plan.total_steps
                 {
-                    let saved = plan.saved_model(&self.parameters, &self.optimizer, step + 1, None);
+                    let saved = plan.saved_model(
+                        &self.parameters,
+                        &self.optimizer,
+                        step + 1,
+                        None,
+                        self.batches.as_ref(),
+                    );
                     (hooks.checkpoint)(&saved.0);
                 }
                 let epoch_done = (step + 1).is_multiple_of(plan.batches_per_epoch)
@@ -930,6 +980,56 @@ fn resume_fits(saved: &SavedModel, config: &Config, shape: &Shape) -> anyhow::Re
             "the model's optimizer state is {}'s; the config asks for {}",
             training.optimizer.kind(),
             config.optimizer.kind
+        );
+    }
+    Ok(())
+}
+
+/// The most row moves a resumed run spends replaying its shuffles (about a
+/// second's work); a model that has had more steps than that needs the
+/// batches' state a checkpoint keeps.
+const MAX_REPLAY: u64 = 1 << 28;
+
+/// Whether the mini-batches of a run going on from `saved` can be had: its
+/// saved state is an order of the `n_rows` training rows, or, without one,
+/// replaying its epochs' shuffles is bounded work.
+fn replay_fits(
+    saved: &SavedModel,
+    n_rows: usize,
+    batch_size: usize,
+    per_epoch: usize,
+) -> anyhow::Result<()> {
+    let state = saved
+        .training
+        .as_ref()
+        .and_then(|training| training.batches.as_ref());
+    if let Some(state) = state {
+        let mut seen = vec![false; n_rows];
+        for &row in &state.order {
+            if row >= n_rows || std::mem::replace(&mut seen[row], true) {
+                anyhow::bail!(
+                    "at `training.batches.order`: not an order of this run's {n_rows} training rows"
+                );
+            }
+        }
+        if state.order.len() != n_rows {
+            anyhow::bail!(
+                "at `training.batches.order`: {} rows, but this run trains on {n_rows}",
+                state.order.len()
+            );
+        }
+        return Ok(());
+    }
+    if batch_size >= n_rows {
+        return Ok(());
+    }
+    let steps = saved.metrics.steps;
+    let shuffles = steps.div_ceil(per_epoch) as u64;
+    if shuffles.saturating_mul(n_rows as u64) > MAX_REPLAY {
+        anyhow::bail!(
+            "the model has had {steps} steps, and going on means replaying {shuffles} shuffles \
+             of {n_rows} rows; a checkpoint (`outputs.checkpoint_every`) keeps where the \
+             batches stand, so that none is replayed"
         );
     }
     Ok(())

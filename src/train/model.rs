@@ -49,6 +49,20 @@ pub struct SavedModel {
 pub struct TrainingState {
     pub parameters: Vec<f64>,
     pub optimizer: OptimizerState,
+    /// Where the mini-batches' shuffles stand, so that going on needs no
+    /// replay of them; absent in files from before it was kept, and when
+    /// every batch is the whole training split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batches: Option<BatchesState>,
+}
+
+/// The mini-batch stream after some steps: the rows' order, and how far into
+/// its random stream the shuffles have read (in 32-bit words).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BatchesState {
+    pub word_pos: u128,
+    pub order: Vec<usize>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

@@ -110,3 +110,88 @@ fn corrupt_optimizer_state_is_refused_on_load() {
         fails_with(&output, &["broken.json", message]);
     }
 }
+
+/// A checkpoint keeps where the mini-batches stand, so going on from it
+/// replays nothing and ends with the model an unbroken run makes.
+/// Regression: without that state, a model claiming 10^12 steps replayed
+/// every step's shuffle, forever, deaf to Ctrl-C; now it is refused at once.
+#[test]
+fn going_on_replays_no_shuffles() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    let rows: String = (0..40)
+        .map(|i| {
+            format!(
+                "{},{},{}\n",
+                i % 7,
+                i % 5,
+                if i % 3 == 0 { "a" } else { "b" }
+            )
+        })
+        .collect();
+    std::fs::write(dir.join("d.csv"), format!("x1,x2,y\n{rows}")).expect("written");
+    std::fs::write(
+        dir.join("c.json"),
+        r#"{"dataset": "d.csv", "batch_size": 8, "outputs": {"checkpoint_every": 3}}"#,
+    )
+    .expect("written");
+    let train = |args: &[&str]| {
+        let mut all = vec!["train", "-c", "c.json", "-q"];
+        all.extend(args);
+        succeeded(&micrograd_in(dir, &all));
+    };
+    train(&["--steps", "17", "--out", "whole"]);
+    train(&["--steps", "7", "--out", "half"]);
+    let half = saved_model(&dir.join("half/model.json"));
+    let order = &half["training"]["batches"]["order"];
+    assert_eq!(order.as_array().map(Vec::len), Some(40), "{half}");
+    train(&[
+        "--steps",
+        "17",
+        "--out",
+        "half",
+        "--resume",
+        "half/model.json",
+    ]);
+    let read = |name: &str| std::fs::read(dir.join(name)).expect("a model file");
+    assert!(read("whole/model.json") == read("half/model.json"));
+
+    // weights only, and a claim of 10^12 steps: refused, not replayed
+    let mut claim = half.clone();
+    claim["training"] = serde_json::Value::Null;
+    claim["metrics"]["steps"] = 1_000_000_000_000u64.into();
+    std::fs::write(dir.join("claim.json"), claim.to_string()).expect("written");
+    let output = micrograd_in(
+        dir,
+        &[
+            "train",
+            "-c",
+            "c.json",
+            "--resume",
+            "claim.json",
+            "--steps",
+            "1000000000001",
+        ],
+    );
+    fails_with(
+        &output,
+        &["claim.json", "replaying", "outputs.checkpoint_every"],
+    );
+    // a saved order that is not one of these rows
+    let mut broken = half.clone();
+    broken["training"]["batches"]["order"][0] = 39.into();
+    std::fs::write(dir.join("broken.json"), broken.to_string()).expect("written");
+    let output = micrograd_in(
+        dir,
+        &[
+            "train",
+            "-c",
+            "c.json",
+            "--resume",
+            "broken.json",
+            "--steps",
+            "20",
+        ],
+    );
+    fails_with(&output, &["broken.json", "at `training.batches.order`"]);
+}
