@@ -1,6 +1,7 @@
 //! The interactive player of `val --visualize`: single keys, drawn in place
 //! on the terminal's alternate screen, redrawn on resize, and the terminal
-//! put back as it was on quit, on Ctrl-C and on a panic.
+//! put back as it was on quit, on Ctrl-C, on SIGINT, SIGTERM or SIGHUP from
+//! outside, and on a panic.
 
 use std::io::Write;
 
@@ -12,13 +13,14 @@ use super::visualize::{Frames, Key, Player, View};
 /// Plays `frames` until a quit key.
 pub fn run(frames: &Frames, colour: bool) -> anyhow::Result<()> {
     let _terminal = Terminal::enter()?;
-    let mut out = std::io::stdout().lock();
     let mut player = Player {
         frame: 0,
         help: false,
     };
     loop {
-        draw(&mut out, frames, player, colour)?;
+        // locked only while drawing: a signal's handler puts the terminal
+        // back through standard output too
+        draw(&mut std::io::stdout().lock(), frames, player, colour)?;
         let key = loop {
             if let Some(key) = key_of(crossterm::event::read()?) {
                 break key;
@@ -93,6 +95,13 @@ impl Terminal {
             restore();
             previous(info);
         }));
+        // In raw mode Ctrl-C is a key; a signal from outside ends the
+        // process, which must not leave the terminal raw on the other screen.
+        // (A handler set before, in a test, stays: the player needs none then.)
+        let _ = ctrlc::set_handler(|| {
+            restore();
+            std::process::exit(130);
+        });
         Ok(Terminal)
     }
 }

@@ -123,3 +123,68 @@ fn a_killed_run_resumes_from_its_checkpoint_to_the_same_model() {
     let read = |name: &str| std::fs::read(dir.path().join(name)).expect("a model file");
     assert!(read("whole/model.json") == read("broken/model.json"));
 }
+
+/// Regression: the terminal player (`val --visualize` on a terminal) got
+/// SIGTERM or SIGINT from outside and left the terminal on the alternate
+/// screen, in raw mode. It runs here on a pseudo-terminal made by `script`
+/// (util-linux), and must leave the alternate screen on either signal.
+#[test]
+fn the_player_puts_the_terminal_back_on_a_signal() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("the_player_puts_the_terminal_back_on_a_signal: no `script`, skipped");
+        return;
+    }
+    for signal in ["-TERM", "-INT"] {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let pid_file = dir.path().join("pid");
+        let command = format!(
+            "echo $$ > '{}'; exec '{}' val --visualize",
+            pid_file.display(),
+            env!("CARGO_BIN_EXE_micrograd")
+        );
+        let mut child = Command::new("script")
+            .args(["-q", "-e", "-c", &command, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("script runs");
+        let mut stdout = child.stdout.take().expect("piped");
+        let reader = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            std::io::Read::read_to_end(&mut stdout, &mut all).expect("read");
+            all
+        });
+        // the player has drawn once its pid is written and a moment has passed
+        let mut pid = None;
+        for _ in 0..200 {
+            pid = std::fs::read_to_string(&pid_file)
+                .ok()
+                .filter(|text| text.ends_with('\n'));
+            if pid.is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let pid = pid.expect("the player started");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let killed = Command::new("kill")
+            .args([signal, pid.trim()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        drop(child.stdin.take());
+        child.wait().expect("it exits");
+        let screen = String::from_utf8_lossy(&reader.join().expect("the output")).into_owned();
+        let entered = screen.find("\x1b[?1049h").expect("the player drew");
+        let left = screen.rfind("\x1b[?1049l");
+        assert!(
+            left.is_some_and(|left| left > entered),
+            "{signal}: the terminal was left on the alternate screen"
+        );
+        assert!(
+            screen.contains("\x1b[?25h"),
+            "{signal}: the cursor is shown again"
+        );
+    }
+}
