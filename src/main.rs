@@ -127,10 +127,36 @@ fn main() -> ExitCode {
             ExitCode::from(exit.code)
         }
         Err(err) => {
-            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {}",
+                readable(&format!("{err:#}"))
+            );
             ExitCode::FAILURE
         }
     }
+}
+
+/// A message a person can read, however long the input it quotes: each
+/// quoted piece (between backticks) past `QUOTED` characters loses its
+/// middle, and each line past `LINE` characters too.
+fn readable(message: &str) -> String {
+    const QUOTED: usize = 80;
+    const LINE: usize = 2000;
+    let pieces: Vec<String> = message
+        .split('`')
+        .enumerate()
+        .map(|(index, piece)| match index % 2 {
+            1 => micrograd::show::text::fit_middle(piece, QUOTED),
+            _ => piece.to_string(),
+        })
+        .collect();
+    pieces
+        .join("`")
+        .lines()
+        .map(|line| micrograd::show::text::fit_middle(line, LINE))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `micrograd ... | head` closes our stdout early; that is not an error.

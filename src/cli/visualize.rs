@@ -28,7 +28,7 @@ pub fn replay(frames: &Frames, delay: Option<u64>, color: ColorWhen) -> anyhow::
     let mut out = anstream::AutoStream::new(stdout.lock(), color.choice());
     let view = match crossterm::terminal::size() {
         Ok((cols, rows)) if on_terminal => View::fitting(cols as usize, rows as usize, false),
-        _ => View::unbounded(),
+        _ => View::off_terminal(),
     };
     for frame in 0..frames.count() {
         if let Some(delay) = delay {
@@ -47,6 +47,9 @@ pub fn replay(frames: &Frames, delay: Option<u64>, color: ColorWhen) -> anyhow::
     }
     Ok(())
 }
+
+/// The most rows a frame printed off a terminal has.
+pub const OFF_TERMINAL_ROWS: usize = 60;
 
 /// One line of a frame, drawn in one style.
 #[derive(Clone, Debug, PartialEq)]
@@ -86,10 +89,14 @@ impl View {
         }
     }
 
-    pub fn unbounded() -> View {
+    /// Off a terminal: as wide as a frame needs, and at most `OFF_TERMINAL_ROWS`
+    /// rows, so that a big graph's frames show a window around the active
+    /// node (and count the rest) rather than the whole graph every frame,
+    /// which grew with the square of its size.
+    pub fn off_terminal() -> View {
         View {
             cols: None,
-            rows: None,
+            rows: Some(OFF_TERMINAL_ROWS),
             footer: false,
             help: false,
         }

@@ -468,3 +468,31 @@ fn val_html_writes_a_page_to_a_file_or_stdout() {
     let output = super::micrograd_in(dir.path(), &["val", "--html", "."]);
     super::fails_with(&output, &["."]);
 }
+
+/// Regression: off a terminal `val --visualize` printed the whole graph in
+/// every frame, so its output grew with the square of the node count
+/// (2,501 nodes, 0.9 GB). A frame now has at most 60 rows: a window around
+/// the active node, with the rest counted.
+#[test]
+fn visualize_off_a_terminal_grows_with_the_graph_not_its_square() {
+    let terms = vec!["x"; 1251].join(" + ");
+    let output = micrograd(&[
+        "val",
+        "--visualize",
+        "--expr",
+        &format!("y = {terms}"),
+        "--set",
+        "x=1",
+    ]);
+    let stdout = stdout_of(&output);
+    assert!(stdout.len() < 20_000_000, "{} bytes", stdout.len());
+    assert!(stdout.contains("more nodes"), "the rest is counted");
+    let first = stdout.split("backward, step 1 of").nth(1).expect("step 1");
+    let frame_rows = first
+        .split("backward, step 2 of")
+        .next()
+        .expect("a frame")
+        .lines()
+        .count();
+    assert!(frame_rows <= 62, "{frame_rows} rows in a frame");
+}

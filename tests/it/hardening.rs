@@ -590,3 +590,21 @@ fn work_that_cannot_fit_is_refused_with_its_size() {
         ],
     );
 }
+
+/// Regression: an error quoting a 130,000-character column name (twice)
+/// was 260 KB long. Quoted input is cut to a readable length.
+#[test]
+fn errors_quote_long_input_readably() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    let long = "n".repeat(130_000);
+    write(dir, "wide.csv", &format!("x,{long},y\n1,2,a\n2,1,b\n"));
+    write(
+        dir,
+        "c.json",
+        &format!(r#"{{"dataset": "wide.csv", "columns": {{"target": "{long}z"}}}}"#),
+    );
+    let output = micrograd_in(dir, &["train", "-c", "c.json", "-q"]);
+    fails_with(&output, &["wide.csv", "no column `nnn", "in the header"]);
+    assert!(output.stderr.len() < 3000, "{} bytes", output.stderr.len());
+}
