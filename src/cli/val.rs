@@ -55,6 +55,14 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             (None, Some(file)) => format!("backprop through {}", file.display()),
             (None, None) => "backprop through the lecture's neuron".to_string(),
         };
+        let nodes = expression.trace.nodes.len();
+        if nodes > page::MAX_PAGE_NODES {
+            anyhow::bail!(
+                "--html: the graph has {nodes} nodes, and a page draws at most {}; \
+                 `micrograd graph` writes it as DOT, or `--visualize` steps through it",
+                page::MAX_PAGE_NODES
+            );
+        }
         let page = page::expression_page(&expression.trace, &expression.names, &title);
         let inputs: Vec<&std::path::Path> =
             args.expression.expr_file.as_deref().into_iter().collect();

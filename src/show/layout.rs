@@ -47,24 +47,25 @@ pub fn layout(graph: &Graph) -> Placed {
         after[from].push(to);
         before[to].push(from);
     }
-    // each node's place in its column, as the sweeps move it
+    // each node's place in its column, as the sweeps move it; a column's
+    // order changes only the places of its own nodes
     let mut place = vec![0.0; n];
-    let number = |columns: &[Vec<usize>], place: &mut [f64]| {
-        for column in columns {
-            for (index, &node) in column.iter().enumerate() {
-                place[node] = index as f64;
-            }
+    let number = |column: &[usize], place: &mut [f64]| {
+        for (index, &node) in column.iter().enumerate() {
+            place[node] = index as f64;
         }
     };
-    number(&columns, &mut place);
+    for column in &columns {
+        number(column, &mut place);
+    }
     for _ in 0..SWEEPS {
         for rank in 1..n_ranks {
             order_by_neighbours(&mut columns[rank], &before, &place);
-            number(&columns, &mut place);
+            number(&columns[rank], &mut place);
         }
         for rank in (0..n_ranks.saturating_sub(1)).rev() {
             order_by_neighbours(&mut columns[rank], &after, &place);
-            number(&columns, &mut place);
+            number(&columns[rank], &mut place);
         }
     }
 

@@ -16,6 +16,10 @@ use crate::show::story::Story;
 use crate::show::text::fit_middle;
 use crate::show::trace::Trace;
 
+/// The most nodes a page draws: past this its file is tens of megabytes, and
+/// a browser cannot lay it out in reasonable time.
+pub const MAX_PAGE_NODES: usize = 20_000;
+
 /// Characters of a label the drawing shows; the inspector shows all of it.
 const LABEL_CHARS: usize = 24;
 /// An approximate width of a character of the page's 13px sans-serif font.

@@ -24,11 +24,15 @@ pub struct Story<'a> {
 impl<'a> Story<'a> {
     /// The story of `trace`, whose node `i` is called `names[i]`.
     pub fn new(trace: &'a Trace, names: &[String]) -> Story<'a> {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for name in names {
+            *counts.entry(name).or_default() += 1;
+        }
         let unique: Vec<String> = names
             .iter()
             .enumerate()
             .map(|(node, name)| {
-                let shared = names.iter().filter(|other| *other == name).count() > 1;
+                let shared = counts[name.as_str()] > 1;
                 if shared {
                     format!("{name} #{node}")
                 } else {

@@ -608,3 +608,36 @@ fn errors_quote_long_input_readably() {
     fails_with(&output, &["wide.csv", "no column `nnn", "in the header"]);
     assert!(output.stderr.len() < 3000, "{} bytes", output.stderr.len());
 }
+
+/// Regression: `val --html` on an `x + x + ...` chain took 3.3 s at 10,000
+/// nodes, 654 s at 50,000, and never ended at 100,000 (the layout numbered
+/// every column again after each column's reorder, and naming looked for
+/// every name's twins among all names). Both are linear now; a page past
+/// 20,000 nodes, tens of megabytes no browser lays out, is refused.
+#[test]
+fn pages_are_bounded() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    for (n, ok) in [(20_000, true), (20_001, false)] {
+        let terms = vec!["x"; n].join(" + ");
+        write(dir, "chain.txt", &format!("y = {terms}"));
+        let args = [
+            "val",
+            "--expr-file",
+            "chain.txt",
+            "--set",
+            "x=1",
+            "--html",
+            "p.html",
+        ];
+        let output = micrograd_in(dir, &args);
+        if ok {
+            super::assert_success(&output);
+        } else {
+            fails_with(
+                &output,
+                &["--html: the graph has 20001 nodes", "at most 20000"],
+            );
+        }
+    }
+}
