@@ -237,6 +237,9 @@ fn write_steps(
     let dir = args.out.as_ref().expect("checked above");
     std::fs::create_dir_all(dir)
         .with_context(|| format!("{}: cannot make the directory", dir.display()))?;
+    // one run's frames at a time, and none of an earlier run's left beside them
+    let _lock = super::output::lock_directory(dir)?;
+    clear_frames(dir)?;
     let last = trace.frame_count() - 1;
     let digits = last.to_string().len().max(2);
     for frame in 0..=last {
@@ -251,6 +254,27 @@ fn write_steps(
         0,
         dir.display()
     );
+    Ok(())
+}
+
+/// Removes the frames (`step-*.dot`) an earlier `--step all` left in `dir`:
+/// a longer graph's, or ones numbered with fewer digits, would otherwise be
+/// animated with the new ones.
+fn clear_frames(dir: &Path) -> anyhow::Result<()> {
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("{}: cannot read", dir.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let frame = name
+            .strip_prefix("step-")
+            .and_then(|rest| rest.strip_suffix(".dot"))
+            .is_some_and(|number| !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()));
+        if frame && entry.file_type().is_ok_and(|kind| kind.is_file()) {
+            std::fs::remove_file(entry.path())
+                .with_context(|| format!("{}: cannot remove", entry.path().display()))?;
+        }
+    }
     Ok(())
 }
 

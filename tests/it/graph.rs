@@ -136,6 +136,29 @@ fn graph_step_all_writes_a_file_per_step() {
         &micrograd_in(dir.path(), &["graph", "--step", "all"]),
         &["--step all writes a file per step: give the directory with --out DIR"],
     );
+    // Regression: a shorter graph's frames went beside the longer one's, and
+    // `frames/*.dot` then animated a mixture. Earlier frames are cleared
+    // (another file in the folder stays).
+    std::fs::write(dir.path().join("frames/notes.txt"), "mine").expect("written");
+    let output = micrograd_in(
+        dir.path(),
+        &[
+            "graph", "--expr", "y = a*b", "--set", "a=1,b=2", "--step", "all", "--out", "frames",
+        ],
+    );
+    succeeded(&output);
+    let names = file_names(&dir.path().join("frames"));
+    assert_eq!(
+        names,
+        [
+            "notes.txt",
+            "step-00.dot",
+            "step-01.dot",
+            "step-02.dot",
+            "step-03.dot",
+            "step-04.dot"
+        ]
+    );
 }
 
 #[test]
