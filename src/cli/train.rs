@@ -498,8 +498,9 @@ fn percent(metric_name: &str, metric: f64) -> String {
 
 /// Where a run's outputs go: checked before training, written after.
 struct Destinations {
-    /// Held until the outputs are written: one run at a time per directory.
-    _lock: Option<std::fs::File>,
+    /// Held until the outputs are written: one run at a time per directory
+    /// written in (`--out`, and any other an output's path names).
+    _locks: Vec<std::fs::File>,
     model: PathBuf,
     loss_plot: PathBuf,
     /// For 2-feature classification, when the config asks for it.
@@ -574,11 +575,11 @@ impl Destinations {
         }
         std::fs::create_dir_all(&out)
             .with_context(|| format!("{}: cannot make the directory", out.display()))?;
-        let lock = output::lock_directory(&out)?;
+        let mut locks: Vec<std::fs::File> = output::lock_directory(&out)?.into_iter().collect();
         let outputs = &config.outputs;
         let (boundary_plot, boundary_animation) = pictures(config, dataset, problem, &out)?;
-        let destinations = Destinations {
-            _lock: lock,
+        let mut destinations = Destinations {
+            _locks: Vec::new(),
             model: out.join(&outputs.model),
             loss_plot: out.join(&outputs.loss_plot),
             boundary_plot: boundary_plot.map(|name| out.join(name)),
@@ -607,6 +608,19 @@ impl Destinations {
             output::check_destination(path)?;
             output::clear_stale_temporaries(path.parent().unwrap_or(Path::new(".")));
         }
+        // an output named by an absolute path (or `..`) is written elsewhere:
+        // its folder is locked too, so two runs never mix their sets there
+        let mut folders: Vec<PathBuf> = destinations
+            .paths()
+            .filter_map(|path| std::fs::canonicalize(path.parent()?).ok())
+            .collect();
+        folders.sort();
+        folders.dedup();
+        let out = std::fs::canonicalize(&out).unwrap_or(out);
+        for folder in folders.iter().filter(|folder| **folder != out) {
+            locks.extend(output::lock_directory(folder)?);
+        }
+        destinations._locks = locks;
         Ok(destinations)
     }
 

@@ -641,3 +641,38 @@ fn pages_are_bounded() {
         }
     }
 }
+
+/// Regression: the lock was on `--out` only, and `outputs.*` may name files
+/// elsewhere, so two runs with different `--out` writing the same files
+/// mixed their sets. Every folder a run writes in is locked.
+#[cfg(unix)]
+#[test]
+fn every_folder_written_in_is_locked() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    write(dir, "moons.csv", MOONS);
+    let shared = dir.join("shared");
+    std::fs::create_dir(&shared).expect("made");
+    let config = format!(
+        r#"{{"dataset": "moons.csv", "steps": 2,
+            "outputs": {{"model": "{}", "boundary_plot": null}}}}"#,
+        shared.join("model.json").display()
+    );
+    write(dir, "c.json", &config);
+    // another run, as this test holds it, is writing there
+    let held = std::fs::File::open(&shared).expect("opens");
+    held.try_lock().expect("locked");
+    let output = micrograd_in(dir, &["train", "-c", "c.json", "-q", "--out", "mine"]);
+    fails_with(
+        &output,
+        &[
+            "shared",
+            "another micrograd run is writing its outputs here",
+        ],
+    );
+    assert!(!shared.join("model.json").exists());
+    held.unlock().expect("unlocked");
+    let output = micrograd_in(dir, &["train", "-c", "c.json", "-q", "--out", "mine"]);
+    super::assert_success(&output);
+    assert!(shared.join("model.json").exists());
+}
