@@ -134,7 +134,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     if let (Some(saved), Some(path), false) = (&resume, &args.resume, args.quiet) {
         let _ = writeln!(std::io::stderr(), "{}", going_on(saved, path));
     }
-    let result = run_plan(plan, &destinations.model, &mut reporter, &stop)?;
+    let result = run_plan(plan, &source, &destinations.model, &mut reporter, &stop)?;
     let trained = result.map_err(|err| train_error(err, &names))?;
     let seconds = started.elapsed().as_secs_f64();
 
@@ -164,17 +164,23 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
 /// stops the run with its error.
 fn run_plan(
     plan: train::Plan,
+    source: &str,
     model_path: &Path,
     reporter: &mut Reporter,
     stop: &AtomicBool,
 ) -> anyhow::Result<Result<Trained, TrainError>> {
     let mut checkpoint_error = None;
+    let mut last_checkpoint = None;
     let mut checkpoint = |saved: &micrograd::train::model::SavedModel| {
-        if checkpoint_error.is_none()
-            && let Err(err) = output::write_atomically(model_path, saved.to_json().as_bytes())
-        {
-            checkpoint_error = Some(err);
-            stop.store(true, Ordering::Relaxed);
+        if checkpoint_error.is_some() {
+            return;
+        }
+        match output::write_atomically(model_path, saved.to_json().as_bytes()) {
+            Ok(()) => last_checkpoint = Some(saved.metrics.steps),
+            Err(err) => {
+                checkpoint_error = Some(err);
+                stop.store(true, Ordering::Relaxed);
+            }
         }
     };
     let result = plan.train(train::Hooks {
@@ -185,6 +191,14 @@ fn run_plan(
     reporter.finish();
     if let Some(err) = checkpoint_error {
         return Err(err.context("writing a checkpoint"));
+    }
+    // a run that diverged after a checkpoint leaves it: say what it holds
+    if let (Err(err @ TrainError::Diverged { .. }), Some(steps)) = (&result, last_checkpoint) {
+        return Err(anyhow::anyhow!(
+            "{source}: {err} (--lr); {} holds the checkpoint of step {steps}, from before it \
+             diverged (the plots beside it are not this run's)",
+            model_path.display()
+        ));
     }
     Ok(result)
 }

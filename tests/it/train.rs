@@ -180,6 +180,22 @@ fn divergence_stops_with_advice_and_writes_nothing() {
     fails_with(&output, &["diverged at step", "try a lower learning rate"]);
     assert!(!dir.path().join("model.json").exists());
     assert!(!dir.path().join("loss.png").exists());
+    // Regression: with checkpoints, the message said only "diverged", while
+    // model.json was the last checkpoint, beside an older run's plots.
+    let config = config.replace(
+        r#""steps": 50"#,
+        r#""steps": 50, "outputs": {"checkpoint_every": 1}"#,
+    );
+    std::fs::write(dir.path().join("config.json"), config).expect("written");
+    let output = micrograd_in(dir.path(), &["train", "--config", "config.json"]);
+    fails_with(
+        &output,
+        &[
+            "diverged at step",
+            "model.json holds the checkpoint of step",
+            "not this run's",
+        ],
+    );
 }
 
 #[test]
