@@ -59,13 +59,13 @@ pub fn layout(graph: &Graph) -> Placed {
         number(column, &mut place);
     }
     for _ in 0..SWEEPS {
-        for rank in 1..n_ranks {
-            order_by_neighbours(&mut columns[rank], &before, &place);
-            number(&columns[rank], &mut place);
+        for column in columns.iter_mut().skip(1) {
+            order_by_neighbours(column, &before, &place);
+            number(column, &mut place);
         }
-        for rank in (0..n_ranks.saturating_sub(1)).rev() {
-            order_by_neighbours(&mut columns[rank], &after, &place);
-            number(&columns[rank], &mut place);
+        for column in columns.iter_mut().rev().skip(1) {
+            order_by_neighbours(column, &after, &place);
+            number(column, &mut place);
         }
     }
 
