@@ -17,14 +17,14 @@ pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod optim;
+mod plan;
 pub mod plot;
 mod problem;
+mod resume;
 mod shards;
 
 pub use evaluate::{evaluate, outputs};
-pub use fit::{
-    EpochRecord, History, Hooks, Plan, Size, StepRecord, TrainError, Trained, train,
-    train_with_validation,
-};
+pub use fit::{EpochRecord, History, Hooks, StepRecord, Trained, train, train_with_validation};
+pub use plan::{MAX_ANIMATION_FRAMES, Plan, Size, TrainError};
 pub use problem::{MAX_INTEGER_CLASSES, Prediction, Problem, Target, infer_task};
 pub use shards::SHARD_ROWS;

@@ -8,7 +8,7 @@ use crate::train::config::{LossKind, Task};
 use crate::train::data::{Dataset, Targets};
 use crate::train::loss;
 use crate::train::metrics::r_squared;
-use crate::train::model::SavedModel;
+use crate::train::model::{SavedModel, Standardization};
 
 /// What the model learns to predict, in the form its loss wants.
 #[derive(Clone, Debug, PartialEq)]
@@ -301,6 +301,55 @@ pub(crate) fn argmax(scores: &[f64]) -> usize {
         }
     }
     best
+}
+
+/// A regression target's mean and standard deviation over the training rows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct TargetScale {
+    mean: f64,
+    std: f64,
+}
+
+impl TargetScale {
+    /// A constant target gets std 1, as a constant feature does.
+    pub(crate) fn fit(y: &[f64]) -> TargetScale {
+        let rows: Vec<Vec<f64>> = y.iter().map(|&v| vec![v]).collect();
+        let fitted = Standardization::fit(&rows);
+        TargetScale {
+            mean: fitted.mean[0],
+            std: fitted.std[0],
+        }
+    }
+
+    /// `(y - mean) / std` for numbers; other targets as they are.
+    pub(crate) fn apply(&self, target: &Target) -> Target {
+        match target {
+            Target::Numbers(y) => {
+                Target::Numbers(y.iter().map(|v| (v - self.mean) / self.std).collect())
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// Undoes the scaling in a network with one linear output neuron, the
+    /// last of `parameters` (its `nin` weights, then its bias): the output
+    /// `b + w·h` becomes `mean + std*(b + w·h)`.
+    pub(crate) fn fold_into_output(&self, parameters: &mut [f64], nin: usize) {
+        let n = parameters.len();
+        for w in &mut parameters[n - 1 - nin..n - 1] {
+            *w *= self.std;
+        }
+        parameters[n - 1] = self.mean + self.std * parameters[n - 1];
+    }
+
+    /// `fold_into_output` undone (to rounding).
+    pub(crate) fn unfold_from_output(&self, parameters: &mut [f64], nin: usize) {
+        let n = parameters.len();
+        for w in &mut parameters[n - 1 - nin..n - 1] {
+            *w /= self.std;
+        }
+        parameters[n - 1] = (parameters[n - 1] - self.mean) / self.std;
+    }
 }
 
 #[cfg(test)]
