@@ -139,3 +139,31 @@ fn a_fifo_is_written_through() {
         assert!(kind.is_fifo(), "still a FIFO after {args:?}");
     }
 }
+
+/// Regression: a write that failed for want of room (here a file-size limit,
+/// as a full disk would) named the temporary file, not the output. The old
+/// file is left as it was.
+#[cfg(unix)]
+#[test]
+fn a_failed_write_names_the_output_and_keeps_the_old_file() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let dir = dir.path();
+    std::fs::write(dir.join("page.html"), "old").expect("written");
+    // a 512-byte limit on files written; SIGXFSZ ignored, so writes fail instead
+    let command = format!(
+        "trap '' XFSZ; ulimit -f 1; exec '{}' val --html page.html",
+        env!("CARGO_BIN_EXE_micrograd")
+    );
+    let output = std::process::Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(dir)
+        .output()
+        .expect("sh runs");
+    super::fails_with(&output, &["page.html: cannot write"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains(".micrograd-"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("page.html")).expect("there"),
+        "old"
+    );
+}
