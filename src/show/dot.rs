@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use crate::show::story::Story;
 use crate::show::trace::{State, Trace};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,18 +29,29 @@ pub struct DotOptions {
 }
 
 /// The DOT text for `trace`, with `names[i]` the label of `trace.nodes[i]`.
+/// With a frame, it says what the players say of it: the step's title and
+/// chain-rule lines above the graph (the story's, `show/story.rs`), and a
+/// `★` on each grad the step wrote.
 pub fn render(trace: &Trace, names: &[String], options: &DotOptions) -> String {
     let grads = trace.grads_after(options.frame.unwrap_or(trace.frame_count() - 1));
-    let mut dot = header(options);
+    let story = Story::new(trace, names);
+    let written = options.frame.map(|frame| story.written(frame));
+    let mut lines: Vec<String> = options.title.iter().cloned().collect();
+    if let Some(frame) = options.frame {
+        lines.push(story.title(frame));
+        lines.extend(story.explain(frame, &grads));
+    }
+    let mut dot = header(options.rankdir, &lines);
     let mut line = |text: String| {
         dot.push_str(&text);
         dot.push('\n');
     };
     for (node, value) in trace.nodes.iter().enumerate() {
+        let star = written.as_ref().is_some_and(|written| written[node]);
         let label = record(
             &names[node],
             value.data(),
-            options.show_grad.then_some(grads[node]),
+            options.show_grad.then_some((grads[node], star)),
         );
         let fill = match options.frame.map(|frame| trace.state(frame, node)) {
             None => String::new(),
@@ -78,7 +90,8 @@ pub struct NetworkNode {
 /// A network at the level of neurons: `layers[0]` are the inputs, each later
 /// layer is fully connected to the one before. `options.frame` is ignored.
 pub fn render_network(layers: &[Vec<NetworkNode>], options: &DotOptions) -> String {
-    let mut dot = header(options);
+    let title: Vec<String> = options.title.iter().cloned().collect();
+    let mut dot = header(options.rankdir, &title);
     dot.push_str("  ordering=out;\n");
     let mut line = |text: String| {
         dot.push_str(&text);
@@ -90,7 +103,7 @@ pub fn render_network(layers: &[Vec<NetworkNode>], options: &DotOptions) -> Stri
             let label = record(
                 &node.label,
                 node.data,
-                options.show_grad.then_some(node.grad),
+                options.show_grad.then_some((node.grad, false)),
             );
             line(format!("    l{layer_index}n{index} [label=\"{label}\"];"));
         }
@@ -129,30 +142,36 @@ pub fn render_network(layers: &[Vec<NetworkNode>], options: &DotOptions) -> Stri
     dot
 }
 
-/// The opening lines every graph shares, and the title when there is one.
-fn header(options: &DotOptions) -> String {
-    let rankdir = match options.rankdir {
+/// The opening lines every graph shares, and the lines of text above the
+/// graph when there are any (left-aligned, one to a line).
+fn header(rankdir: RankDir, lines: &[String]) -> String {
+    let rankdir = match rankdir {
         RankDir::LeftRight => "LR",
         RankDir::TopBottom => "TB",
     };
     let mut header = format!(
         "digraph micrograd {{\n  rankdir={rankdir};\n  node [shape=record, fontname=\"Helvetica\"];\n"
     );
-    if let Some(title) = &options.title {
+    if !lines.is_empty() {
+        let text: String = lines
+            .iter()
+            .map(|line| format!("{}\\l", escape_quoted(line)))
+            .collect();
         let _ = writeln!(
             header,
-            "  labelloc=t;\n  label=\"{}\";\n  fontname=\"Helvetica\";",
-            escape_quoted(title)
+            "  labelloc=t;\n  labeljust=l;\n  label=\"{text}\";\n  fontname=\"Helvetica\";"
         );
     }
     header
 }
 
-/// A value's record label: `{ label | data 2.0000 | grad 0.5000 }`.
-fn record(label: &str, data: f64, grad: Option<f64>) -> String {
+/// A value's record label: `{ label | data 2.0000 | grad 0.5000 }`, the
+/// grad marked `★` when the frame wrote it.
+fn record(label: &str, data: f64, grad: Option<(f64, bool)>) -> String {
     let mut record = format!("{{ {} | data {data:.4}", escape_record(label));
-    if let Some(grad) = grad {
-        let _ = write!(record, " | grad {grad:.4}");
+    if let Some((grad, written)) = grad {
+        let star = if written { "★ " } else { "" };
+        let _ = write!(record, " | grad {star}{grad:.4}");
     }
     record.push_str(" }");
     record

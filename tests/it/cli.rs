@@ -496,3 +496,41 @@ fn visualize_off_a_terminal_grows_with_the_graph_not_its_square() {
         .count();
     assert!(frame_rows <= 62, "{frame_rows} rows in a frame");
 }
+
+/// `graph --step K` frames say what the players say of step K: its title
+/// and chain-rule lines above the graph, and a ★ on each grad it wrote
+/// (they had only the colours, so an animation from `--step all` lost what
+/// changed).
+#[test]
+fn dot_frames_carry_the_steps_words() {
+    let dot = stdout_of(&micrograd(&["graph", "--step", "5"]));
+    assert!(
+        dot.contains(r#"label="backward, step 5 of 11: x2*w2\l"#),
+        "{dot}"
+    );
+    assert!(
+        dot.contains(r"x2.grad += w2.data * (x2*w2).grad = 1.0000 * 0.5000 = 0.5000\l"),
+        "{dot}"
+    );
+    assert_eq!(dot.matches("grad ★").count(), 2, "{dot}");
+    assert!(
+        dot.contains("{ x2 | data 0.0000 | grad ★ 0.5000 }"),
+        "{dot}"
+    );
+    // the seed frame marks the output's grad, the end frame none
+    let seed = stdout_of(&micrograd(&["graph", "--step", "0"]));
+    assert!(
+        seed.contains("{ o | data 0.7071 | grad ★ 1.0000 }"),
+        "{seed}"
+    );
+    let end = stdout_of(&micrograd(&["graph", "--step", "11"]));
+    assert!(
+        !end.contains('★') && end.contains("backward is done"),
+        "{end}"
+    );
+    // without --step, no words above the graph
+    assert!(!stdout_of(&micrograd(&["graph"])).contains("label=\"backward"));
+    if let Some(svg) = run_dot("svg", &dot) {
+        assert!(svg.contains("backward, step 5 of 11"));
+    }
+}
