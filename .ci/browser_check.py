@@ -185,6 +185,13 @@ def main():
         first = browser.screenshot(os.path.join(shots, "player-1280x800.png"))
         check(len(first) > 10_000, f"a 1280x800 screenshot at step 5 ({len(first)} bytes)")
 
+        # the inspector writes a sum's derivative with its brackets: d(x1*w1 + x2*w2)/d(x1*w1)
+        inspector = browser.evaluate(
+            "(() => { const g = document.querySelector('#v6'); g.dispatchEvent(new Event('click'));"
+            " return document.getElementById('inspector').textContent; })()")
+        check("d(x1*w1 + x2*w2)/d(x1*w1) = 1" in inspector,
+              f"the inspector brackets a sum in a derivative ({inspector[:160]!r})")
+
         browser.open(url + "#step=11", 1280, 800)
         states = browser.evaluate("[...document.querySelectorAll('.node')].map(g => g.dataset.state)")
         check(len(states) == 10 and set(states) == {"done"}, f"#step=11 opens with every node done ({states})")

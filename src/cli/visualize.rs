@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
 use micrograd::show::story::Story;
-use micrograd::show::text::{fit_end, fit_middle, wrap};
+use micrograd::show::text::{fit_end, fit_middle, four_places, wrap};
 use micrograd::show::trace::State;
 
 use super::expression::{ColorWhen, Expression};
@@ -236,7 +236,7 @@ impl<'a> Frames<'a> {
         let markers = room >= 3;
         if start > 0 && markers {
             lines.push(Line::plain(fit_end(
-                &format!("   │ ↑ {start} more nodes"),
+                &format!("   │ ↑ {}", more_nodes(start)),
                 cols,
             )));
         }
@@ -272,7 +272,7 @@ impl<'a> Frames<'a> {
         }
         if end < n && markers {
             lines.push(Line::plain(fit_end(
-                &format!("   │ ↓ {} more nodes", n - end),
+                &format!("   │ ↓ {}", more_nodes(n - end)),
                 cols,
             )));
         }
@@ -323,9 +323,17 @@ struct Widths {
     show_made: bool,
 }
 
+/// `1 more node`, `3 more nodes`.
+fn more_nodes(count: usize) -> String {
+    match count {
+        1 => "1 more node".into(),
+        count => format!("{count} more nodes"),
+    }
+}
+
 /// A number in at most 9 characters: `-1.2345`, or `1.23e8`.
 fn number(x: f64) -> String {
-    let text = format!("{x:.4}");
+    let text = four_places(x);
     if text.len() > 9 {
         format!("{x:.2e}")
     } else {
@@ -412,8 +420,8 @@ fn window(n: usize, at: usize, room: usize) -> (usize, usize) {
 /// The keys and colours, for `?`.
 fn help_lines(cols: usize) -> Vec<Line> {
     [
-        "keys: → n space Enter: next step   ← b: back",
-        "      Home: the first step   End: the last   q Esc: quit",
+        "keys: → n l space Enter: next step   ← b h p Backspace: back",
+        "      Home g: the first step   End G: the last   q Esc: quit",
         "",
         "yellow [*]: the node whose grad is passed to its inputs now",
         "green [✓]: done; its grad is final",
@@ -523,6 +531,20 @@ mod tests {
                 format!("forty_{cols}x{rows}_step20"),
                 text(&frames.render(20, &view))
             );
+        }
+    }
+
+    #[test]
+    fn counts_are_in_good_grammar() {
+        assert_eq!(more_nodes(1), "1 more node");
+        assert_eq!(more_nodes(2), "2 more nodes");
+        // the help names every key the player takes
+        let help: String = help_lines(200)
+            .iter()
+            .map(|line| line.text.clone())
+            .collect();
+        for key in [" n ", " l ", " h ", " g:", " G:", " q "] {
+            assert!(help.contains(key), "{key} in {help}");
         }
     }
 

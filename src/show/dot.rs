@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use crate::show::story::Story;
+use crate::show::text::four_places;
 use crate::show::trace::{State, Trace};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,10 +169,10 @@ fn header(rankdir: RankDir, lines: &[String]) -> String {
 /// A value's record label: `{ label | data 2.0000 | grad 0.5000 }`, the
 /// grad marked `★` when the frame wrote it.
 fn record(label: &str, data: f64, grad: Option<(f64, bool)>) -> String {
-    let mut record = format!("{{ {} | data {data:.4}", escape_record(label));
+    let mut record = format!("{{ {} | data {}", escape_record(label), four_places(data));
     if let Some((grad, written)) = grad {
         let star = if written { "★ " } else { "" };
-        let _ = write!(record, " | grad {star}{grad:.4}");
+        let _ = write!(record, " | grad {star}{}", four_places(grad));
     }
     record.push_str(" }");
     record

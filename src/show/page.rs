@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::show::layout::{self, Graph};
 use crate::show::network::NetworkView;
 use crate::show::story::Story;
-use crate::show::text::fit_middle;
+use crate::show::text::{fit_middle, four_places};
 use crate::show::trace::Trace;
 
 /// The most nodes a page draws: past this its file is tens of megabytes, and
@@ -31,6 +31,8 @@ const OP_SIZE: f64 = 34.0;
 #[derive(Serialize)]
 struct PageData {
     names: Vec<String>,
+    /// Each name as it stands in a formula: `(x1*w1 + x2*w2)`, `x1`.
+    operands: Vec<String>,
     made: Vec<String>,
     ops: Vec<String>,
     data: Vec<f64>,
@@ -125,6 +127,9 @@ fn page_data(story: &Story, ops: Vec<String>) -> PageData {
         .collect();
     PageData {
         names: story.names.clone(),
+        operands: (0..trace.nodes.len())
+            .map(|node| story.operand(node))
+            .collect(),
         made: story.made.clone(),
         ops,
         data: trace.nodes.iter().map(|value| value.data()).collect(),
@@ -169,7 +174,7 @@ impl Drawing {
         let mut cells = Vec::with_capacity(n);
         for (node, (shown, data)) in shown.iter().zip(&page.data).enumerate() {
             let label = format!("[ ] {shown}");
-            let data = format!("data {data:.4}");
+            let data = format!("data {}", four_places(*data));
             // the grad cell has room for the grads the frames will show
             let grad = "grad -99.9999".to_string();
             let widths =
@@ -243,7 +248,7 @@ fn render(graph: &PageGraph, title: &str) -> String {
         let [label_width, data_width, _] = cells[node];
         let _ = write!(
             svg,
-            r##"<g class="node" id="v{node}" data-node="{node}" tabindex="0" role="button" aria-label="{name}"><rect class="box" x="{left:.1}" y="{top:.1}" width="{width:.1}" height="{height:.1}" rx="3" fill="#ffffff"/><line x1="{a:.1}" y1="{top:.1}" x2="{a:.1}" y2="{bottom:.1}"/><line x1="{b:.1}" y1="{top:.1}" x2="{b:.1}" y2="{bottom:.1}"/><text x="{tl:.1}" y="{ty:.1}" class="label" id="l{node}">[ ] {shown}</text><text x="{td:.1}" y="{ty:.1}">data {data:.4}</text><text x="{tg:.1}" y="{ty:.1}" class="grad" id="g{node}">grad 0.0000</text></g>"##,
+            r##"<g class="node" id="v{node}" data-node="{node}" tabindex="0" role="button" aria-label="{name}"><rect class="box" x="{left:.1}" y="{top:.1}" width="{width:.1}" height="{height:.1}" rx="3" fill="#ffffff"/><line x1="{a:.1}" y1="{top:.1}" x2="{a:.1}" y2="{bottom:.1}"/><line x1="{b:.1}" y1="{top:.1}" x2="{b:.1}" y2="{bottom:.1}"/><text x="{tl:.1}" y="{ty:.1}" class="label" id="l{node}">[ ] {shown}</text><text x="{td:.1}" y="{ty:.1}">data {data}</text><text x="{tg:.1}" y="{ty:.1}" class="grad" id="g{node}">grad 0.0000</text></g>"##,
             name = escape(&fit_middle(&page.names[node], 200)),
             a = left + label_width,
             b = left + label_width + data_width,
@@ -253,7 +258,7 @@ fn render(graph: &PageGraph, title: &str) -> String {
             tg = left + label_width + data_width + 7.0,
             ty = cy + 4.5,
             shown = escape(&shown[node]),
-            data = page.data[node],
+            data = four_places(page.data[node]),
         );
         if let Some(op) = op_of[node] {
             let (ox, oy) = placed.centres[op];

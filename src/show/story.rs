@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use crate::engine::OpKind;
+use crate::show::text::four_places;
 use crate::show::trace::{Step, Trace, Update};
 
 /// The words of a trace's frames.
@@ -90,6 +91,11 @@ impl<'a> Story<'a> {
         written
     }
 
+    /// Node `node`'s name as it stands in a formula: `x1`, or `(x1*w1 + b)`.
+    pub fn operand(&self, node: usize) -> String {
+        operand(&self.names[node])
+    }
+
     /// How an update's local derivative is computed, by the names of the
     /// step's node and inputs: `x1.data * (1 - o.data**2)`.
     /// An input the trace leaves out (a weight, in a network seen neuron by
@@ -123,8 +129,8 @@ impl<'a> Story<'a> {
         let node_name = operand(&self.names[step.node]);
         if step.updates.is_empty() {
             return vec![format!(
-                "{node_name} is a leaf: it has no inputs to pass its grad to; {:.4} is final",
-                grads[step.node]
+                "{node_name} is a leaf: it has no inputs to pass its grad to; {} is final",
+                four_places(grads[step.node])
             )];
         }
         step.updates
@@ -135,16 +141,20 @@ impl<'a> Story<'a> {
                 let total = if update.input_grad_after == increment {
                     String::new()
                 } else {
-                    format!(" (now {:.4})", update.input_grad_after)
+                    format!(" (now {})", four_places(update.input_grad_after))
                 };
                 if update.formula.is_one() {
-                    format!("{input_name}.grad += {node_name}.grad = {increment:.4}{total}")
+                    format!(
+                        "{input_name}.grad += {node_name}.grad = {}{total}",
+                        four_places(increment)
+                    )
                 } else {
                     format!(
-                        "{input_name}.grad += {} * {node_name}.grad = {:.4} * {:.4} = {increment:.4}{total}",
+                        "{input_name}.grad += {} * {node_name}.grad = {} * {} = {}{total}",
                         self.formula(step, update),
-                        update.local,
-                        update.node_grad
+                        four_places(update.local),
+                        four_places(update.node_grad),
+                        four_places(increment)
                     )
                 }
             })
@@ -167,12 +177,22 @@ impl<'a> Story<'a> {
         if let Some(leaf) = leaf {
             let name = &self.names[leaf];
             lines.push(format!(
-                "{name}.grad = {:.4}: {name} + 0.001 moves {out} by about {:+.4}",
-                grads[leaf],
-                0.001 * grads[leaf]
+                "{name}.grad = {}: {name} + 0.001 moves {out} by about {}",
+                four_places(grads[leaf]),
+                signed(0.001 * grads[leaf])
             ));
         }
         lines
+    }
+}
+
+/// `x` to four places with its sign, `+0.0000` for what rounds to zero.
+fn signed(x: f64) -> String {
+    let text = four_places(x);
+    if text.starts_with('-') {
+        text
+    } else {
+        format!("+{text}")
     }
 }
 

@@ -1,5 +1,16 @@
 //! Fitting text into a width: the one set of helpers every view uses.
 
+/// `x` to four places, as every view shows a number: `0.5000`, and `0.0000`
+/// rather than `-0.0000` for a value that rounds to zero (rounding noise is
+/// not a sign).
+pub fn four_places(x: f64) -> String {
+    let text = format!("{x:.4}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
+        _ => text,
+    }
+}
+
 /// `text` cut to `width` characters, ending in `…` when cut.
 pub fn fit_end(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
@@ -57,6 +68,15 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zero_has_no_sign() {
+        assert_eq!(four_places(-0.00001), "0.0000");
+        assert_eq!(four_places(-0.0), "0.0000");
+        assert_eq!(four_places(-0.00005001), "-0.0001");
+        assert_eq!(four_places(0.5), "0.5000");
+        assert_eq!(four_places(-1.25), "-1.2500");
+    }
 
     #[test]
     fn text_fits_its_width() {

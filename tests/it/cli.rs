@@ -534,3 +534,19 @@ fn dot_frames_carry_the_steps_words() {
         assert!(svg.contains("backward, step 5 of 11"));
     }
 }
+
+/// Regression: rounding noise showed as `-0.0000` (a grad of -1e-9) in the
+/// players' numbers and chain-rule lines, the page and DOT frames.
+#[test]
+fn a_number_that_rounds_to_zero_has_no_sign() {
+    let args = ["--expr", "y = x * z", "--set", "x=3,z=-0.000000001"];
+    let shown = [
+        stdout_of(&micrograd(&[&["val", "--visualize"][..], &args].concat())),
+        stdout_of(&micrograd(&[&["val", "--html", "-"][..], &args].concat())),
+        stdout_of(&micrograd(&[&["graph", "--step", "2"][..], &args].concat())),
+    ];
+    for text in shown {
+        assert!(text.contains("0.0000"), "{text}");
+        assert!(!text.contains("-0.0000"), "{text}");
+    }
+}
