@@ -1,12 +1,20 @@
 //! Where each node of a graph goes on a page: a layered layout, inputs on the
 //! left and outputs on the right, as `dot -Grankdir=LR` draws one, so that
-//! pages need no Graphviz. Nothing here draws; it returns coordinates.
+//! pages need no Graphviz. Nothing here draws; it returns coordinates, and
+//! each edge's route.
 //!
 //! Nodes come with a rank (a column; every edge goes to a higher rank) and a
-//! size. Within each column the nodes are ordered to cross fewer edges (the
-//! barycentre heuristic: each node goes to the mean position of its
-//! neighbours in the column before, then the column after, a few sweeps
-//! each way), then stacked, and the columns set side by side.
+//! size. As Graphviz and dagre do it:
+//! 1. a node with no inputs moves right, next to the first node it feeds
+//!    (so a leaf sits beside its use, not in the first column);
+//! 2. an edge that spans columns gets a virtual node in each column it
+//!    crosses, which holds its place there like a node, so that no edge runs
+//!    under a node that is not its end;
+//! 3. within each column the nodes (virtual ones too) are ordered to cross
+//!    fewer edges: each node goes to the mean place of its neighbours in the
+//!    column before, then the column after, a few sweeps each way;
+//! 4. the columns are stacked and set side by side, and each edge's route
+//!    runs through its virtual nodes' places.
 
 /// A graph to lay out. Edges run `(from, to)` with `rank[from] < rank[to]`.
 #[derive(Clone, Debug, Default)]
@@ -17,10 +25,16 @@ pub struct Graph {
     pub edges: Vec<(usize, usize)>,
 }
 
-/// Where the nodes went: each one's centre, and the whole drawing's size.
+/// Where the nodes went: each one's centre, each edge's route, and the whole
+/// drawing's size.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Placed {
     pub centres: Vec<(f64, f64)>,
+    /// For each edge, in `Graph::edges`' order: where it leaves its start
+    /// (the start's right side), where it crosses each column between (in at
+    /// the column's left, out at its right, at its virtual node's height),
+    /// and where it meets its end (the end's left side).
+    pub routes: Vec<Vec<(f64, f64)>>,
     pub width: f64,
     pub height: f64,
 }
@@ -32,24 +46,49 @@ const ROW_GAP: f64 = 14.0;
 const MARGIN: f64 = 10.0;
 /// Sweeps of the crossing reduction, each way.
 const SWEEPS: usize = 8;
+/// The height a virtual node holds in its column: an edge's width and room.
+const VIRTUAL_HEIGHT: f64 = 4.0;
+/// At most this many virtual nodes per node of the graph (and a thousand).
+const VIRTUAL_BUDGET: usize = 4;
 
 /// Lays `graph` out; see the module's text.
 pub fn layout(graph: &Graph) -> Placed {
     let n = graph.ranks.len();
-    let n_ranks = graph.ranks.iter().max().map_or(0, |top| top + 1);
+    let ranks = pulled_sources(graph);
+    // the graph with virtual nodes: sizes and ranks of real nodes first, and
+    // each edge as a chain of short edges through its virtual nodes
+    let mut sizes = graph.sizes.clone();
+    let mut all_ranks = ranks.clone();
+    let mut chains: Vec<Vec<usize>> = Vec::with_capacity(graph.edges.len());
+    let longest = longest_split(graph, &ranks);
+    for &(from, to) in &graph.edges {
+        let mut chain = vec![from];
+        let span = ranks[to] - ranks[from] - 1;
+        for rank in (ranks[from] + 1..ranks[to]).filter(|_| span <= longest) {
+            chain.push(sizes.len());
+            sizes.push((0.0, VIRTUAL_HEIGHT));
+            all_ranks.push(rank);
+        }
+        chain.push(to);
+        chains.push(chain);
+    }
+    let total = sizes.len();
+    let n_ranks = all_ranks.iter().max().map_or(0, |top| top + 1);
     let mut columns: Vec<Vec<usize>> = vec![Vec::new(); n_ranks];
-    for (node, &rank) in graph.ranks.iter().enumerate() {
+    for (node, &rank) in all_ranks.iter().enumerate() {
         columns[rank].push(node);
     }
-    let mut before: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut after: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for &(from, to) in &graph.edges {
-        after[from].push(to);
-        before[to].push(from);
+    let mut before: Vec<Vec<usize>> = vec![Vec::new(); total];
+    let mut after: Vec<Vec<usize>> = vec![Vec::new(); total];
+    for chain in &chains {
+        for pair in chain.windows(2) {
+            after[pair[0]].push(pair[1]);
+            before[pair[1]].push(pair[0]);
+        }
     }
     // each node's place in its column, as the sweeps move it; a column's
     // order changes only the places of its own nodes
-    let mut place = vec![0.0; n];
+    let mut place = vec![0.0; total];
     let number = |column: &[usize], place: &mut [f64]| {
         for (index, &node) in column.iter().enumerate() {
             place[node] = index as f64;
@@ -68,42 +107,105 @@ pub fn layout(graph: &Graph) -> Placed {
             number(column, &mut place);
         }
     }
+    let (centres, xs, width, height) = stack(&columns, &sizes);
+    let routes = chains
+        .iter()
+        .map(|chain| {
+            let (from, to) = (chain[0], chain[chain.len() - 1]);
+            let mut route = vec![(centres[from].0 + sizes[from].0 / 2.0, centres[from].1)];
+            for &virtual_node in &chain[1..chain.len() - 1] {
+                let (left, right) = xs[all_ranks[virtual_node]];
+                let y = centres[virtual_node].1;
+                route.extend([(left, y), (right, y)]);
+            }
+            route.push((centres[to].0 - sizes[to].0 / 2.0, centres[to].1));
+            route
+        })
+        .collect();
+    Placed {
+        centres: centres[..n].to_vec(),
+        routes,
+        width,
+        height,
+    }
+}
 
-    // columns side by side, each as wide as its widest node
+/// The longest span (in columns crossed) of an edge that gets virtual nodes:
+/// all of them, unless that would make more than `VIRTUAL_BUDGET` times the
+/// graph's nodes (a value used all along a chain of a thousand sums); then
+/// the longest edges are drawn straight, as before.
+fn longest_split(graph: &Graph, ranks: &[usize]) -> usize {
+    let budget = VIRTUAL_BUDGET * graph.ranks.len() + 1000;
+    let mut spans: Vec<usize> = graph
+        .edges
+        .iter()
+        .map(|&(from, to)| ranks[to] - ranks[from] - 1)
+        .collect();
+    spans.sort_unstable();
+    let mut total = 0;
+    for span in spans {
+        total += span;
+        if total > budget {
+            return span.saturating_sub(1);
+        }
+    }
+    usize::MAX
+}
+
+/// The ranks with each node that has no inputs moved right, to the column
+/// before the first node it feeds.
+fn pulled_sources(graph: &Graph) -> Vec<usize> {
+    let mut ranks = graph.ranks.clone();
+    let mut has_input = vec![false; ranks.len()];
+    let mut first_use = vec![usize::MAX; ranks.len()];
+    for &(from, to) in &graph.edges {
+        has_input[to] = true;
+        first_use[from] = first_use[from].min(graph.ranks[to]);
+    }
+    for node in 0..ranks.len() {
+        if !has_input[node] && first_use[node] != usize::MAX {
+            ranks[node] = first_use[node] - 1;
+        }
+    }
+    ranks
+}
+
+/// The columns stacked, each as wide as its widest node and centred on the
+/// tallest, side by side: every node's centre, each column's left and right,
+/// and the drawing's width and height.
+#[allow(clippy::type_complexity)]
+fn stack(
+    columns: &[Vec<usize>],
+    sizes: &[(f64, f64)],
+) -> (Vec<(f64, f64)>, Vec<(f64, f64)>, f64, f64) {
     let widths: Vec<f64> = columns
         .iter()
-        .map(|column| {
-            column
-                .iter()
-                .map(|&node| graph.sizes[node].0)
-                .fold(0.0, f64::max)
-        })
+        .map(|column| column.iter().map(|&node| sizes[node].0).fold(0.0, f64::max))
         .collect();
     let heights: Vec<f64> = columns
         .iter()
         .map(|column| {
-            let nodes: f64 = column.iter().map(|&node| graph.sizes[node].1).sum();
+            let nodes: f64 = column.iter().map(|&node| sizes[node].1).sum();
             nodes + ROW_GAP * column.len().saturating_sub(1) as f64
         })
         .collect();
     let height = heights.iter().copied().fold(0.0, f64::max);
-    let mut centres = vec![(0.0, 0.0); n];
+    let mut centres = vec![(0.0, 0.0); sizes.len()];
+    let mut xs = Vec::with_capacity(columns.len());
     let mut x = MARGIN;
     for (rank, column) in columns.iter().enumerate() {
         // a shorter column sits in the middle of the tallest
         let mut y = MARGIN + (height - heights[rank]) / 2.0;
         for &node in column {
-            let (_, node_height) = graph.sizes[node];
+            let (_, node_height) = sizes[node];
             centres[node] = (x + widths[rank] / 2.0, y + node_height / 2.0);
             y += node_height + ROW_GAP;
         }
+        xs.push((x, x + widths[rank]));
         x += widths[rank] + COLUMN_GAP;
     }
-    Placed {
-        centres,
-        width: (x - COLUMN_GAP + MARGIN).max(2.0 * MARGIN),
-        height: height + 2.0 * MARGIN,
-    }
+    let width = (x - COLUMN_GAP + MARGIN).max(2.0 * MARGIN);
+    (centres, xs, width, height + 2.0 * MARGIN)
 }
 
 /// Sorts `column` by the mean place of each node's neighbours; a node with
@@ -214,6 +316,7 @@ mod tests {
         graph.edges = (0..5).map(|i| (i, 9 - i)).collect();
         let unordered = Placed {
             centres: (0..10).map(|node| (0.0, (node % 5) as f64)).collect(),
+            routes: Vec::new(),
             width: 0.0,
             height: 0.0,
         };

@@ -240,7 +240,7 @@ fn render(graph: &PageGraph, title: &str) -> String {
         h = placed.height,
         title = escape(title)
     );
-    edges_svg(&mut svg, &layout_graph, &placed, &weighted);
+    edges_svg(&mut svg, &placed, &weighted);
     for node in 0..n {
         let (cx, cy) = placed.centres[node];
         let (width, height) = layout_graph.sizes[node];
@@ -280,18 +280,16 @@ fn render(graph: &PageGraph, title: &str) -> String {
         .replace("{{DATA}}", &script_safe(&json))
 }
 
-/// Each edge as a curve with an arrow; an edge with a weight as thick as
-/// its size, blue when positive and red when negative.
-fn edges_svg(svg: &mut String, graph: &Graph, placed: &layout::Placed, weighted: &[Option<f64>]) {
+/// Each edge along its route, with an arrow: a curve across each gap
+/// between columns, straight through each column it crosses (where the
+/// layout held it a place). An edge with a weight is as thick as its size,
+/// blue when positive and red when negative.
+fn edges_svg(svg: &mut String, placed: &layout::Placed, weighted: &[Option<f64>]) {
     let largest = weighted
         .iter()
         .flatten()
         .fold(0.0f64, |largest: f64, w: &f64| largest.max(w.abs()));
-    for (&(from, to), weight) in graph.edges.iter().zip(weighted) {
-        let (fx, fy) = placed.centres[from];
-        let (tx, ty) = placed.centres[to];
-        let (x1, x2) = (fx + graph.sizes[from].0 / 2.0, tx - graph.sizes[to].0 / 2.0);
-        let bend = (x2 - x1) / 2.0;
+    for (route, weight) in placed.routes.iter().zip(weighted) {
         let style = match weight {
             Some(w) => format!(
                 r#" style="stroke:{};stroke-width:{:.2}"><title>weight {w:.4}</title></path>"#,
@@ -302,11 +300,31 @@ fn edges_svg(svg: &mut String, graph: &Graph, placed: &layout::Placed, weighted:
         };
         let _ = write!(
             svg,
-            r#"<path class="edge" d="M{x1:.1},{fy:.1} C{:.1},{fy:.1} {:.1},{ty:.1} {x2:.1},{ty:.1}" marker-end="url(#arrow)"{style}"#,
-            x1 + bend,
-            x2 - bend
+            r#"<path class="edge" d="{}" marker-end="url(#arrow)"{style}"#,
+            path_of(route)
         );
     }
+}
+
+/// An SVG path along `route`: curves with level ends across the gaps (its
+/// even hops), straight lines through columns (its odd ones).
+fn path_of(route: &[(f64, f64)]) -> String {
+    let mut d = format!("M{:.1},{:.1}", route[0].0, route[0].1);
+    for (hop, pair) in route.windows(2).enumerate() {
+        let ((x1, y1), (x2, y2)) = (pair[0], pair[1]);
+        if hop % 2 == 0 {
+            let bend = (x2 - x1) / 2.0;
+            let _ = write!(
+                d,
+                " C{:.1},{y1:.1} {:.1},{y2:.1} {x2:.1},{y2:.1}",
+                x1 + bend,
+                x2 - bend
+            );
+        } else {
+            let _ = write!(d, " L{x2:.1},{y2:.1}");
+        }
+    }
+    d
 }
 
 /// Text for HTML and SVG: `& < > " '` as entities.
@@ -388,5 +406,131 @@ mod tests {
         assert!(!html.contains("<script>alert"));
         let html = page("y = 2 * 3", &[], "a \"title\" & <b>");
         assert!(html.contains("a &quot;title&quot; &amp; &lt;b&gt;"));
+    }
+
+    /// The page's drawing of `source`, placed.
+    fn placed(source: &str, values: &[(&str, f64)]) -> (Graph, layout::Placed) {
+        let values: Vec<(String, f64)> = values
+            .iter()
+            .map(|(name, value)| (name.to_string(), *value))
+            .collect();
+        let built = expr::parse(source)
+            .expect("parses")
+            .build(&values)
+            .expect("builds");
+        let (trace, names) = built.backward_and_trace();
+        let story = Story::new(&trace, &names);
+        let ops = trace.nodes.iter().map(|value| value.op()).collect();
+        let graph = PageGraph {
+            data: page_data(&story, ops),
+            layers: trace.layers(),
+            op_circles: true,
+            weights: None,
+        };
+        let drawing = Drawing::new(&graph);
+        let placed = layout::layout(&drawing.graph);
+        (drawing.graph, placed)
+    }
+
+    /// Points along an edge's route, as `path_of` draws it.
+    fn along(route: &[(f64, f64)]) -> Vec<(f64, f64)> {
+        let mut points = Vec::new();
+        for (hop, pair) in route.windows(2).enumerate() {
+            let ((x1, y1), (x2, y2)) = (pair[0], pair[1]);
+            let bend = (x2 - x1) / 2.0;
+            for k in 0..=40 {
+                let t = k as f64 / 40.0;
+                let point = if hop % 2 == 0 {
+                    // the cubic with control points (x1 + bend, y1), (x2 - bend, y2)
+                    let u = 1.0 - t;
+                    let x = u * u * u * x1
+                        + 3.0 * u * u * t * (x1 + bend)
+                        + 3.0 * u * t * t * (x2 - bend)
+                        + t * t * t * x2;
+                    let y = u * u * u * y1
+                        + 3.0 * u * u * t * y1
+                        + 3.0 * u * t * t * y2
+                        + t * t * t * y2;
+                    (x, y)
+                } else {
+                    (x1 + t * (x2 - x1), y1 + t * (y2 - y1))
+                };
+                points.push(point);
+            }
+        }
+        points
+    }
+
+    /// Regression: an edge ran under nodes that were not its ends (at
+    /// `#step=5`, the edge from `b` to `n`'s `+` ran under `x1*w1 + x2*w2`,
+    /// as if `b` fed it), since every leaf sat in the first column. Now a
+    /// leaf sits beside its use, and a long edge holds a place in each column
+    /// it crosses: no point of an edge lies inside a node's box but its ends',
+    /// for the lecture's neuron, a two-neuron expression and a random
+    /// expression of about 100 nodes.
+    #[test]
+    fn no_edge_runs_under_a_node() {
+        let lecture = [
+            ("x1", 2.0),
+            ("x2", 0.0),
+            ("w1", -3.0),
+            ("w2", 1.0),
+            ("b", 6.88),
+        ];
+        let mut random = String::from("v0 = a*b + c");
+        let mut state = 7u64;
+        for k in 1..40 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let (i, j) = ((state >> 33) as usize % k, (state >> 40) as usize % k);
+            let op = ["+", "*"][(state >> 50) as usize % 2];
+            let f = if (state >> 55).is_multiple_of(3) {
+                "tanh"
+            } else {
+                ""
+            };
+            random.push_str(&format!("; v{k} = {f}(v{i} {op} v{j}) + a"));
+        }
+        let cases: [(&str, &[(&str, f64)]); 3] = [
+            ("n = x1*w1 + x2*w2 + b; o = tanh(n)", &lecture),
+            (
+                "h1 = tanh(x1*a1 + x2*a2 + c1); h2 = tanh(x1*b1 + x2*b2 + c2); o = h1*v1 + h2*v2 + b",
+                &[
+                    ("x1", 1.0),
+                    ("x2", -2.0),
+                    ("a1", 0.5),
+                    ("a2", -0.3),
+                    ("c1", 0.1),
+                    ("b1", 0.2),
+                    ("b2", 0.7),
+                    ("c2", -0.4),
+                    ("v1", 1.5),
+                    ("v2", -1.1),
+                    ("b", 0.3),
+                ],
+            ),
+            (&random, &[("a", 0.5), ("b", -1.0), ("c", 0.25)]),
+        ];
+        for (source, values) in cases {
+            let (graph, placed) = placed(source, values);
+            assert!(graph.ranks.len() > 10);
+            for ((from, to), route) in graph.edges.iter().zip(&placed.routes) {
+                for (x, y) in along(route) {
+                    for node in 0..graph.ranks.len() {
+                        if node == *from || node == *to {
+                            continue;
+                        }
+                        let ((cx, cy), (w, h)) = (placed.centres[node], graph.sizes[node]);
+                        let inside =
+                            (x - cx).abs() < w / 2.0 - 0.5 && (y - cy).abs() < h / 2.0 - 0.5;
+                        assert!(
+                            !inside,
+                            "{source}: edge {from} -> {to} runs under node {node}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }
