@@ -141,11 +141,15 @@ impl<'a> Frames<'a> {
         let step = trace.step_at(frame);
         let top = vec![
             Line {
-                text: fit_middle(&self.story.title(frame), cols),
+                text: fit_title(&self.story.title(frame), cols),
                 style: Style::new().bold(),
             },
             Line::plain(fit_end(
-                "[*] this step  [✓] done  [ ] not yet  ★ grad written now",
+                if cols >= 56 {
+                    "[*] this step  [✓] done  [ ] not yet  ★ grad written now"
+                } else {
+                    "[*] now [✓] done [ ] not yet ★ written"
+                },
                 cols,
             )),
             Line::plain(""),
@@ -159,10 +163,14 @@ impl<'a> Frames<'a> {
         let written = self.story.written(frame);
         let mut bottom = Vec::new();
         if view.footer {
-            bottom.push(Line::plain(fit_end(
-                "→ n space: next  ← b: back  Home End  ? help  q: quit",
-                cols,
-            )));
+            let keys = "→ n space: next  ← b: back  Home End  ? help  q: quit";
+            let short = "→ next  ← back  ? help  q quit";
+            let keys = if keys.chars().count() <= cols {
+                keys
+            } else {
+                short
+            };
+            bottom.push(Line::plain(fit_end(keys, cols)));
         }
         let explanation = self.story.explain(frame, &grads);
         let fixed = top.len() + 1 + bottom.len();
@@ -225,18 +233,19 @@ impl<'a> Frames<'a> {
                 (false, _) => format!(" {:>9}", number(grads[node])),
             })
             .collect();
-        let Widths {
-            label: label_width,
-            made: made_width,
-            show_made,
-        } = self.widths(&self.order[start..end], &grad_texts, cols);
+        let widths = self.widths(&self.order[start..end], &grad_texts, grads, cols);
+        let bar = if widths.compact.is_some() {
+            "  │"
+        } else {
+            "   │"
+        };
 
         let mut lines = Vec::new();
         // too little room for the marker lines: the rows alone
         let markers = room >= 3;
         if start > 0 && markers {
             lines.push(Line::plain(fit_end(
-                &format!("   │ ↑ {}", more_nodes(start)),
+                &format!("{bar} ↑ {}", more_nodes(start)),
                 cols,
             )));
         }
@@ -250,20 +259,14 @@ impl<'a> Frames<'a> {
                 layer.to_string()
             };
             previous_layer = Some(layer);
-            let made = if show_made {
-                format!(
-                    "  {:<made_width$}",
-                    fit_middle(&self.story.made[node], made_width)
-                )
-            } else {
-                String::new()
-            };
-            let value = &self.story.trace.nodes[node];
-            let text = format!(
-                "{layer_label:>2} │ {marker} {:<label_width$}{made}  data {:>9}  grad {}",
-                fit_middle(&self.story.names[node], label_width),
-                number(value.data()),
-                grad_texts[node]
+            let text = self.row(
+                node,
+                &widths,
+                &layer_label,
+                marker,
+                &grad_texts[node],
+                grads[node],
+                written[node],
             );
             lines.push(Line {
                 text: fit_end(text.trim_end(), cols),
@@ -272,7 +275,7 @@ impl<'a> Frames<'a> {
         }
         if end < n && markers {
             lines.push(Line::plain(fit_end(
-                &format!("   │ ↓ {}", more_nodes(n - end)),
+                &format!("{bar} ↓ {}", more_nodes(n - end)),
                 cols,
             )));
         }
@@ -281,7 +284,9 @@ impl<'a> Frames<'a> {
 
     /// The label's and the "made" column's widths for the rows `shown`, in
     /// `cols` columns: numbers first, then the label and how it was made.
-    fn widths(&self, shown: &[usize], grad_texts: &[String], cols: usize) -> Widths {
+    /// Too narrow for the words and old grads, rows are compact: the
+    /// numbers, never cut ("LL│[*] " + label + " " + data + " ★" + grad).
+    fn widths(&self, shown: &[usize], grad_texts: &[String], grads: &[f64], cols: usize) -> Widths {
         let widest = |texts: &[String]| {
             shown
                 .iter()
@@ -308,11 +313,65 @@ impl<'a> Frames<'a> {
             label_width
         };
         let made_width = room_for_text.saturating_sub(label_width + 2).min(made_want);
+        let longest = |texts: &dyn Fn(usize) -> String| {
+            shown
+                .iter()
+                .map(|&node| texts(node).chars().count())
+                .max()
+                .unwrap_or(0)
+        };
+        let data_width = longest(&|node| number(self.story.trace.nodes[node].data()));
+        let grad_width = longest(&|node| number(grads[node]));
+        let compact_label = cols.saturating_sub(7 + 1 + data_width + 2 + grad_width);
+        let compact = (fixed + 4 > cols && compact_label >= 3).then_some((
+            compact_label,
+            data_width,
+            grad_width,
+        ));
         Widths {
             label: label_width,
             made: made_width,
             show_made: made_width >= 6 || (made_want > 0 && made_width == made_want),
+            compact,
         }
+    }
+
+    /// Node `node`'s row, without its colour.
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        &self,
+        node: usize,
+        widths: &Widths,
+        layer_label: &str,
+        marker: &str,
+        grad_text: &str,
+        grad: f64,
+        written: bool,
+    ) -> String {
+        let name = &self.story.names[node];
+        let data = number(self.story.trace.nodes[node].data());
+        if let Some((label_width, data_width, grad_width)) = widths.compact {
+            let star = if written { "★" } else { " " };
+            let label = fit_middle(name, label_width);
+            let grad = number(grad);
+            return format!(
+                "{layer_label:>2}│{marker} {label:<label_width$} {data:>data_width$} {star}{grad:>grad_width$}"
+            );
+        }
+        let made = if widths.show_made {
+            format!(
+                "  {:<w$}",
+                fit_middle(&self.story.made[node], widths.made),
+                w = widths.made
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "{layer_label:>2} │ {marker} {:<w$}{made}  data {data:>9}  grad {grad_text}",
+            fit_middle(name, widths.label),
+            w = widths.label
+        )
     }
 }
 
@@ -321,6 +380,24 @@ struct Widths {
     label: usize,
     made: usize,
     show_made: bool,
+    /// Compact rows: the label's, the data's and the grad's widths.
+    compact: Option<(usize, usize, usize)>,
+}
+
+/// A frame's title in `cols` columns, keeping the step count: it gives up
+/// `backward, ` first, then the middle of the node's name.
+fn fit_title(title: &str, cols: usize) -> String {
+    if title.chars().count() <= cols {
+        return title.to_string();
+    }
+    let short = title.strip_prefix("backward, ").unwrap_or(title);
+    match short.split_once(": ") {
+        Some((head, rest)) if head.chars().count() + 3 < cols => {
+            let room = cols - head.chars().count() - 2;
+            format!("{head}: {}", fit_middle(rest, room))
+        }
+        _ => fit_end(short, cols),
+    }
 }
 
 /// `1 more node`, `3 more nodes`.
@@ -531,6 +608,45 @@ mod tests {
                 format!("forty_{cols}x{rows}_step20"),
                 text(&frames.render(20, &view))
             );
+        }
+    }
+
+    /// Regression: at 40 columns every row ended `grad …`, the title lost
+    /// the step count and the key line lost `q: quit`. Narrow, a row keeps
+    /// its numbers (the label gives up its middle), the title its count,
+    /// and the keys `q`.
+    #[test]
+    fn narrow_terminals_keep_the_numbers() {
+        for expr in [None, Some(FORTY)] {
+            let expression = expression(expr);
+            let frames = Frames::new(&expression);
+            let last = frames.count() - 1;
+            for (cols, rows) in [(40, 12), (44, 15), (60, 15)] {
+                let view = View::fitting(cols, rows, true);
+                for frame in 0..frames.count() {
+                    let lines = frames.render(frame, &view);
+                    let shown = text(&lines);
+                    assert!(
+                        lines[0].text.contains(&format!("step {frame} of {last}")),
+                        "{cols}x{rows}: {}",
+                        lines[0].text
+                    );
+                    assert!(
+                        lines.last().expect("a footer").text.contains('q'),
+                        "{shown}"
+                    );
+                    let grads = expression.trace.grads_after(frame);
+                    let node_rows = lines
+                        .iter()
+                        .filter(|line| line.text.contains('│') && !line.text.contains("more node"));
+                    for line in node_rows {
+                        assert!(!line.text.ends_with('…'), "{cols}x{rows}: {}", line.text);
+                        let shows_a_grad =
+                            grads.iter().any(|&grad| line.text.contains(&number(grad)));
+                        assert!(shows_a_grad, "{cols}x{rows} frame {frame}: {}", line.text);
+                    }
+                }
+            }
         }
     }
 
