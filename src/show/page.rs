@@ -111,7 +111,8 @@ fn page_data(story: &Story, ops: Vec<String>) -> PageData {
             updates: step
                 .updates
                 .iter()
-                .map(|u| (u.input, u.local, story.formula(step, u), u.input_grad_after))
+                .zip(story.formulas(step))
+                .map(|(u, formula)| (u.input, u.local, formula, u.input_grad_after))
                 .collect(),
         })
         .collect();
@@ -355,7 +356,8 @@ mod tests {
     use super::*;
     use crate::show::expr;
 
-    fn page(source: &str, values: &[(&str, f64)], title: &str) -> String {
+    /// `source` built with `values`, backpropagated and traced, with names.
+    fn traced(source: &str, values: &[(&str, f64)]) -> (Trace, Vec<String>) {
         let values: Vec<(String, f64)> = values
             .iter()
             .map(|(name, value)| (name.to_string(), *value))
@@ -364,7 +366,11 @@ mod tests {
             .expect("parses")
             .build(&values)
             .expect("builds");
-        let (trace, names) = built.backward_and_trace();
+        built.backward_and_trace()
+    }
+
+    fn page(source: &str, values: &[(&str, f64)], title: &str) -> String {
+        let (trace, names) = traced(source, values);
         expression_page(&trace, &names, title)
     }
 
@@ -410,15 +416,7 @@ mod tests {
 
     /// The page's drawing of `source`, placed.
     fn placed(source: &str, values: &[(&str, f64)]) -> (Graph, layout::Placed) {
-        let values: Vec<(String, f64)> = values
-            .iter()
-            .map(|(name, value)| (name.to_string(), *value))
-            .collect();
-        let built = expr::parse(source)
-            .expect("parses")
-            .build(&values)
-            .expect("builds");
-        let (trace, names) = built.backward_and_trace();
+        let (trace, names) = traced(source, values);
         let story = Story::new(&trace, &names);
         let ops = trace.nodes.iter().map(|value| value.op()).collect();
         let graph = PageGraph {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use crate::engine::OpKind;
 use crate::show::text::four_places;
-use crate::show::trace::{Step, Trace, Update};
+use crate::show::trace::{Step, Trace};
 
 /// The words of a trace's frames.
 pub struct Story<'a> {
@@ -96,19 +96,24 @@ impl<'a> Story<'a> {
         operand(&self.names[node])
     }
 
-    /// How an update's local derivative is computed, by the names of the
-    /// step's node and inputs: `x1.data * (1 - o.data**2)`.
-    /// An input the trace leaves out (a weight, in a network seen neuron by
-    /// neuron) is called by its label.
-    pub fn formula(&self, step: &Step, update: &Update) -> String {
+    /// How each of a step's local derivatives is computed, by the names of
+    /// the step's node and inputs: `x1.data * (1 - o.data**2)`, one per
+    /// update. An input the trace leaves out (a weight, in a network seen
+    /// neuron by neuron) is called by its label.
+    pub fn formulas(&self, step: &Step) -> Vec<String> {
         let inputs = self.trace.nodes[step.node].inputs();
-        let name = |k: usize| match self.index.get(&inputs[k].id()) {
-            Some(&node) => self.names[node].clone(),
-            None => inputs[k].label().unwrap_or_else(|| "?".into()),
-        };
-        update
-            .formula
-            .render(&|k| data_of(&name(k)), &data_of(&self.names[step.node]))
+        let names: Vec<String> = inputs
+            .iter()
+            .map(|input| match self.index.get(&input.id()) {
+                Some(&node) => data_of(&self.names[node]),
+                None => data_of(&input.label().unwrap_or_else(|| "?".into())),
+            })
+            .collect();
+        let out = data_of(&self.names[step.node]);
+        step.updates
+            .iter()
+            .map(|update| update.formula.render(&|k| names[k].clone(), &out))
+            .collect()
     }
 
     /// What the frame does, in words and numbers: the seed, a step's chain
@@ -133,9 +138,11 @@ impl<'a> Story<'a> {
                 four_places(grads[step.node])
             )];
         }
+        let formulas = self.formulas(step);
         step.updates
             .iter()
-            .map(|update| {
+            .zip(formulas)
+            .map(|(update, formula)| {
                 let input_name = operand(&self.names[update.input]);
                 let increment = update.local * update.node_grad;
                 let total = if update.input_grad_after == increment {
@@ -150,8 +157,7 @@ impl<'a> Story<'a> {
                     )
                 } else {
                     format!(
-                        "{input_name}.grad += {} * {node_name}.grad = {} * {} = {}{total}",
-                        self.formula(step, update),
+                        "{input_name}.grad += {formula} * {node_name}.grad = {} * {} = {}{total}",
                         four_places(update.local),
                         four_places(update.node_grad),
                         four_places(increment)
