@@ -17,12 +17,27 @@
 //!    runs through its virtual nodes' places.
 
 /// A graph to lay out. Edges run `(from, to)` with `rank[from] < rank[to]`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Graph {
     pub ranks: Vec<usize>,
     /// Each node's width and height.
     pub sizes: Vec<(f64, f64)>,
     pub edges: Vec<(usize, usize)>,
+    /// Space between nodes in a column, and between columns.
+    pub row_gap: f64,
+    pub column_gap: f64,
+}
+
+impl Default for Graph {
+    fn default() -> Graph {
+        Graph {
+            ranks: Vec::new(),
+            sizes: Vec::new(),
+            edges: Vec::new(),
+            row_gap: ROW_GAP,
+            column_gap: COLUMN_GAP,
+        }
+    }
 }
 
 /// Where the nodes went: each one's centre, each edge's route, and the whole
@@ -39,13 +54,19 @@ pub struct Placed {
     pub height: f64,
 }
 
-/// Space between columns, and between nodes in a column.
+/// Space between columns, and between nodes in a column unless the graph
+/// says otherwise.
 const COLUMN_GAP: f64 = 36.0;
 const ROW_GAP: f64 = 14.0;
 /// Space around the drawing.
 const MARGIN: f64 = 10.0;
-/// Sweeps of the crossing reduction, each way.
+/// Sweeps of the crossing reduction, each way, and of neighbours' swaps.
 const SWEEPS: usize = 8;
+/// The most edges (virtual ones included) for which the layout counts
+/// crossings to keep the best order and swap neighbours.
+const CAREFUL_EDGES: usize = 2000;
+/// Shuffled orders the careful ordering starts from, besides two others.
+const SHUFFLED_STARTS: usize = 6;
 /// The height a virtual node holds in its column: an edge's width and room.
 const VIRTUAL_HEIGHT: f64 = 4.0;
 /// At most this many virtual nodes per node of the graph (and a thousand).
@@ -54,7 +75,7 @@ const VIRTUAL_BUDGET: usize = 4;
 /// Lays `graph` out; see the module's text.
 pub fn layout(graph: &Graph) -> Placed {
     let n = graph.ranks.len();
-    let ranks = pulled_sources(graph);
+    let ranks = as_late_as_possible(graph);
     // the graph with virtual nodes: sizes and ranks of real nodes first, and
     // each edge as a chain of short edges through its virtual nodes
     let mut sizes = graph.sizes.clone();
@@ -86,28 +107,8 @@ pub fn layout(graph: &Graph) -> Placed {
             before[pair[1]].push(pair[0]);
         }
     }
-    // each node's place in its column, as the sweeps move it; a column's
-    // order changes only the places of its own nodes
-    let mut place = vec![0.0; total];
-    let number = |column: &[usize], place: &mut [f64]| {
-        for (index, &node) in column.iter().enumerate() {
-            place[node] = index as f64;
-        }
-    };
-    for column in &columns {
-        number(column, &mut place);
-    }
-    for _ in 0..SWEEPS {
-        for column in columns.iter_mut().skip(1) {
-            order_by_neighbours(column, &before, &place);
-            number(column, &mut place);
-        }
-        for column in columns.iter_mut().rev().skip(1) {
-            order_by_neighbours(column, &after, &place);
-            number(column, &mut place);
-        }
-    }
-    let (centres, xs, width, height) = stack(&columns, &sizes);
+    order_columns(&mut columns, &before, &after);
+    let (centres, xs, width, height) = stack(&columns, &sizes, (graph.row_gap, graph.column_gap));
     let routes = chains
         .iter()
         .map(|chain| {
@@ -128,6 +129,189 @@ pub fn layout(graph: &Graph) -> Placed {
         width,
         height,
     }
+}
+
+/// Orders each column to cross fewer edges, as Graphviz's `dot` does: each
+/// node goes to the mean place of its neighbours in the column before, then
+/// the column after, a few sweeps each way, keeping the best order seen;
+/// then two neighbours in a column swap places while that crosses fewer
+/// edges. This from several starts, keeping the best: the given order, the
+/// order a search from the outputs meets the nodes, and a few shuffles.
+/// (The counting is quadratic in a column's edges, so a graph of more than
+/// `CAREFUL_EDGES` edges gets the sweeps alone, from the given order.)
+fn order_columns(columns: &mut [Vec<usize>], before: &[Vec<usize>], after: &[Vec<usize>]) {
+    if after.iter().map(Vec::len).sum::<usize>() > CAREFUL_EDGES {
+        let mut place = numbered(columns, before.len());
+        for round in 0..SWEEPS {
+            sweep(columns, (before, after), &mut place, round % 2 == 1);
+        }
+        return;
+    }
+    let mut searched = columns.to_vec();
+    let met = met_from_outputs(columns, before);
+    for column in &mut searched {
+        column.sort_by_key(|&node| met[node]);
+    }
+    let mut starts = vec![columns.to_vec(), searched];
+    // a small graph gets a few shuffled starts as well, the same each time
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    for _ in 0..SHUFFLED_STARTS {
+        let mut start = columns.to_vec();
+        for column in &mut start {
+            for i in (1..column.len()).rev() {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                column.swap(i, (state >> 33) as usize % (i + 1));
+            }
+        }
+        starts.push(start);
+    }
+    let mut best: Option<(usize, Vec<Vec<usize>>)> = None;
+    for mut start in starts {
+        let crossed = order_from(&mut start, before, after);
+        if best.as_ref().is_none_or(|(fewest, _)| crossed < *fewest) {
+            best = Some((crossed, start));
+        }
+    }
+    let (_, order) = best.expect("two starts");
+    columns.clone_from_slice(&order);
+}
+
+/// Each node's place in its column.
+fn numbered(columns: &[Vec<usize>], total: usize) -> Vec<f64> {
+    let mut place = vec![0.0; total];
+    for column in columns {
+        for (index, &node) in column.iter().enumerate() {
+            place[node] = index as f64;
+        }
+    }
+    place
+}
+
+/// One sweep each way: each column sorted by its neighbours' mean place in
+/// the column before, then in the column after.
+fn sweep(
+    columns: &mut [Vec<usize>],
+    (before, after): (&[Vec<usize>], &[Vec<usize>]),
+    place: &mut [f64],
+    flip_ties: bool,
+) {
+    let number = |column: &[usize], place: &mut [f64]| {
+        for (index, &node) in column.iter().enumerate() {
+            place[node] = index as f64;
+        }
+    };
+    for column in columns.iter_mut().skip(1) {
+        order_by_neighbours(column, before, place, flip_ties);
+        number(column, place);
+    }
+    for column in columns.iter_mut().rev().skip(1) {
+        order_by_neighbours(column, after, place, flip_ties);
+        number(column, place);
+    }
+}
+
+/// `order_columns` from one start: the sweeps, keeping the best order, then
+/// the swaps of neighbours. Returns how many pairs of edges cross.
+fn order_from(columns: &mut [Vec<usize>], before: &[Vec<usize>], after: &[Vec<usize>]) -> usize {
+    let count = |columns: &[Vec<usize>], place: &[f64]| {
+        columns
+            .iter()
+            .map(|column| crossings_after(column, after, place))
+            .sum::<usize>()
+    };
+    let mut place = numbered(columns, before.len());
+    let (mut fewest, mut order) = (count(columns, &place), columns.to_vec());
+    for round in 0..2 * SWEEPS {
+        sweep(columns, (before, after), &mut place, round % 2 == 1);
+        let now = count(columns, &place);
+        if now < fewest {
+            (fewest, order) = (now, columns.to_vec());
+        }
+    }
+    columns.clone_from_slice(&order);
+    let mut place = numbered(columns, before.len());
+    for _ in 0..SWEEPS {
+        let mut swapped = false;
+        for column in columns.iter_mut() {
+            for i in 1..column.len() {
+                let (upper, lower) = (column[i - 1], column[i]);
+                let now = pair_crossings(upper, lower, before, after, &place);
+                if pair_crossings(lower, upper, before, after, &place) < now {
+                    column.swap(i - 1, i);
+                    (place[upper], place[lower]) = (place[lower], place[upper]);
+                    swapped = true;
+                }
+            }
+        }
+        if !swapped {
+            break;
+        }
+    }
+    count(columns, &place)
+}
+
+/// The order a depth-first search from the last column's nodes, through
+/// each node's inputs in turn, meets every node (with a stack of its own,
+/// so that a deep graph cannot overflow the thread's).
+fn met_from_outputs(columns: &[Vec<usize>], before: &[Vec<usize>]) -> Vec<usize> {
+    let mut met = vec![usize::MAX; before.len()];
+    let mut next = 0;
+    for column in columns.iter().rev() {
+        for &root in column {
+            let mut stack = vec![root];
+            while let Some(node) = stack.pop() {
+                if met[node] != usize::MAX {
+                    continue;
+                }
+                met[node] = next;
+                next += 1;
+                stack.extend(
+                    before[node]
+                        .iter()
+                        .rev()
+                        .filter(|&&input| met[input] == usize::MAX),
+                );
+            }
+        }
+    }
+    met
+}
+
+/// How many pairs of the edges from `column` to the next one cross.
+fn crossings_after(column: &[usize], after: &[Vec<usize>], place: &[f64]) -> usize {
+    let edges: Vec<(f64, f64)> = column
+        .iter()
+        .flat_map(|&from| after[from].iter().map(move |&to| (place[from], place[to])))
+        .collect();
+    let mut count = 0;
+    for (i, a) in edges.iter().enumerate() {
+        for b in &edges[i + 1..] {
+            count += ((a.0 - b.0) * (a.1 - b.1) < 0.0) as usize;
+        }
+    }
+    count
+}
+
+/// How many of `upper`'s edges cross `lower`'s, on both sides, with
+/// `upper` just above `lower` in their column.
+fn pair_crossings(
+    upper: usize,
+    lower: usize,
+    before: &[Vec<usize>],
+    after: &[Vec<usize>],
+    place: &[f64],
+) -> usize {
+    let mut count = 0;
+    for side in [before, after] {
+        for &a in &side[upper] {
+            for &b in &side[lower] {
+                count += (place[a] > place[b]) as usize;
+            }
+        }
+    }
+    count
 }
 
 /// The longest span (in columns crossed) of an edge that gets virtual nodes:
@@ -152,19 +336,23 @@ fn longest_split(graph: &Graph, ranks: &[usize]) -> usize {
     usize::MAX
 }
 
-/// The ranks with each node that has no inputs moved right, to the column
-/// before the first node it feeds.
-fn pulled_sources(graph: &Graph) -> Vec<usize> {
+/// The ranks with each node moved right, as late as its uses allow: to the
+/// column before the first node it feeds. A leaf sits beside its use, and
+/// so does a node made only of constants (`-0.84`) or of leaves used
+/// nowhere else, instead of in the first columns. The nodes that feed
+/// nothing keep their ranks.
+fn as_late_as_possible(graph: &Graph) -> Vec<usize> {
     let mut ranks = graph.ranks.clone();
-    let mut has_input = vec![false; ranks.len()];
-    let mut first_use = vec![usize::MAX; ranks.len()];
+    let mut uses: Vec<Vec<usize>> = vec![Vec::new(); ranks.len()];
     for &(from, to) in &graph.edges {
-        has_input[to] = true;
-        first_use[from] = first_use[from].min(graph.ranks[to]);
+        uses[from].push(to);
     }
-    for node in 0..ranks.len() {
-        if !has_input[node] && first_use[node] != usize::MAX {
-            ranks[node] = first_use[node] - 1;
+    // each node's uses are placed before it: they have higher ranks
+    let mut order: Vec<usize> = (0..ranks.len()).collect();
+    order.sort_by_key(|&node| std::cmp::Reverse(graph.ranks[node]));
+    for node in order {
+        if let Some(first) = uses[node].iter().map(|&to| ranks[to]).min() {
+            ranks[node] = first - 1;
         }
     }
     ranks
@@ -177,6 +365,7 @@ fn pulled_sources(graph: &Graph) -> Vec<usize> {
 fn stack(
     columns: &[Vec<usize>],
     sizes: &[(f64, f64)],
+    (row_gap, column_gap): (f64, f64),
 ) -> (Vec<(f64, f64)>, Vec<(f64, f64)>, f64, f64) {
     let widths: Vec<f64> = columns
         .iter()
@@ -186,7 +375,7 @@ fn stack(
         .iter()
         .map(|column| {
             let nodes: f64 = column.iter().map(|&node| sizes[node].1).sum();
-            nodes + ROW_GAP * column.len().saturating_sub(1) as f64
+            nodes + row_gap * column.len().saturating_sub(1) as f64
         })
         .collect();
     let height = heights.iter().copied().fold(0.0, f64::max);
@@ -199,18 +388,24 @@ fn stack(
         for &node in column {
             let (_, node_height) = sizes[node];
             centres[node] = (x + widths[rank] / 2.0, y + node_height / 2.0);
-            y += node_height + ROW_GAP;
+            y += node_height + row_gap;
         }
         xs.push((x, x + widths[rank]));
-        x += widths[rank] + COLUMN_GAP;
+        x += widths[rank] + column_gap;
     }
-    let width = (x - COLUMN_GAP + MARGIN).max(2.0 * MARGIN);
+    let width = (x - column_gap + MARGIN).max(2.0 * MARGIN);
     (centres, xs, width, height + 2.0 * MARGIN)
 }
 
 /// Sorts `column` by the mean place of each node's neighbours; a node with
-/// none keeps its place. The sort is stable, so ties keep their order.
-fn order_by_neighbours(column: &mut [usize], neighbours: &[Vec<usize>], place: &[f64]) {
+/// none keeps its place. Ties keep their order, or swap it when
+/// `flip_ties` (as `dot` does every other sweep, to get out of a rut).
+fn order_by_neighbours(
+    column: &mut [usize],
+    neighbours: &[Vec<usize>],
+    place: &[f64],
+    flip_ties: bool,
+) {
     let key = |node: usize| {
         let around = &neighbours[node];
         if around.is_empty() {
@@ -220,6 +415,9 @@ fn order_by_neighbours(column: &mut [usize], neighbours: &[Vec<usize>], place: &
         }
     };
     let mut keyed: Vec<(f64, usize)> = column.iter().map(|&node| (key(node), node)).collect();
+    if flip_ties {
+        keyed.reverse();
+    }
     keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
     for (slot, (_, node)) in column.iter_mut().zip(keyed) {
         *slot = node;
@@ -322,5 +520,33 @@ mod tests {
         };
         assert_eq!(crossings(&graph, &unordered), 10);
         assert_eq!(crossings(&graph, &layout(&graph)), 0);
+    }
+
+    /// Regression: two neurons on the same two inputs (`x1*a1 + x2*a2` and
+    /// `x1*b1 + x2*b2`) crossed three times, since the mean-place sweeps
+    /// alone stay in the order they start from; one crossing is the fewest.
+    #[test]
+    fn two_neurons_on_shared_inputs_cross_once() {
+        // leaves a1 x1 a2 x2 b1 b2; products x1a1 x2a2 x1b1 x2b2; two sums
+        let mut graph = Graph::default();
+        for rank in [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2] {
+            graph.ranks.push(rank);
+            graph.sizes.push((10.0, 10.0));
+        }
+        graph.edges = vec![
+            (0, 6),
+            (1, 6),
+            (2, 7),
+            (3, 7),
+            (1, 8),
+            (4, 8),
+            (3, 9),
+            (5, 9),
+            (6, 10),
+            (7, 10),
+            (8, 11),
+            (9, 11),
+        ];
+        assert_eq!(crossings(&graph, &layout(&graph)), 1);
     }
 }

@@ -141,6 +141,8 @@ impl Network {
             names,
             activations,
             weights,
+            full,
+            keep,
         }
     }
 }
@@ -155,11 +157,89 @@ pub struct NetworkView {
     pub activations: Vec<Option<Activation>>,
     /// Each neuron's weight on each node of the layer before.
     pub weights: Vec<Vec<f64>>,
+    /// The whole trace, weights and biases too, and which of its nodes
+    /// `trace` keeps.
+    full: Trace,
+    keep: Vec<bool>,
+}
+
+/// One weight of a neuron, as the page's inspector lists it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct WeightGrad {
+    /// `L2.N13.w1`, `L2.N13.b`.
+    pub name: String,
+    pub data: f64,
+    /// Its grad once backward has passed its neuron.
+    pub grad: f64,
 }
 
 impl NetworkView {
     pub fn story(&self) -> Story<'_> {
         Story::new(&self.trace, &self.names)
+    }
+
+    /// The whole trace's names: the view's for the nodes it keeps, a
+    /// weight's or bias's label for the rest.
+    fn full_names(&self) -> Vec<String> {
+        let mut shown = self.names.iter();
+        self.full
+            .nodes
+            .iter()
+            .zip(&self.keep)
+            .map(|(node, &kept)| match kept {
+                true => shown.next().expect("a name per kept node").clone(),
+                false => node.label().unwrap_or_else(|| "?".into()),
+            })
+            .collect()
+    }
+
+    /// Each frame's lines, as the page shows them: a neuron's step says
+    /// the chain rule for every input of it, the weights and bias too
+    /// (`L2.N3.w1.grad += L1.N1.data * (1 - L2.N3.data**2) * L2.N3.grad`).
+    pub fn lines(&self) -> Vec<Vec<String>> {
+        let story = self.story();
+        let full_names = self.full_names();
+        let full_story = Story::new(&self.full, &full_names);
+        let mut grads = self.full.initial_grads();
+        let mut neuron_lines = Vec::with_capacity(self.trace.steps.len());
+        for (step, at) in self.full.steps.iter().enumerate() {
+            self.full.apply(step, &mut grads);
+            if self.keep[at.node] {
+                neuron_lines.push(full_story.explain(step + 1, &grads));
+            }
+        }
+        let last = self.trace.frame_count() - 1;
+        let mut lines = vec![story.explain(0, &self.trace.grads_after(0))];
+        lines.extend(neuron_lines);
+        lines.push(story.explain(last, &self.trace.grads_after(last)));
+        lines
+    }
+
+    /// Each node's weights and bias with their grads; none for an input.
+    pub fn weight_grads(&self) -> Vec<Vec<WeightGrad>> {
+        let full_index: Vec<usize> = (0..self.full.nodes.len())
+            .filter(|&node| self.keep[node])
+            .collect();
+        let mut grads = self.full.initial_grads();
+        for step in 0..self.full.steps.len() {
+            self.full.apply(step, &mut grads);
+        }
+        let full_names = self.full_names();
+        full_index
+            .iter()
+            .map(|&node| match self.full.nodes[node].op_kind() {
+                OpKind::Neuron { .. } => self.full.inputs[node]
+                    .iter()
+                    .filter(|&&input| !self.keep[input])
+                    .map(|&input| WeightGrad {
+                        name: full_names[input].clone(),
+                        data: self.full.nodes[input].data(),
+                        grad: grads[input],
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect()
     }
 }
 

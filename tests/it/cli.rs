@@ -445,7 +445,8 @@ fn val_html_writes_a_page_to_a_file_or_stdout() {
     super::assert_success(&output);
     let page = std::fs::read_to_string(dir.path().join("neuron.html")).expect("the page");
     assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
-    assert_eq!(page.matches("class=\"node\"").count(), 10);
+    // two drawings of the ten nodes: records side by side, and stacked for phones
+    assert_eq!(page.matches("class=\"node\"").count(), 2 * 10);
     let piped = stdout_of(&micrograd(&[
         "val",
         "--expr",
@@ -457,8 +458,8 @@ fn val_html_writes_a_page_to_a_file_or_stdout() {
     ]));
     assert_eq!(
         piped.matches("class=\"node\"").count(),
-        6,
-        "x, w, x*w, b, the sum, y"
+        2 * 6,
+        "x, w, x*w, b, the sum, y, in each drawing"
     );
     assert!(piped.contains("backprop through y = relu(x*w + b)"));
     assert_eq!(

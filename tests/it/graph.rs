@@ -170,12 +170,14 @@ fn graph_model_html_draws_the_network_as_a_page() {
         &["graph", "--model", "model.json", "--html", "-"],
     );
     assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
-    // 2 inputs, 16 + 16 hidden neurons, the one output
-    assert_eq!(page.matches("class=\"node\"").count(), 35);
-    assert_eq!(
-        page.matches("<title>weight ").count(),
-        2 * 16 + 16 * 16 + 16
-    );
+    // 2 inputs, 16 + 16 hidden neurons, the one output, in two drawings
+    // (records side by side, and one line each for phones)
+    assert_eq!(page.matches("class=\"node\"").count(), 2 * 35);
+    // every edge is a weight, named by its neuron
+    let weights = 2 * 16 + 16 * 16 + 16;
+    assert_eq!(page.matches("<title>L").count(), 2 * weights);
+    assert!(page.contains("<title>L2.N13.w1 = "), "a weight's name");
+    assert!(page.contains("\"name\":\"L3.N1.b\""), "the inspector's weights and bias");
     assert!(page.contains("stroke:#c01c28") && page.contains("stroke:#1a5fb4"));
     assert_eq!(
         page.matches("class=\"op\"").count(),
