@@ -4,6 +4,7 @@
 //! outside, and on a panic.
 
 use std::io::Write;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::{cursor, execute, queue, terminal};
@@ -13,10 +14,7 @@ use super::visualize::{Frames, Key, Player, View};
 /// Plays `frames` until a quit key.
 pub fn run(frames: &Frames, colour: bool) -> anyhow::Result<()> {
     let _terminal = Terminal::enter()?;
-    let mut player = Player {
-        frame: 0,
-        help: false,
-    };
+    let mut player = Player::default();
     loop {
         // locked only while drawing: a signal's handler puts the terminal
         // back through standard output too
@@ -50,6 +48,8 @@ pub fn key_of(event: Event) -> Option<Key> {
             KeyCode::Home | KeyCode::Char('g') => Key::First,
             KeyCode::End | KeyCode::Char('G') => Key::Last,
             KeyCode::Char('?') => Key::Help,
+            KeyCode::Down | KeyCode::PageDown | KeyCode::Char('j') => Key::Down,
+            KeyCode::Up | KeyCode::PageUp | KeyCode::Char('k') => Key::Up,
             KeyCode::Char('q') | KeyCode::Esc => Key::Quit,
             _ => Key::Other,
         },
@@ -63,6 +63,7 @@ fn draw(out: &mut impl Write, frames: &Frames, player: Player, colour: bool) -> 
     let (cols, rows) = terminal::size()?;
     let view = View {
         help: player.help,
+        scroll: player.scroll,
         ..View::fitting(cols as usize, rows as usize, true)
     };
     queue!(out, terminal::Clear(terminal::ClearType::All))?;
@@ -78,6 +79,57 @@ fn draw(out: &mut impl Write, frames: &Frames, player: Player, colour: bool) -> 
     Ok(())
 }
 
+/// Waits up to `delay` for a key while a replay (`--delay`) runs; true when
+/// it is a quit key (q, Esc, Ctrl-C). Needs `RawKeys`.
+pub fn quit_within(delay: Duration) -> anyhow::Result<bool> {
+    let deadline = Instant::now() + delay;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() || !crossterm::event::poll(left)? {
+            return Ok(false);
+        }
+        if key_of(crossterm::event::read()?) == Some(Key::Quit) {
+            return Ok(true);
+        }
+    }
+}
+
+/// Single keys without a screen of its own, for a replay: raw mode for as
+/// long as this lives (lines must end `\r\n`), put back as `Terminal` is.
+pub struct RawKeys;
+
+impl RawKeys {
+    pub fn enter() -> anyhow::Result<RawKeys> {
+        terminal::enable_raw_mode()?;
+        on_the_way_out(|| {
+            let _ = terminal::disable_raw_mode();
+        });
+        Ok(RawKeys)
+    }
+}
+
+impl Drop for RawKeys {
+    fn drop(&mut self) {
+        let _ = terminal::disable_raw_mode();
+    }
+}
+
+/// Runs `put_back` before a panic's message and on a signal from outside
+/// (which then ends the process): a player must not leave the terminal raw.
+fn on_the_way_out(put_back: fn()) {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        put_back();
+        previous(info);
+    }));
+    // In raw mode Ctrl-C is a key; a signal from outside ends the process.
+    // (A handler set before, in a test, stays: the player needs none then.)
+    let _ = ctrlc::set_handler(move || {
+        put_back();
+        std::process::exit(130);
+    });
+}
+
 /// The terminal in raw mode on the alternate screen, for as long as this
 /// lives; a panic puts it back before its message is printed.
 struct Terminal;
@@ -90,18 +142,7 @@ impl Terminal {
             terminal::EnterAlternateScreen,
             cursor::Hide
         )?;
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            restore();
-            previous(info);
-        }));
-        // In raw mode Ctrl-C is a key; a signal from outside ends the
-        // process, which must not leave the terminal raw on the other screen.
-        // (A handler set before, in a test, stays: the player needs none then.)
-        let _ = ctrlc::set_handler(|| {
-            restore();
-            std::process::exit(130);
-        });
+        on_the_way_out(restore);
         Ok(Terminal)
     }
 }
@@ -112,9 +153,13 @@ impl Drop for Terminal {
     }
 }
 
+/// Clears what the player drew (a terminal without an alternate screen,
+/// or one resized while it ran, would keep it) and puts the terminal back.
 fn restore() {
     let _ = execute!(
         std::io::stdout(),
+        terminal::Clear(terminal::ClearType::All),
+        cursor::MoveTo(0, 0),
         cursor::Show,
         terminal::LeaveAlternateScreen
     );
@@ -150,10 +195,7 @@ mod tests {
             Event::FocusGained,
             press(KeyCode::Char('q')),
         ];
-        let mut player = Player {
-            frame: 0,
-            help: false,
-        };
+        let mut player = Player::default();
         let mut frames = Vec::new();
         for event in events {
             let Some(key) = key_of(event) else { continue };

@@ -13,15 +13,18 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use anstyle::{AnsiColor, Style};
+use micrograd::show::layout;
 use micrograd::show::story::Story;
-use micrograd::show::text::{fit_end, fit_middle, four_places, wrap};
+use micrograd::show::text::{fit_end, fit_middle, fit_unique, four_places, wrap};
 use micrograd::show::trace::State;
 
 use super::expression::{ColorWhen, Expression};
+use super::tui;
 
 /// Prints every frame, one after another: to a file or pipe as they come
 /// (each as wide as it needs), or on a terminal fit to it, with `delay`
-/// milliseconds between frames, each drawn over the last.
+/// milliseconds between frames, each drawn over the last; there q, Esc or
+/// Ctrl-C stops the replay.
 pub fn replay(frames: &Frames, delay: Option<u64>, color: ColorWhen) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let on_terminal = stdout.is_terminal();
@@ -30,10 +33,21 @@ pub fn replay(frames: &Frames, delay: Option<u64>, color: ColorWhen) -> anyhow::
         Ok((cols, rows)) if on_terminal => View::fitting(cols as usize, rows as usize, false),
         _ => View::off_terminal(),
     };
+    // keys one at a time while the replay waits (raw lines end in \r\n)
+    let keys = match delay {
+        Some(_) if on_terminal && std::io::stdin().is_terminal() => Some(tui::RawKeys::enter()?),
+        _ => None,
+    };
+    let end = if keys.is_some() { "\r\n" } else { "\n" };
     for frame in 0..frames.count() {
         if let Some(delay) = delay {
             if frame > 0 {
-                std::thread::sleep(Duration::from_millis(delay));
+                let delay = Duration::from_millis(delay);
+                if keys.is_none() {
+                    std::thread::sleep(delay);
+                } else if tui::quit_within(delay)? {
+                    break;
+                }
             }
             if on_terminal {
                 write!(out, "\x1b[2J\x1b[H")?;
@@ -42,8 +56,9 @@ pub fn replay(frames: &Frames, delay: Option<u64>, color: ColorWhen) -> anyhow::
             writeln!(out)?;
         }
         for line in frames.render(frame, &view) {
-            writeln!(out, "{}{}{:#}", line.style, line.text, line.style)?;
+            write!(out, "{}{}{:#}{end}", line.style, line.text, line.style)?;
         }
+        out.flush()?;
     }
     Ok(())
 }
@@ -77,6 +92,8 @@ pub struct View {
     pub footer: bool,
     /// The keys and colours explained, in place of the graph.
     pub help: bool,
+    /// Rows the reader scrolled the graph by, down when positive.
+    pub scroll: isize,
 }
 
 impl View {
@@ -86,6 +103,7 @@ impl View {
             rows: Some(rows),
             footer,
             help: false,
+            scroll: 0,
         }
     }
 
@@ -99,6 +117,7 @@ impl View {
             rows: Some(OFF_TERMINAL_ROWS),
             footer: false,
             help: false,
+            scroll: 0,
         }
     }
 }
@@ -107,7 +126,8 @@ impl View {
 /// words laid out in rows, the output's layer at the top.
 pub struct Frames<'a> {
     story: Story<'a>,
-    /// Each node's layer: 0 for leaves.
+    /// Each node's column on the pages: 0 for the first leaves; a node sits
+    /// just before its first use.
     layers: Vec<usize>,
     /// Node indices in the order a frame lists them: the output's layer at
     /// the top, leaves at the bottom, newest first within a layer.
@@ -117,7 +137,17 @@ pub struct Frames<'a> {
 impl<'a> Frames<'a> {
     pub fn new(expression: &'a Expression) -> Frames<'a> {
         let story = Story::new(&expression.trace, &expression.names);
-        let layers = expression.trace.layers();
+        // the pages' columns: each node as late as its uses allow, so that a
+        // leaf is listed beside the node it feeds
+        let trace = &expression.trace;
+        let graph = layout::Graph {
+            ranks: trace.layers(),
+            edges: (0..trace.nodes.len())
+                .flat_map(|node| trace.inputs[node].iter().map(move |&input| (input, node)))
+                .collect(),
+            ..layout::Graph::default()
+        };
+        let layers = layout::as_late_as_possible(&graph);
         let mut order: Vec<usize> = (0..layers.len()).collect();
         order.sort_by_key(|&node| (std::cmp::Reverse(layers[node]), std::cmp::Reverse(node)));
         Frames {
@@ -163,8 +193,8 @@ impl<'a> Frames<'a> {
         let written = self.story.written(frame);
         let mut bottom = Vec::new();
         if view.footer {
-            let keys = "→ n space: next  ← b: back  Home End  ? help  q: quit";
-            let short = "→ next  ← back  ? help  q quit";
+            let keys = "→ n space: next  ← b: back  ↑↓ scroll  ? help  q: quit";
+            let short = "→ next ← back ↑↓ ? q quit";
             let keys = if keys.chars().count() <= cols {
                 keys
             } else {
@@ -196,9 +226,12 @@ impl<'a> Frames<'a> {
             lines.extend(help_lines(cols).into_iter().take(graph_rows));
         } else {
             let active = step.map(|step| step.node).unwrap_or(root);
-            lines.extend(
-                self.graph_lines(frame, active, &before, &grads, &written, cols, graph_rows),
-            );
+            let focus = Focus {
+                active,
+                written: &written,
+                scroll: view.scroll,
+            };
+            lines.extend(self.graph_lines(frame, &focus, &before, &grads, cols, graph_rows));
         }
         lines.push(Line::plain(""));
         lines.extend(explanation.into_iter().map(Line::plain));
@@ -206,34 +239,31 @@ impl<'a> Frames<'a> {
         lines
     }
 
-    /// The node rows, as many as `room` holds: a window around `active`
-    /// when they do not all fit, with a line for what is above and below.
-    #[allow(clippy::too_many_arguments)]
+    /// The node rows, as many as `room` holds: when they do not all fit, a
+    /// window that holds the active row and every ★ row if it can (moved by
+    /// the reader's scrolling), with a line for what is above and below.
     fn graph_lines(
         &self,
         frame: usize,
-        active: usize,
+        focus: &Focus,
         before: &[f64],
         grads: &[f64],
-        written: &[bool],
         cols: usize,
         room: usize,
     ) -> Vec<Line> {
         let n = self.order.len();
-        let at = self
-            .order
-            .iter()
-            .position(|&node| node == active)
-            .expect("every node is listed");
-        let (start, end) = window(n, at, room);
-        let grad_texts: Vec<String> = (0..n)
-            .map(|node| match (written[node], before[node] != 0.0) {
-                (true, true) => format!("★{:>9} → {}", number(before[node]), number(grads[node])),
-                (true, false) => format!("★{:>9}", number(grads[node])),
-                (false, _) => format!(" {:>9}", number(grads[node])),
-            })
-            .collect();
-        let widths = self.widths(&self.order[start..end], &grad_texts, grads, cols);
+        let written = focus.written;
+        let row_of = |node: usize| {
+            self.order
+                .iter()
+                .position(|&listed| listed == node)
+                .expect("every node is listed")
+        };
+        let mut rows = vec![row_of(focus.active)];
+        rows.extend((0..n).filter(|&node| written[node]).map(row_of));
+        let (start, end) = window(n, &rows, room, focus.scroll);
+        let grad_texts = grad_texts(before, grads, written);
+        let widths = self.widths(cols);
         let bar = if widths.compact.is_some() {
             "  │"
         } else {
@@ -244,13 +274,17 @@ impl<'a> Frames<'a> {
         // too little room for the marker lines: the rows alone
         let markers = room >= 3;
         if start > 0 && markers {
-            lines.push(Line::plain(fit_end(
-                &format!("{bar} ↑ {}", more_nodes(start)),
-                cols,
-            )));
+            lines.push(self.hidden(&format!("{bar} ↑"), 0..start, written, cols));
         }
+        // the labels cut to fit, never two alike
+        let label_width = widths.compact.map_or(widths.label, |(label, ..)| label);
+        let named: Vec<(usize, &str)> = self.order[start..end]
+            .iter()
+            .map(|&node| (node, self.story.names[node].as_str()))
+            .collect();
+        let labels = fit_unique(&named, label_width);
         let mut previous_layer = None;
-        for &node in &self.order[start..end] {
+        for (&node, label) in self.order[start..end].iter().zip(&labels) {
             let (marker, style) = marker(self.story.trace.state(frame, node));
             let layer = self.layers[node];
             let layer_label = if previous_layer == Some(layer) {
@@ -261,6 +295,7 @@ impl<'a> Frames<'a> {
             previous_layer = Some(layer);
             let text = self.row(
                 node,
+                label,
                 &widths,
                 &layer_label,
                 marker,
@@ -274,34 +309,62 @@ impl<'a> Frames<'a> {
             });
         }
         if end < n && markers {
-            lines.push(Line::plain(fit_end(
-                &format!("{bar} ↓ {}", more_nodes(n - end)),
-                cols,
-            )));
+            lines.push(self.hidden(&format!("{bar} ↓"), end..n, written, cols));
         }
         lines
     }
 
-    /// The label's and the "made" column's widths for the rows `shown`, in
-    /// `cols` columns: numbers first, then the label and how it was made.
-    /// Too narrow for the words and old grads, rows are compact: the
-    /// numbers, never cut ("LL│[*] " + label + " " + data + " ★" + grad).
-    fn widths(&self, shown: &[usize], grad_texts: &[String], grads: &[f64], cols: usize) -> Widths {
-        let widest = |texts: &[String]| {
-            shown
+    /// The line for the rows `range` a window leaves out: how many, and of
+    /// them how many the step wrote (★), after `arrow`.
+    fn hidden(
+        &self,
+        arrow: &str,
+        range: std::ops::Range<usize>,
+        written: &[bool],
+        cols: usize,
+    ) -> Line {
+        let stars = self.order[range.clone()]
+            .iter()
+            .filter(|&&node| written[node])
+            .count();
+        let count = more_nodes(range.len());
+        let text = match stars {
+            0 => format!("{arrow} {count}"),
+            stars => format!("{arrow} {count}, {stars} ★ (↑↓ scroll)"),
+        };
+        Line::plain(fit_end(&text, cols))
+    }
+
+    /// The label's and the "made" column's widths in `cols` columns,
+    /// numbers first, then the label and how it was made; the same for
+    /// every frame, so that no column moves from step to step. Too narrow
+    /// for the words and old grads, rows are compact: the numbers, never
+    /// cut ("LL│[*] " + label + " " + data + " ★" + grad).
+    fn widths(&self, cols: usize) -> Widths {
+        let trace = self.story.trace;
+        let widest = |texts: &[String]| texts.iter().map(|text| text.chars().count()).max();
+        // the widest grad text any frame shows: `★   -1.2345 → 0.5000` where
+        // a node is used twice and grads add up
+        let numbers = |values: &mut dyn Iterator<Item = f64>| {
+            values.map(|x| number(x).len()).max().unwrap_or(6)
+        };
+        let grad_chars = numbers(
+            &mut trace
+                .steps
                 .iter()
-                .map(|&node| texts[node].chars().count())
-                .max()
-                .unwrap_or(0)
-        };
-        let grad_width = if shown.is_empty() {
-            10
-        } else {
-            widest(grad_texts)
-        };
+                .flat_map(|step| step.updates.iter().map(|update| update.input_grad_after))
+                .chain([1.0]),
+        );
+        let adds_up = trace.steps.iter().any(|step| {
+            step.updates
+                .iter()
+                .any(|update| update.input_grad_after != update.local * update.node_grad)
+        });
+        let grad_width = if adds_up { 10 + 3 + grad_chars } else { 10 };
         // "LL │ [*] " + label + "  " + made + "  data " + 9 + "  grad " + grad
         let fixed = 9 + 2 + 7 + 9 + 7 + grad_width;
-        let (label_want, made_want) = (widest(&self.story.names).max(4), widest(&self.story.made));
+        let label_want = widest(&self.story.names).unwrap_or(0).max(4);
+        let made_want = widest(&self.story.made).unwrap_or(0);
         let room_for_text = cols.saturating_sub(fixed);
         let label_width = label_want
             .min(room_for_text.max(4) * 2 / 5)
@@ -313,20 +376,12 @@ impl<'a> Frames<'a> {
             label_width
         };
         let made_width = room_for_text.saturating_sub(label_width + 2).min(made_want);
-        let longest = |texts: &dyn Fn(usize) -> String| {
-            shown
-                .iter()
-                .map(|&node| texts(node).chars().count())
-                .max()
-                .unwrap_or(0)
-        };
-        let data_width = longest(&|node| number(self.story.trace.nodes[node].data()));
-        let grad_width = longest(&|node| number(grads[node]));
-        let compact_label = cols.saturating_sub(7 + 1 + data_width + 2 + grad_width);
+        let data_width = numbers(&mut trace.nodes.iter().map(|node| node.data()));
+        let compact_label = cols.saturating_sub(7 + 1 + data_width + 2 + grad_chars);
         let compact = (fixed + 4 > cols && compact_label >= 3).then_some((
             compact_label,
             data_width,
-            grad_width,
+            grad_chars,
         ));
         Widths {
             label: label_width,
@@ -341,6 +396,7 @@ impl<'a> Frames<'a> {
     fn row(
         &self,
         node: usize,
+        label: &str,
         widths: &Widths,
         layer_label: &str,
         marker: &str,
@@ -348,11 +404,9 @@ impl<'a> Frames<'a> {
         grad: f64,
         written: bool,
     ) -> String {
-        let name = &self.story.names[node];
         let data = number(self.story.trace.nodes[node].data());
         if let Some((label_width, data_width, grad_width)) = widths.compact {
             let star = if written { "★" } else { " " };
-            let label = fit_middle(name, label_width);
             let grad = number(grad);
             return format!(
                 "{layer_label:>2}│{marker} {label:<label_width$} {data:>data_width$} {star}{grad:>grad_width$}"
@@ -368,11 +422,18 @@ impl<'a> Frames<'a> {
             String::new()
         };
         format!(
-            "{layer_label:>2} │ {marker} {:<w$}{made}  data {data:>9}  grad {grad_text}",
-            fit_middle(name, widths.label),
+            "{layer_label:>2} │ {marker} {label:<w$}{made}  data {data:>9}  grad {grad_text}",
             w = widths.label
         )
     }
+}
+
+/// What a frame's rows follow: the active node, the nodes whose grads the
+/// step wrote, and the reader's scrolling.
+struct Focus<'a> {
+    active: usize,
+    written: &'a [bool],
+    scroll: isize,
 }
 
 /// The widths of a frame's text columns.
@@ -398,6 +459,18 @@ fn fit_title(title: &str, cols: usize) -> String {
         }
         _ => fit_end(short, cols),
     }
+}
+
+/// Each node's grad as its row shows it: `★   -0.5000 → 1.0000` when the
+/// step added to it, `★    1.0000` when the step wrote it, `    1.0000`.
+fn grad_texts(before: &[f64], grads: &[f64], written: &[bool]) -> Vec<String> {
+    (0..grads.len())
+        .map(|node| match (written[node], before[node] != 0.0) {
+            (true, true) => format!("★{:>9} → {}", number(before[node]), number(grads[node])),
+            (true, false) => format!("★{:>9}", number(grads[node])),
+            (false, _) => format!(" {:>9}", number(grads[node])),
+        })
+        .collect()
 }
 
 /// `1 more node`, `3 more nodes`.
@@ -438,17 +511,22 @@ pub enum Key {
     First,
     Last,
     Help,
+    /// Scroll the graph's rows down, or up.
+    Down,
+    Up,
     Quit,
     /// The terminal changed size: draw again.
     Redraw,
     Other,
 }
 
-/// The player's state: the frame on screen, and whether help is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The player's state: the frame on screen, whether help is, and how far
+/// the reader scrolled the graph's rows (back to none on another frame).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Player {
     pub frame: usize,
     pub help: bool,
+    pub scroll: isize,
 }
 
 impl Player {
@@ -464,27 +542,56 @@ impl Player {
         let frame = match key {
             Key::Quit => return None,
             Key::Help => return Some(Player { help: true, ..self }),
+            Key::Down | Key::Up => {
+                // a graph has fewer nodes than frames: no need to go further
+                let by = if key == Key::Down { 1 } else { -1 };
+                let most = frames as isize;
+                return Some(Player {
+                    scroll: (self.scroll + by).clamp(-most, most),
+                    ..self
+                });
+            }
             Key::Next => (self.frame + 1).min(last),
             Key::Back => self.frame.saturating_sub(1),
             Key::First => 0,
             Key::Last => last,
             Key::Redraw | Key::Other => self.frame,
         };
-        Some(Player { frame, ..self })
+        let scroll = if frame == self.frame { self.scroll } else { 0 };
+        Some(Player {
+            frame,
+            scroll,
+            ..self
+        })
     }
 }
 
-/// The rows `start..end` of `n` that a window of `room` rows shows around
-/// row `at`, leaving a row for "more above" and one for "more below" when
-/// there are such, and `room` is 3 or more (less has room for rows only).
-fn window(n: usize, at: usize, room: usize) -> (usize, usize) {
+/// The rows `start..end` of `n` that a window of `room` rows shows: all of
+/// `focus` (rows; the first is the active one) when they fit, else a window
+/// around the first, then moved by `scroll` rows as far as the rows go;
+/// leaving a row for "more above" and one for "more below" when there are
+/// such, and `room` is 3 or more (less has room for rows only).
+fn window(n: usize, focus: &[usize], room: usize, scroll: isize) -> (usize, usize) {
     let room = room.max(1);
     if n <= room {
         return (0, n);
     }
+    let at = focus[0];
+    let (low, high) = focus
+        .iter()
+        .fold((at, at), |(low, high), &row| (low.min(row), high.max(row)));
     let mut len = room;
     loop {
-        let start = at.saturating_sub(len / 2).min(n - len);
+        let start = if high - low < len {
+            // the focus's middle in the middle, all of it in
+            (low + high)
+                .div_ceil(2)
+                .saturating_sub(len / 2)
+                .clamp((high + 1).saturating_sub(len), low)
+        } else {
+            at.saturating_sub(len / 2)
+        };
+        let start = start.saturating_add_signed(scroll).min(n - len);
         let end = start + len;
         let markers = usize::from(start > 0) + usize::from(end < n);
         if len + markers <= room || room < 3 && len <= room || len == 1 {
@@ -499,6 +606,7 @@ fn help_lines(cols: usize) -> Vec<Line> {
     [
         "keys: → n l space Enter: next step   ← b h p Backspace: back",
         "      Home g: the first step   End G: the last   q Esc: quit",
+        "      ↓ j PageDown, ↑ k PageUp: scroll the nodes",
         "",
         "yellow [*]: the node whose grad is passed to its inputs now",
         "green [✓]: done; its grad is final",
@@ -650,6 +758,26 @@ mod tests {
         }
     }
 
+    /// Regression: the label column moved when a step showed `old → new`.
+    /// Every row of every frame has its `data` at the same column.
+    #[test]
+    fn columns_stay_put_from_step_to_step() {
+        let expression = expression(Some(FORTY));
+        let frames = Frames::new(&expression);
+        for (cols, rows) in [(100, 30), (80, 24)] {
+            let view = View::fitting(cols, rows, true);
+            let mut columns = std::collections::BTreeSet::new();
+            for frame in 0..frames.count() {
+                for line in frames.render(frame, &view) {
+                    if let Some(at) = line.text.find("  data ") {
+                        columns.insert(line.text[..at].chars().count());
+                    }
+                }
+            }
+            assert_eq!(columns.len(), 1, "{cols}x{rows}: data at {columns:?}");
+        }
+    }
+
     #[test]
     fn counts_are_in_good_grammar() {
         assert_eq!(more_nodes(1), "1 more node");
@@ -667,10 +795,7 @@ mod tests {
     #[test]
     fn keys_move_through_the_frames() {
         let frames = 12;
-        let start = Player {
-            frame: 0,
-            help: false,
-        };
+        let start = Player::default();
         let keys = [
             Key::Next,
             Key::Next,
@@ -707,6 +832,15 @@ mod tests {
             ]
         );
         assert_eq!(player.on(Key::Quit, frames), None);
+        // scrolling moves the rows, not the frame; another frame starts unscrolled
+        let scrolled = start
+            .on(Key::Down, frames)
+            .and_then(|p| p.on(Key::Down, frames));
+        assert_eq!(scrolled.map(|p| (p.frame, p.scroll)), Some((0, 2)));
+        let next = scrolled.and_then(|p| p.on(Key::Next, frames));
+        assert_eq!(next.map(|p| (p.frame, p.scroll)), Some((1, 0)));
+        let up = start.on(Key::Up, frames).map(|p| p.scroll);
+        assert_eq!(up, Some(-1));
     }
 
     #[test]
@@ -714,7 +848,7 @@ mod tests {
         for n in 1..30 {
             for room in 1..32 {
                 for at in 0..n {
-                    let (start, end) = window(n, at, room);
+                    let (start, end) = window(n, &[at], room, 0);
                     let markers = if room >= 3 {
                         usize::from(start > 0) + usize::from(end < n)
                     } else {
@@ -725,7 +859,49 @@ mod tests {
                         end - start + markers <= room,
                         "n {n} room {room} at {at}: {start}..{end}"
                     );
+                    // with a ★ row as well: both in, when the window can hold them
+                    for star in 0..n {
+                        let (start, end) = window(n, &[at, star], room, 0);
+                        let holds = end - start;
+                        if at.abs_diff(star) < holds {
+                            assert!(
+                                (start..end).contains(&at) && (start..end).contains(&star),
+                                "n {n} room {room} at {at} ★ {star}: {start}..{end}"
+                            );
+                        }
+                        assert!((start..end).contains(&at), "the active row stays");
+                    }
                 }
+            }
+        }
+        // scrolling moves the window, as far as the rows go
+        assert_eq!(window(30, &[0], 10, 0), (0, 9));
+        assert_eq!(window(30, &[0], 10, 5), (5, 13));
+        assert_eq!(window(30, &[0], 10, 100), (21, 30));
+    }
+
+    /// Regression: at 100x30 the rows of the nodes a step wrote (★) hid
+    /// behind "↓ 3 more nodes". The window holds them when it can, and the
+    /// line for what is hidden says how many ★ it hides.
+    #[test]
+    fn the_rows_a_step_wrote_are_in_view() {
+        let expression = expression(Some(FORTY));
+        let frames = Frames::new(&expression);
+        for (cols, rows) in [(100, 30), (80, 24), (60, 15)] {
+            let view = View::fitting(cols, rows, true);
+            for frame in 1..frames.count() - 1 {
+                let shown = text(&frames.render(frame, &view));
+                let stars = frames.story.written(frame).iter().filter(|&&w| w).count();
+                let shown_stars = shown
+                    .lines()
+                    .filter(|line| line.contains('│') && line.contains('★'))
+                    .filter(|line| !line.contains("more node"))
+                    .count();
+                let told = shown.contains("★ (↑↓ scroll)");
+                assert!(
+                    shown_stars == stars || told,
+                    "{cols}x{rows} frame {frame}: {shown_stars} of {stars} ★ rows:\n{shown}"
+                );
             }
         }
     }

@@ -341,7 +341,7 @@ fn longest_split(graph: &Graph, ranks: &[usize]) -> usize {
 /// so does a node made only of constants (`-0.84`) or of leaves used
 /// nowhere else, instead of in the first columns. The nodes that feed
 /// nothing keep their ranks.
-fn as_late_as_possible(graph: &Graph) -> Vec<usize> {
+pub fn as_late_as_possible(graph: &Graph) -> Vec<usize> {
     let mut ranks = graph.ranks.clone();
     let mut uses: Vec<Vec<usize>> = vec![Vec::new(); ranks.len()];
     for &(from, to) in &graph.edges {

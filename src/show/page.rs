@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::show::layout::{self, Graph};
 use crate::show::network::{NetworkView, WeightGrad};
 use crate::show::story::Story;
-use crate::show::text::{fit_middle, four_places};
+use crate::show::text::{fit_middle, fit_unique, four_places};
 use crate::show::trace::Trace;
 
 /// The most nodes a page draws: past this its file is tens of megabytes, and
@@ -236,11 +236,13 @@ impl Drawing {
             Records::Wide => LABEL_CHARS,
             Records::Tall | Records::Line => NARROW_LABEL_CHARS,
         };
-        let shown: Vec<String> = page
+        let named: Vec<(usize, &str)> = page
             .names
             .iter()
-            .map(|name| fit_middle(name, label_chars))
+            .enumerate()
+            .map(|(node, name)| (node, name.as_str()))
             .collect();
+        let shown = fit_unique(&named, label_chars);
         let mut layout_graph = Graph::default();
         if records != Records::Wide {
             layout_graph.column_gap = NARROW_COLUMN_GAP;

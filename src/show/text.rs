@@ -38,6 +38,37 @@ pub fn fit_middle(text: &str, width: usize) -> String {
     fitted
 }
 
+/// Each of `texts` (with its number) fit to `width` characters as
+/// `fit_middle` does, and never two alike that differ: where two cut texts
+/// would read the same, each cut one gives up its last characters for its
+/// number (`x1*…#12`), so that it cannot be taken for another.
+pub fn fit_unique(texts: &[(usize, &str)], width: usize) -> Vec<String> {
+    let mut fitted: Vec<String> = texts
+        .iter()
+        .map(|(_, text)| fit_middle(text, width))
+        .collect();
+    let mut seen: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    let mut clash = std::collections::HashSet::new();
+    for ((_, text), short) in texts.iter().zip(&fitted) {
+        match seen.get(short.as_str()) {
+            Some(other) if other != text => {
+                clash.insert(short.clone());
+            }
+            _ => {
+                seen.insert(short, text);
+            }
+        }
+    }
+    for ((number, text), short) in texts.iter().zip(fitted.iter_mut()) {
+        if clash.contains(short.as_str()) && text.chars().count() > width {
+            let tag = format!("#{number}");
+            let kept = fit_end(text, width.saturating_sub(tag.chars().count()).max(1));
+            *short = format!("{kept}{tag}");
+        }
+    }
+    fitted
+}
+
 /// `text` cut into lines of at most `width` characters, at spaces where it can be.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
@@ -76,6 +107,26 @@ mod tests {
         assert_eq!(four_places(-0.00005001), "-0.0001");
         assert_eq!(four_places(0.5), "0.5000");
         assert_eq!(four_places(-1.25), "-1.2500");
+    }
+
+    /// Regression: at 40 columns `x…2` stood for two different nodes.
+    #[test]
+    fn cut_labels_never_read_alike() {
+        let names = [
+            (0, "x1*w1 + x2*w2"),
+            (1, "x1*a2"),
+            (2, "x1*w2"),
+            (3, "x1*b1 + x2*w2"),
+        ];
+        let short = fit_unique(&names, 5);
+        let mut distinct = short.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), names.len(), "{short:?}");
+        assert!(short.iter().all(|s| s.chars().count() <= 5), "{short:?}");
+        assert_eq!(short[2], "x1*w2", "a label that fits is never cut");
+        // no clash: plain fit_middle
+        assert_eq!(fit_unique(&[(0, "abcdefgh")], 5), ["ab…gh"]);
     }
 
     #[test]

@@ -177,7 +177,10 @@ fn graph_model_html_draws_the_network_as_a_page() {
     let weights = 2 * 16 + 16 * 16 + 16;
     assert_eq!(page.matches("<title>L").count(), 2 * weights);
     assert!(page.contains("<title>L2.N13.w1 = "), "a weight's name");
-    assert!(page.contains("\"name\":\"L3.N1.b\""), "the inspector's weights and bias");
+    assert!(
+        page.contains("\"name\":\"L3.N1.b\""),
+        "the inspector's weights and bias"
+    );
     assert!(page.contains("stroke:#c01c28") && page.contains("stroke:#1a5fb4"));
     assert_eq!(
         page.matches("class=\"op\"").count(),

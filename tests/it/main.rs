@@ -14,6 +14,7 @@ mod resume;
 mod seed;
 mod shipped;
 mod signals;
+mod terminal;
 mod train;
 
 use std::path::{Path, PathBuf};
