@@ -62,7 +62,8 @@ const MEASURE = () => {
     const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
     if (own && el.offsetParent !== null) smallest = Math.min(smallest, parseFloat(getComputedStyle(el).fontSize));
   }
-  return { out, focus: focus.length, smallest, scrollWidth: document.documentElement.scrollWidth };
+  return { out, focus: focus.length, smallest, scrollWidth: document.documentElement.scrollWidth,
+    stageBottom: stage.bottom };
 };
 
 async function everyStep(name, size) {
@@ -76,6 +77,7 @@ async function everyStep(name, size) {
       const seen = await page.evaluate(MEASURE);
       if (seen.out.length) fail(`${name} at ${size.join("x")}, ${mode} step ${k}: out of view: ${seen.out.join(", ")}`);
       if (seen.scrollWidth > size[0]) fail(`${name} at ${size.join("x")}: ${seen.scrollWidth} px wide`);
+      if (seen.stageBottom > size[1]) fail(`${name} at ${size.join("x")}: the graph runs below the window (${seen.stageBottom} px)`);
       worstFont = Math.min(worstFont, seen.smallest);
       frames++;
     }
@@ -162,8 +164,10 @@ try {
   });
   check(/weights: L2\.N\d+\.w1 = -?\d\.\d{4}, grad -?\d/.test(weights) && /L2\.N\d+\.w1\.grad \+= /.test(weights),
     "the network's inspector and lines give each weight's grad");
-  await network.screenshot({ path: path.join(dir, "network-1280x800.png") });
   await network.close();
+  const shot = await open("network", [1280, 800], "#step=5");
+  await shot.screenshot({ path: path.join(dir, "network-1280x800.png") });
+  await shot.close();
 
   check(errors.length === 0, `no console errors (${errors.join("; ")})`);
 } finally {

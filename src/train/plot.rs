@@ -11,7 +11,7 @@ use plotters::style::FontStyle;
 
 use crate::nn::MLP;
 use crate::train::model::Standardization;
-use crate::train::{History, Prediction, Problem, outputs};
+use crate::train::{History, Prediction, Problem, Target, evaluate, outputs};
 
 pub const LOSS_SIZE: (u32, u32) = (900, 700);
 pub const BOUNDARY_SIZE: (u32, u32) = (700, 700);
@@ -467,6 +467,8 @@ pub fn boundary_range(rows: &[&[f64]], j: usize) -> Result<(f64, f64), PlotError
 pub const ANIMATION_SIZE: (u32, u32) = (800, 400);
 /// The animation's grid of predictions is coarser than the still picture's.
 const ANIMATION_GRID: usize = 80;
+/// The most points an animation frame's loss and accuracy are taken on.
+const SCORED_POINTS: usize = 5000;
 
 /// Decision-boundary pictures of a 2-feature classification: the class a
 /// model predicts over the plane, with the data points (raw feature values,
@@ -493,10 +495,36 @@ impl Boundary<'_> {
         encode_png(&rgb, BOUNDARY_SIZE)
     }
 
+    /// How `model` does on the points drawn (at most `SCORED_POINTS` of
+    /// them, evenly spread): its data loss, and its accuracy in percent.
+    pub fn score(&self, model: &MLP) -> (f64, f64) {
+        let every = self.points.len().div_ceil(SCORED_POINTS).max(1);
+        let points: Vec<&(Vec<f64>, usize)> = self.points.iter().step_by(every).collect();
+        let rows: Vec<Vec<f64>> = points
+            .iter()
+            .map(|(x, _)| match self.standardization {
+                Some(standardization) => standardization.apply(x),
+                None => x.clone(),
+            })
+            .collect();
+        let target = match self.problem.target {
+            Target::Signs(_) => Target::Signs(
+                points
+                    .iter()
+                    .map(|&&(_, class)| if class == 1 { 1.0 } else { -1.0 })
+                    .collect(),
+            ),
+            _ => Target::Classes(points.iter().map(|&&(_, class)| class).collect()),
+        };
+        let metrics = evaluate(model, self.problem, &rows, &target);
+        (metrics.loss, 100.0 * metrics.accuracy.unwrap_or(f64::NAN))
+    }
+
     /// The regions forming as training goes, as an animated GIF: a frame per
-    /// snapshot `(steps done, model)`, titled with the steps and the loss
-    /// then, beside the loss curve up to there. The last frame holds; the
-    /// animation loops.
+    /// snapshot `(steps done, model)`, titled with the steps and the model's
+    /// data loss and accuracy then (on the points drawn), beside the
+    /// training loss curve up to there. The last frame holds; the animation
+    /// loops.
     pub fn gif(
         &self,
         snapshots: &[(usize, MLP)],
@@ -528,11 +556,8 @@ impl Boundary<'_> {
                     .copied()
                     .take_while(|&(x, _)| x <= *step as f64)
                     .collect();
-                // the loss of a step is the model's before that step's update
-                let title = match history.steps.iter().find(|r| r.step == *step) {
-                    Some(record) => format!("after {step} steps: loss {:.4}", record.loss),
-                    None => format!("after {step} steps: done"),
-                };
+                let (loss, accuracy) = self.score(model);
+                let title = format!("after {step} steps: loss {loss:.4}, accuracy {accuracy:.1}%");
                 let mut rgb = vec![0u8; (width * height * 3) as usize];
                 {
                     let root =

@@ -411,6 +411,16 @@ fn drawing_the_boundary_hears_a_stop() {
     };
     let draw = |stop: bool| boundary.png(&model, "t", &AtomicBool::new(stop));
     assert!(draw(false).is_ok());
+    // an animation frame's title: the model's loss and accuracy on the points
+    let (loss, accuracy) = boundary.score(&model);
+    let scores = micrograd::train::outputs(&model, &dataset.features);
+    let right = scores
+        .iter()
+        .zip([1, 0, 1, 0])
+        .filter(|(s, class)| usize::from(s[0] > 0.0) == *class)
+        .count();
+    assert_eq!(accuracy, 100.0 * right as f64 / 4.0);
+    assert!(loss.is_finite() && loss >= 0.0, "{loss}");
     assert_eq!(
         draw(true),
         Err(micrograd::train::plot::PlotError::Interrupted)
