@@ -68,7 +68,13 @@ enum Command {
   micrograd graph --model model.json --html net.html
   micrograd graph --step all --out frames")]
     Graph(cli::graph::Args),
-    /// Print a synthetic dataset (moons, circles, xor, spiral) as CSV
+    /// A playground in the browser: step through an expression, train a network live
+    #[command(after_help = "Examples:
+  micrograd play                                opens http://127.0.0.1:8421/ in a browser
+  micrograd play --port 0 --no-open             any free port; prints the address
+  micrograd play --data my.csv                  offer your own CSV in the page")]
+    Play(cli::play::Args),
+    /// Print a synthetic dataset (moons, circles, xor, spiral, gauss) as CSV
     #[command(after_help = "Examples:
   micrograd data moons --n 200 --noise 0.1 --seed 1 > moons.csv
   micrograd data spiral --n 300 --noise 0.05")]
@@ -98,6 +104,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => cli::eval::run(&args),
         Command::Predict(args) => cli::predict::run(&args),
         Command::Data(args) => cli::data::run(&args),
+        Command::Play(args) => cli::play::run(&args),
         Command::Completions { shell } => {
             // clap_complete panics on a failed write: make the script in
             // memory, so that a closed pipe is an ordinary error

@@ -28,6 +28,7 @@ pub enum Kind {
     Circles,
     Xor,
     Spiral,
+    Gauss,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
@@ -39,6 +40,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         Kind::Circles => Synthetic::Circles,
         Kind::Xor => Synthetic::Xor,
         Kind::Spiral => Synthetic::Spiral,
+        Kind::Gauss => Synthetic::Gauss,
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     datasets::write(kind, args.n, args.noise, args.seed, &mut out)?;

@@ -96,7 +96,7 @@ impl ExpressionArgs {
 }
 
 /// `NAME=NUMBER`, as `--set` takes it.
-fn parse_assignment(text: &str) -> Result<(String, f64), String> {
+pub fn parse_assignment(text: &str) -> Result<(String, f64), String> {
     let Some((name, number)) = text.split_once('=') else {
         return Err(format!("expected NAME=NUMBER, got `{text}`"));
     };

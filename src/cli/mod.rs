@@ -7,6 +7,7 @@ pub mod expression;
 pub mod graph;
 pub mod input;
 pub mod output;
+pub mod play;
 pub mod predict;
 pub mod predictions;
 pub mod train;

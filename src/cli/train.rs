@@ -187,6 +187,7 @@ fn run_plan(
         progress: &mut |record, total| reporter.step(record, total),
         stop,
         checkpoint: &mut checkpoint,
+        watch: &mut |_| {},
     });
     reporter.finish();
     if let Some(err) = checkpoint_error {

@@ -11,6 +11,7 @@ pub mod dot;
 pub mod expr;
 pub mod formula;
 pub mod layout;
+pub mod maps;
 pub mod network;
 pub mod page;
 pub mod story;

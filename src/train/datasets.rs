@@ -31,6 +31,9 @@ pub enum Synthetic {
     Xor,
     /// Three spiral arms, classes `a`, `b` and `c`.
     Spiral,
+    /// Two Gaussian clusters about (-1, -1) and (1, 1), classes 0 and 1,
+    /// each of spread 0.4 before the noise.
+    Gauss,
 }
 
 /// `n` points of a synthetic set as CSV (`x1,x2,label`), seeded.
@@ -97,6 +100,13 @@ pub fn write(
                 let t = class as f64 * 4.0 + 4.0 * r;
                 (r * t.sin(), r * t.cos(), ["a", "b", "c"][class].to_string())
             }
+            Synthetic::Gauss => {
+                let class = i % 2;
+                let centre = if class == 0 { -1.0 } else { 1.0 };
+                let x = centre + 0.4 * gaussian(&mut rng);
+                let y = centre + 0.4 * gaussian(&mut rng);
+                (x, y, class.to_string())
+            }
         };
         let (x, y) = (
             x + noise * gaussian(&mut rng),
@@ -118,6 +128,7 @@ mod tests {
             Synthetic::Circles,
             Synthetic::Xor,
             Synthetic::Spiral,
+            Synthetic::Gauss,
         ] {
             let csv = generate(kind, 60, 0.1, 7);
             assert_eq!(csv, generate(kind, 60, 0.1, 7), "{kind:?} is seeded");

@@ -17,7 +17,8 @@ use crate::train::config::Config;
 use crate::train::crew::{Crew, Tasks};
 use crate::train::data::Dataset;
 use crate::train::evaluate::evaluate;
-use crate::train::model::SavedModel;
+use crate::train::metrics::Metrics;
+use crate::train::model::{SavedModel, Standardization};
 use crate::train::optim::Optimizer;
 use crate::train::plan::{Batches, Plan, TrainError};
 use crate::train::problem::{Problem, Target};
@@ -82,6 +83,7 @@ pub fn train(
         progress,
         stop,
         checkpoint: &mut |_| {},
+        watch: &mut |_| {},
     };
     train_with_validation(config, dataset, None, None, hooks)
 }
@@ -94,6 +96,60 @@ pub struct Hooks<'a> {
     pub stop: &'a AtomicBool,
     /// Gets the model every `outputs.checkpoint_every` steps.
     pub checkpoint: &'a mut dyn FnMut(&SavedModel),
+    /// Sees the run after every step (and may hold it there: the
+    /// playground pauses this way).
+    pub watch: &'a mut dyn FnMut(&Watch),
+}
+
+/// A run between two steps, as a watcher sees it.
+pub struct Watch<'a> {
+    /// The steps done so far, an earlier run's included.
+    pub steps_done: usize,
+    pub parameters: &'a [f64],
+    plan: &'a Plan<'a>,
+    optimizer: &'a Optimizer,
+    batches: Option<&'a Batches>,
+}
+
+impl Watch<'_> {
+    /// The model as it predicts now.
+    pub fn model(&self) -> MLP {
+        self.plan.model_of(self.parameters)
+    }
+
+    /// The model file a run of `steps_done` steps writes (`micrograd train`
+    /// with this config and `"steps": steps_done`): the same bytes.
+    pub fn saved(&self) -> SavedModel {
+        let (saved, _) = self.plan.saved_model(
+            self.parameters,
+            self.optimizer,
+            self.steps_done,
+            None,
+            self.batches,
+        );
+        saved
+    }
+
+    /// The task being trained, and its data's targets.
+    pub fn problem(&self) -> &Problem {
+        &self.plan.problem
+    }
+
+    /// How the run scales its features (the model file keeps it).
+    pub fn standardization(&self) -> Option<&Standardization> {
+        self.plan.standardization.as_ref()
+    }
+
+    /// `model`'s loss and metrics on the training rows and, when there are
+    /// some, the validation rows: what the model file's metrics say.
+    pub fn metrics(&self, model: &MLP) -> (Metrics, Option<Metrics>) {
+        let plan = self.plan;
+        let train = evaluate(model, &plan.problem, &plan.train_x, &plan.train_y);
+        let validation = plan
+            .validates()
+            .then(|| evaluate(model, &plan.problem, &plan.validation_x, &plan.validation_y));
+        (train, validation)
+    }
 }
 
 /// [`train`], validated on `validation` (rows of another file, with the same
@@ -215,19 +271,14 @@ impl Run {
                 let record = self.learn(plan, step, &work.batch_y, result, &spares)?;
                 (hooks.progress)(&record, plan.total_steps);
                 self.history.steps.push(record);
-                if let Some(every) = plan.config.outputs.checkpoint_every
-                    && (step + 1).is_multiple_of(every)
-                    && step + 1 < plan.total_steps
-                {
-                    let saved = plan.saved_model(
-                        &self.parameters,
-                        &self.optimizer,
-                        step + 1,
-                        None,
-                        self.batches.as_ref(),
-                    );
-                    (hooks.checkpoint)(&saved.0);
-                }
+                (hooks.watch)(&Watch {
+                    steps_done: step + 1,
+                    parameters: &self.parameters,
+                    plan,
+                    optimizer: &self.optimizer,
+                    batches: self.batches.as_ref(),
+                });
+                self.checkpoint(plan, step, hooks.checkpoint);
                 let epoch_done = (step + 1).is_multiple_of(plan.batches_per_epoch)
                     || step + 1 == plan.total_steps;
                 if epoch_done && plan.validates() && self.validate(plan, step) {
@@ -241,6 +292,24 @@ impl Run {
             }
             Ok(())
         })
+    }
+
+    /// The model to `checkpoint` after `step`, every `checkpoint_every` steps
+    /// but the last.
+    fn checkpoint(&self, plan: &Plan, step: usize, checkpoint: &mut dyn FnMut(&SavedModel)) {
+        if let Some(every) = plan.config.outputs.checkpoint_every
+            && (step + 1).is_multiple_of(every)
+            && step + 1 < plan.total_steps
+        {
+            let saved = plan.saved_model(
+                &self.parameters,
+                &self.optimizer,
+                step + 1,
+                None,
+                self.batches.as_ref(),
+            );
+            checkpoint(&saved.0);
+        }
     }
 
     /// One optimizer step from a batch's loss and grads; its record.

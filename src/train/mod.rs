@@ -24,7 +24,9 @@ mod resume;
 mod shards;
 
 pub use evaluate::{evaluate, outputs};
-pub use fit::{EpochRecord, History, Hooks, StepRecord, Trained, train, train_with_validation};
+pub use fit::{
+    EpochRecord, History, Hooks, StepRecord, Trained, Watch, train, train_with_validation,
+};
 pub use plan::{MAX_ANIMATION_FRAMES, Plan, Size, TrainError};
 pub use problem::{MAX_INTEGER_CLASSES, Prediction, Problem, Target, infer_task};
 pub use shards::SHARD_ROWS;

@@ -231,6 +231,16 @@ impl<'a> Plan<'a> {
 
     /// The model file for the parameters as training holds them, `steps` done,
     /// and the model it describes.
+    /// The model of `parameters` as it predicts: a regression target's
+    /// scaling folded back into the output layer.
+    pub(crate) fn model_of(&self, parameters: &[f64]) -> MLP {
+        let mut folded = parameters.to_vec();
+        if let Some(scale) = &self.target_scale {
+            scale.fold_into_output(&mut folded, self.last_nin);
+        }
+        self.shape().model(&folded)
+    }
+
     pub(crate) fn saved_model(
         &self,
         parameters: &[f64],
@@ -239,11 +249,7 @@ impl<'a> Plan<'a> {
         best_epoch: Option<usize>,
         batches: Option<&Batches>,
     ) -> (SavedModel, MLP) {
-        let mut folded = parameters.to_vec();
-        if let Some(scale) = &self.target_scale {
-            scale.fold_into_output(&mut folded, self.last_nin);
-        }
-        let model = self.shape().model(&folded);
+        let model = self.model_of(parameters);
         let train_metrics = evaluate(&model, &self.problem, &self.train_x, &self.train_y);
         let validation_metrics = self.validates().then(|| {
             evaluate(

@@ -1,0 +1,523 @@
+//! One page's training: the page's settings made into a training config and
+//! a dataset, trained by the library's own loop (`Plan::train`, as `micrograd
+//! train` runs it) on a thread of its own, which the page plays, pauses and
+//! steps. After each step the thread may publish a frame: the losses, the
+//! decision regions and every neuron's map over the plane.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use micrograd::show::maps::{self, Grid, Weights};
+use micrograd::train::config::{Config, OptimizerKind};
+use micrograd::train::data::{Columns, Dataset};
+use micrograd::train::datasets::{self, Synthetic};
+use micrograd::train::model::SavedModel;
+use micrograd::train::{self, Plan, Prediction, Watch};
+use serde::{Deserialize, Serialize};
+
+/// The most hidden layers, and neurons in one, a page may ask for.
+pub const MAX_LAYERS: usize = 6;
+pub const MAX_WIDTH: usize = 32;
+/// The most points of a synthetic set.
+pub const MAX_POINTS: usize = 5000;
+/// Cells a side of the maps the page draws.
+pub const MAP_SIZE: usize = 64;
+/// The least time between two frames: 30 a second at most.
+const FRAME_GAP: Duration = Duration::from_millis(33);
+/// What the config calls the data file the page downloads beside it.
+pub const DATA_FILE: &str = "playground-data.csv";
+
+/// The page's settings for a run.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// `circles`, `xor`, `gauss`, `spiral`, `moons`, or `file` for the data
+    /// `micrograd play --data` or the page's upload gave.
+    pub data: String,
+    #[serde(default = "default_points")]
+    pub points: usize,
+    #[serde(default)]
+    pub noise: f64,
+    /// The share of the points trained on; the rest are the test set.
+    #[serde(default = "default_ratio")]
+    pub train_ratio: f64,
+    pub hidden: Vec<usize>,
+    pub activation: String,
+    #[serde(default)]
+    pub l2: f64,
+    pub lr: f64,
+    pub batch_size: usize,
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn default_points() -> usize {
+    200
+}
+fn default_ratio() -> f64 {
+    0.5
+}
+
+/// What a new run tells the page: its number, and the points to draw.
+#[derive(Serialize)]
+pub struct Started {
+    pub id: u64,
+    /// `[x1, x2, class]` for each point (none unless there are two features).
+    pub points: Vec<(f64, f64, usize)>,
+    pub classes: Vec<String>,
+    /// The plane the maps cover.
+    pub x: (f64, f64),
+    pub y: (f64, f64),
+    pub features: Vec<String>,
+    /// Neurons per layer, the output layer's included.
+    pub layers: Vec<usize>,
+}
+
+/// One picture of the run, as the page gets it.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Frame {
+    pub steps: usize,
+    pub train_loss: f64,
+    pub test_loss: Option<f64>,
+    pub train_accuracy: Option<f64>,
+    pub test_accuracy: Option<f64>,
+    /// Steps a second since the last frame.
+    pub speed: f64,
+    pub paused: bool,
+    /// The predicted class of each cell, base64, a byte a cell.
+    pub regions: String,
+    /// Each hidden and output neuron's output over the cells, base64, a
+    /// byte a cell: 0 for -1 or less, 255 for 1 or more.
+    pub maps: Vec<Vec<String>>,
+}
+
+/// What the page asks of the running thread.
+#[derive(Default)]
+struct Control {
+    playing: bool,
+    /// Steps to take before pausing again.
+    steps_asked: usize,
+    /// Make the model file as it stands.
+    want_model: bool,
+    /// The most steps a second while playing; none for as many as it can.
+    rate: Option<f64>,
+}
+
+/// A run, as the server holds it.
+pub struct Session {
+    pub stop: Arc<AtomicBool>,
+    control: Arc<(Mutex<Control>, Condvar)>,
+    /// The newest frame, and a count that grows with each.
+    pub frames: tokio::sync::watch::Receiver<Arc<Frame>>,
+    /// The model file the thread last made, when asked, and its steps.
+    model: Arc<(Mutex<Option<SavedModel>>, Condvar)>,
+    /// The run's weights as of the newest frame, as a model file holds them.
+    pub latest: Arc<Mutex<Option<SavedModel>>>,
+    pub config: Config,
+    pub csv: Arc<String>,
+}
+
+impl Session {
+    /// Starts a run of `settings` on `file` (the CSV the page may train on),
+    /// paused; `Err` says what is wrong with the settings, for the page.
+    pub fn start(
+        id: u64,
+        settings: &Settings,
+        file: Option<&str>,
+    ) -> Result<(Session, Started), String> {
+        let csv = Arc::new(data_of(settings, file)?);
+        let dataset =
+            Dataset::from_csv(&csv, &Columns::default()).map_err(|err| err.to_string())?;
+        let config = config_of(settings)?;
+        config.check().map_err(|err| format!("{err:#}"))?;
+        let started = started(id, &dataset, &config)?;
+        let (sender, frames) = tokio::sync::watch::channel(Arc::new(Frame::default()));
+        let session = Session {
+            stop: Arc::new(AtomicBool::new(false)),
+            control: Arc::new((Mutex::new(Control::default()), Condvar::new())),
+            frames,
+            model: Arc::new((Mutex::new(None), Condvar::new())),
+            latest: Arc::new(Mutex::new(None)),
+            config: config.clone(),
+            csv,
+        };
+        let watcher = Watcher {
+            control: Arc::clone(&session.control),
+            stop: Arc::clone(&session.stop),
+            model: Arc::clone(&session.model),
+            latest: Arc::clone(&session.latest),
+            frames: sender,
+            grid: Grid {
+                size: MAP_SIZE,
+                x: started.x,
+                y: started.y,
+            },
+            two_features: started.features.len() == 2,
+            last: None,
+            pace: None,
+        };
+        std::thread::Builder::new()
+            .name(format!("play-{id}"))
+            .spawn(move || watcher.run(&config, &dataset))
+            .map_err(|err| format!("cannot start the training thread: {err}"))?;
+        Ok((session, started))
+    }
+
+    /// Play (at most `rate` steps a second, when given), pause, or take
+    /// `steps` steps.
+    pub fn control(&self, playing: bool, steps: usize, rate: Option<f64>) {
+        let (lock, wake) = &*self.control;
+        let mut control = lock.lock().expect("the control lock");
+        control.playing = playing;
+        control.steps_asked += steps;
+        control.rate = rate.filter(|rate| rate.is_finite() && *rate > 0.0);
+        wake.notify_all();
+    }
+
+    /// The model file as the run stands: the bytes `micrograd train` writes
+    /// from `config_at(steps)`. Waits for the thread to make it (it is
+    /// between two steps at most a step away); `None` if the run has ended.
+    pub fn model_now(&self) -> Option<SavedModel> {
+        {
+            let (lock, wake) = &*self.control;
+            lock.lock().expect("the control lock").want_model = true;
+            wake.notify_all();
+        }
+        let (slot, made) = &*self.model;
+        let mut model = slot.lock().expect("the model lock");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while model.is_none() && !self.stop.load(Ordering::Relaxed) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            model = made.wait_timeout(model, left).expect("the model lock").0;
+        }
+        model.take()
+    }
+
+    /// The config that trains this run's model with `micrograd train`: this
+    /// one, `steps` long.
+    pub fn config_at(&self, steps: usize) -> String {
+        let mut config = self.config.clone();
+        config.steps = Some(steps);
+        let mut json = serde_json::to_string_pretty(&config).expect("a config is plain data");
+        json.push('\n');
+        json
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.control.1.notify_all();
+    }
+}
+
+/// The CSV a run trains on: a synthetic set made from the settings, or the file.
+fn data_of(settings: &Settings, file: Option<&str>) -> Result<String, String> {
+    let kind = match settings.data.as_str() {
+        "circles" => Synthetic::Circles,
+        "xor" => Synthetic::Xor,
+        "gauss" => Synthetic::Gauss,
+        "spiral" => Synthetic::Spiral,
+        "moons" => Synthetic::Moons,
+        "file" => {
+            return file
+                .map(str::to_string)
+                .ok_or_else(|| "no file to train on: drop a CSV on the page".into());
+        }
+        other => {
+            return Err(format!(
+                "no dataset called {other:?}: circles, xor, gauss, spiral, moons or file"
+            ));
+        }
+    };
+    if !(2..=MAX_POINTS).contains(&settings.points) {
+        return Err(format!(
+            "{} points: from 2 to {MAX_POINTS}",
+            settings.points
+        ));
+    }
+    if !(settings.noise.is_finite() && (0.0..=2.0).contains(&settings.noise)) {
+        return Err(format!("noise {}: from 0 to 2", settings.noise));
+    }
+    Ok(datasets::generate(
+        kind,
+        settings.points,
+        settings.noise,
+        settings.seed,
+    ))
+}
+
+/// The training config of the settings: what `micrograd train` runs.
+fn config_of(settings: &Settings) -> Result<Config, String> {
+    if settings.hidden.len() > MAX_LAYERS
+        || settings.hidden.iter().any(|&w| w == 0 || w > MAX_WIDTH)
+    {
+        return Err(format!(
+            "hidden layers {:?}: at most {MAX_LAYERS}, of 1 to {MAX_WIDTH} neurons each",
+            settings.hidden
+        ));
+    }
+    if !(settings.train_ratio > 0.0 && settings.train_ratio <= 0.9) {
+        return Err(format!(
+            "train ratio {}: more than 0, at most 0.9",
+            settings.train_ratio
+        ));
+    }
+    let json = serde_json::json!({
+        "dataset": DATA_FILE,
+        "model": { "hidden": settings.hidden, "activation": settings.activation },
+        "l2": settings.l2,
+        "optimizer": { "kind": "sgd", "lr": settings.lr, "momentum": 0.0 },
+        "batch_size": settings.batch_size,
+        "seed": settings.seed,
+        "validation_split": 1.0 - settings.train_ratio,
+        // as long as the page plays; the config it downloads says how long
+        "steps": 1_000_000_000u64,
+        "threads": 1,
+        "outputs": { "model": "playground-model.json", "loss_plot": "playground-loss.png", "boundary_plot": null },
+    });
+    let config: Config = serde_json::from_value(json).map_err(|err| err.to_string())?;
+    debug_assert!(matches!(config.optimizer.kind, OptimizerKind::Sgd));
+    Ok(config)
+}
+
+/// What the page needs before the first frame.
+fn started(id: u64, dataset: &Dataset, config: &Config) -> Result<Started, String> {
+    let plan = Plan::new(config, dataset, None, None).map_err(|err| err.to_string())?;
+    let problem = plan.problem();
+    let classes = problem.classes.clone().unwrap_or_default();
+    let two = dataset.feature_names.len() == 2;
+    let labels = class_labels(dataset, problem);
+    let points: Vec<(f64, f64, usize)> = match (two, &labels) {
+        (true, Some(labels)) => dataset
+            .features
+            .iter()
+            .zip(labels)
+            .map(|(row, &class)| (row[0], row[1], class))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let span = |j: usize| {
+        let (lo, hi) = dataset
+            .features
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(lo, hi), row| {
+                (lo.min(row[j]), hi.max(row[j]))
+            });
+        let pad = ((hi - lo) * 0.1).max(0.1);
+        (lo - pad, hi + pad)
+    };
+    let mut layers: Vec<usize> = config.model.hidden.clone();
+    layers.push(problem.outputs());
+    Ok(Started {
+        id,
+        x: if two { span(0) } else { (0.0, 1.0) },
+        y: if two { span(1) } else { (0.0, 1.0) },
+        points,
+        classes,
+        features: dataset.feature_names.clone(),
+        layers,
+    })
+}
+
+/// Each row's class, for a classification.
+fn class_labels(dataset: &Dataset, problem: &train::Problem) -> Option<Vec<usize>> {
+    let _ = dataset;
+    match &problem.target {
+        train::Target::Signs(y) => Some(y.iter().map(|&y| usize::from(y > 0.0)).collect()),
+        train::Target::Classes(y) => Some(y.clone()),
+        train::Target::Numbers(_) => None,
+    }
+}
+
+/// The training thread's side: it sees every step, waits while paused,
+/// makes the model file when asked and publishes frames.
+struct Watcher {
+    control: Arc<(Mutex<Control>, Condvar)>,
+    stop: Arc<AtomicBool>,
+    model: Arc<(Mutex<Option<SavedModel>>, Condvar)>,
+    latest: Arc<Mutex<Option<SavedModel>>>,
+    frames: tokio::sync::watch::Sender<Arc<Frame>>,
+    grid: Grid,
+    two_features: bool,
+    /// When the last frame went, and at which step.
+    last: Option<(Instant, usize)>,
+    /// Where the pace is counted from while playing at a rate.
+    pace: Option<(Instant, usize, f64)>,
+}
+
+impl Watcher {
+    fn run(mut self, config: &Config, dataset: &Dataset) {
+        let Ok(plan) = Plan::new(config, dataset, None, None) else {
+            return;
+        };
+        // the run waits for play or a step before its first step
+        self.wait_for_work();
+        let stop = Arc::clone(&self.stop);
+        let _ = plan.train(train::Hooks {
+            progress: &mut |_, _| {},
+            stop: &stop,
+            checkpoint: &mut |_| {},
+            watch: &mut |watch| self.see(watch),
+        });
+        stop.store(true, Ordering::Relaxed);
+        self.model.1.notify_all();
+    }
+
+    /// Blocks until the page plays or asks for steps, or the run stops.
+    fn wait_for_work(&self) {
+        let (lock, wake) = &*self.control;
+        let mut control = lock.lock().expect("the control lock");
+        while !control.playing && control.steps_asked == 0 && !self.stop.load(Ordering::Relaxed) {
+            control = wake
+                .wait_timeout(control, Duration::from_millis(200))
+                .expect("the control lock")
+                .0;
+        }
+    }
+
+    /// After each step: a frame when one is due, and a wait while paused,
+    /// serving the page's requests for the model meanwhile.
+    fn see(&mut self, watch: &Watch) {
+        let control_pair = Arc::clone(&self.control);
+        let (lock, wake) = &*control_pair;
+        let mut control = lock.lock().expect("the control lock");
+        control.steps_asked = control.steps_asked.saturating_sub(1);
+        let due = self.last.is_none_or(|(at, _)| at.elapsed() >= FRAME_GAP);
+        let pausing = !control.playing && control.steps_asked == 0;
+        if due || pausing {
+            drop(control);
+            self.publish(watch, pausing);
+            control = lock.lock().expect("the control lock");
+        }
+        loop {
+            if control.want_model {
+                control.want_model = false;
+                let (slot, made) = &*self.model;
+                *slot.lock().expect("the model lock") = Some(watch.saved());
+                made.notify_all();
+            }
+            // a stopped run ends after this step
+            let paused = !control.playing && control.steps_asked == 0;
+            if !paused || self.stop.load(Ordering::Relaxed) {
+                let rate = control
+                    .rate
+                    .filter(|_| control.playing && control.steps_asked == 0);
+                drop(control);
+                self.keep_pace(rate, watch.steps_done);
+                return;
+            }
+            self.pace = None;
+            control = wake
+                .wait_timeout(control, Duration::from_millis(200))
+                .expect("the control lock")
+                .0;
+        }
+    }
+
+    /// Sleeps as long as playing at `rate` steps a second asks, counted
+    /// from when that rate began.
+    fn keep_pace(&mut self, rate: Option<f64>, steps: usize) {
+        let Some(rate) = rate else {
+            self.pace = None;
+            return;
+        };
+        let (since, from, _) = match self.pace {
+            Some(pace) if pace.2 == rate => pace,
+            _ => *self.pace.insert((Instant::now(), steps, rate)),
+        };
+        let due = since + Duration::from_secs_f64((steps - from) as f64 / rate);
+        let now = Instant::now();
+        if due > now {
+            std::thread::sleep((due - now).min(Duration::from_millis(200)));
+        }
+    }
+
+    /// Makes and sends the frame of the run as `watch` shows it.
+    fn publish(&mut self, watch: &Watch, paused: bool) {
+        let steps = watch.steps_done;
+        let speed = match self.last {
+            Some((at, before)) => (steps - before) as f64 / at.elapsed().as_secs_f64().max(1e-9),
+            None => 0.0,
+        };
+        self.last = Some((Instant::now(), steps));
+        let model = watch.model();
+        let (train_metrics, test_metrics) = watch.metrics(&model);
+        let mut frame = Frame {
+            steps,
+            train_loss: train_metrics.loss,
+            test_loss: test_metrics.as_ref().map(|m| m.loss),
+            train_accuracy: train_metrics.accuracy,
+            test_accuracy: test_metrics.and_then(|m| m.accuracy),
+            speed,
+            paused,
+            ..Frame::default()
+        };
+        if self.two_features {
+            let (regions, neuron_maps) = pictures(watch, &model, &self.grid);
+            frame.regions = regions;
+            frame.maps = neuron_maps;
+        }
+        let mut latest = self.latest.lock().expect("the latest lock");
+        match latest.as_mut() {
+            Some(saved) => saved.layers = SavedModel::layers_of(&model),
+            None => *latest = Some(watch.saved()),
+        }
+        drop(latest);
+        let _ = self.frames.send(Arc::new(frame));
+    }
+}
+
+/// The regions (a class a cell) and every neuron's map, base64.
+fn pictures(watch: &Watch, model: &micrograd::nn::MLP, grid: &Grid) -> (String, Vec<Vec<String>>) {
+    let maps = maps::neuron_maps(&Weights::of(model), watch.standardization(), grid);
+    let outputs = maps.last().expect("a model has an output layer");
+    let cells = grid.size * grid.size;
+    let regions: Vec<u8> = (0..cells)
+        .map(|cell| {
+            let scores: Vec<f64> = outputs.iter().map(|map| f64::from(map[cell])).collect();
+            match watch.problem().predict(&scores) {
+                Prediction::Class(class) => class as u8,
+                Prediction::Number(_) => 0,
+            }
+        })
+        .collect();
+    let bytes = |map: &Vec<f32>| -> String {
+        let quantized: Vec<u8> = map
+            .iter()
+            .map(|&v| ((v.clamp(-1.0, 1.0) + 1.0) * 127.5).round() as u8)
+            .collect();
+        base64(&quantized)
+    };
+    let maps = maps
+        .iter()
+        .map(|layer| layer.iter().map(bytes).collect())
+        .collect();
+    (base64(&regions), maps)
+}
+
+/// Standard base64, with padding.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
