@@ -5,7 +5,8 @@
 //! `network` is a trained model on one input, seen neuron by neuron. The
 //! views only lay that out: `dot` as Graphviz text, `page` as a
 //! self-contained HTML page (placed by `layout`); the terminal player is the
-//! binary's, in `src/cli/`. `text` fits text into a width.
+//! binary's, in `src/cli/`. `maps` is each neuron's output over a grid of
+//! the plane, for the playground. `text` fits text into a width.
 
 pub mod dot;
 pub mod expr;

@@ -9,6 +9,7 @@ mod gradcheck;
 mod graph;
 mod hardening;
 mod outputs;
+mod play;
 mod real_data;
 mod resume;
 mod seed;

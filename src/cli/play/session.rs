@@ -23,8 +23,8 @@ pub const MAX_WIDTH: usize = 32;
 pub const MAX_POINTS: usize = 5000;
 /// Cells a side of the maps the page draws.
 pub const MAP_SIZE: usize = 64;
-/// The least time between two frames: 30 a second at most.
-const FRAME_GAP: Duration = Duration::from_millis(33);
+/// The least time between two frames: 33 a second at most.
+const FRAME_GAP: Duration = Duration::from_millis(30);
 /// What the config calls the data file the page downloads beside it.
 pub const DATA_FILE: &str = "playground-data.csv";
 
