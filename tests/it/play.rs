@@ -180,7 +180,10 @@ fn an_expression_comes_back_as_its_page_or_its_error() {
     );
     let output = answer["output"].as_f64().expect("the output");
     // the lecture picked b so that o = tanh(n) comes out 1/√2
-    assert!((output - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-4, "{output}");
+    assert!(
+        (output - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-4,
+        "{output}"
+    );
     assert!(
         answer["html"]
             .as_str()
