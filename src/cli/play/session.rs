@@ -90,6 +90,8 @@ pub struct Frame {
     /// Each hidden and output neuron's output over the cells, base64, a
     /// byte a cell: 0 for -1 or less, 255 for 1 or more.
     pub maps: Vec<Vec<String>>,
+    /// Each neuron's weights on the layer before: `weights[layer][neuron][input]`.
+    pub weights: Vec<Vec<Vec<f64>>>,
 }
 
 /// What the page asks of the running thread.
@@ -462,9 +464,11 @@ impl Watcher {
             frame.regions = regions;
             frame.maps = neuron_maps;
         }
+        let layers = SavedModel::layers_of(&model);
+        frame.weights = layers.iter().map(|layer| layer.weights.clone()).collect();
         let mut latest = self.latest.lock().expect("the latest lock");
         match latest.as_mut() {
-            Some(saved) => saved.layers = SavedModel::layers_of(&model),
+            Some(saved) => saved.layers = layers,
             None => *latest = Some(watch.saved()),
         }
         drop(latest);
