@@ -1,15 +1,59 @@
-//! The interactive player of `val --visualize`: single keys, drawn in place
-//! on the terminal's alternate screen, redrawn on resize, and the terminal
-//! put back as it was on quit, on Ctrl-C, on SIGINT, SIGTERM or SIGHUP from
-//! outside, and on a panic.
+//! The terminal side of `val --visualize`: the frames printed one after
+//! another (a replay, which `q` stops), and the interactive player: single
+//! keys, drawn in place on the terminal's alternate screen, redrawn on
+//! resize, and the terminal put back as it was on quit, on Ctrl-C, on
+//! SIGINT, SIGTERM or SIGHUP from outside, and on a panic.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::{cursor, execute, queue, terminal};
 
+use super::expression::ColorWhen;
 use super::visualize::{Frames, Key, Player, View};
+
+/// Prints every frame, one after another: to a file or pipe as they come
+/// (each as wide as it needs), or on a terminal fit to it, with `delay`
+/// milliseconds between frames, each drawn over the last; there q, Esc or
+/// Ctrl-C stops the replay.
+pub fn replay(frames: &Frames, delay: Option<u64>, color: ColorWhen) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let on_terminal = stdout.is_terminal();
+    let mut out = anstream::AutoStream::new(stdout.lock(), color.choice());
+    let view = match crossterm::terminal::size() {
+        Ok((cols, rows)) if on_terminal => View::fitting(cols as usize, rows as usize, false),
+        _ => View::off_terminal(),
+    };
+    // keys one at a time while the replay waits (raw lines end in \r\n)
+    let keys = match delay {
+        Some(_) if on_terminal && std::io::stdin().is_terminal() => Some(RawKeys::enter()?),
+        _ => None,
+    };
+    let end = if keys.is_some() { "\r\n" } else { "\n" };
+    for frame in 0..frames.count() {
+        if let Some(delay) = delay {
+            if frame > 0 {
+                let delay = Duration::from_millis(delay);
+                if keys.is_none() {
+                    std::thread::sleep(delay);
+                } else if quit_within(delay)? {
+                    break;
+                }
+            }
+            if on_terminal {
+                write!(out, "\x1b[2J\x1b[H")?;
+            }
+        } else if frame > 0 {
+            writeln!(out)?;
+        }
+        for line in frames.render(frame, &view) {
+            write!(out, "{}{}{:#}{end}", line.style, line.text, line.style)?;
+        }
+        out.flush()?;
+    }
+    Ok(())
+}
 
 /// Plays `frames` until a quit key.
 pub fn run(frames: &Frames, colour: bool) -> anyhow::Result<()> {

@@ -79,7 +79,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             };
             return tui::run(&frames, colour);
         }
-        return visualize::replay(&frames, args.delay, args.color);
+        return tui::replay(&frames, args.delay, args.color);
     }
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -9,59 +9,13 @@
 //! width and height (`View`), so that on a terminal no row wraps and the
 //! title, the active row and the chain-rule lines are always on screen.
 
-use std::io::{IsTerminal, Write};
-use std::time::Duration;
-
 use anstyle::{AnsiColor, Style};
 use micrograd::show::layout;
 use micrograd::show::story::Story;
 use micrograd::show::text::{fit_end, fit_middle, fit_unique, four_places, wrap};
 use micrograd::show::trace::State;
 
-use super::expression::{ColorWhen, Expression};
-use super::tui;
-
-/// Prints every frame, one after another: to a file or pipe as they come
-/// (each as wide as it needs), or on a terminal fit to it, with `delay`
-/// milliseconds between frames, each drawn over the last; there q, Esc or
-/// Ctrl-C stops the replay.
-pub fn replay(frames: &Frames, delay: Option<u64>, color: ColorWhen) -> anyhow::Result<()> {
-    let stdout = std::io::stdout();
-    let on_terminal = stdout.is_terminal();
-    let mut out = anstream::AutoStream::new(stdout.lock(), color.choice());
-    let view = match crossterm::terminal::size() {
-        Ok((cols, rows)) if on_terminal => View::fitting(cols as usize, rows as usize, false),
-        _ => View::off_terminal(),
-    };
-    // keys one at a time while the replay waits (raw lines end in \r\n)
-    let keys = match delay {
-        Some(_) if on_terminal && std::io::stdin().is_terminal() => Some(tui::RawKeys::enter()?),
-        _ => None,
-    };
-    let end = if keys.is_some() { "\r\n" } else { "\n" };
-    for frame in 0..frames.count() {
-        if let Some(delay) = delay {
-            if frame > 0 {
-                let delay = Duration::from_millis(delay);
-                if keys.is_none() {
-                    std::thread::sleep(delay);
-                } else if tui::quit_within(delay)? {
-                    break;
-                }
-            }
-            if on_terminal {
-                write!(out, "\x1b[2J\x1b[H")?;
-            }
-        } else if frame > 0 {
-            writeln!(out)?;
-        }
-        for line in frames.render(frame, &view) {
-            write!(out, "{}{}{:#}{end}", line.style, line.text, line.style)?;
-        }
-        out.flush()?;
-    }
-    Ok(())
-}
+use super::expression::Expression;
 
 /// The most rows a frame printed off a terminal has.
 pub const OFF_TERMINAL_ROWS: usize = 60;
