@@ -145,13 +145,13 @@ impl SavedModel {
             .collect()
     }
 
-    /// A network holding the saved weights.
     /// `dataset`'s rows as the model takes them: standardised as it was trained.
     pub fn inputs(&self, dataset: &Dataset) -> Vec<Vec<f64>> {
         let all: Vec<usize> = (0..dataset.len()).collect();
         model_rows(dataset, &all, self.standardization.as_ref())
     }
 
+    /// A network holding the saved weights.
     pub fn to_mlp(&self) -> MLP {
         let layers = self
             .layers
