@@ -5,7 +5,8 @@
 // Starts `micrograd play --port 0 --no-open`, opens the page at 1280x800:
 // types an expression and sees its graph and output; trains a spiral
 // (two hidden layers of 8, tanh) until the test loss is under 0.6 (within
-// 20 s) and the regions have changed; clicks a point and sees its backprop
+// 20 s) and the regions have changed, redrawn 30 times a second or more;
+// clicks a point and sees its backprop
 // open at step 0; downloads the model, config and data and has `micrograd
 // train` make the same model file, byte for byte; uploads 100 MB and sees
 // it refused; closes the page and sees the server stop working. Writes a
@@ -79,6 +80,14 @@ try {
     return loss < 0.6;
   }, null, { timeout: 20000 });
   const loss = await page.textContent("#test-loss");
+  // the redraws a second while it plays: frames shown in two seconds
+  const rate = await page.evaluate(() => new Promise((done) => {
+    let shown = 0;
+    const seen = new MutationObserver(() => shown++);
+    seen.observe(document.body, { attributes: true, attributeFilter: ["data-steps"] });
+    setTimeout(() => { seen.disconnect(); done(shown / 2); }, 2000);
+  }));
+  check(rate >= 30, `the page redraws ${rate} times a second while training`);
   const after = await page.evaluate(() => document.getElementById("regions").toDataURL());
   check(after !== before, `within 20 s the test loss is ${loss} (under 0.6) and the regions have changed`);
   await page.click("#play"); // pause
