@@ -9,7 +9,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use micrograd::show::maps::{self, Grid, Weights};
-use micrograd::train::config::{Config, OptimizerKind};
+use micrograd::train::config::Config;
 use micrograd::train::data::{Columns, Dataset};
 use micrograd::train::datasets::{self, Synthetic};
 use micrograd::train::model::SavedModel;
@@ -282,9 +282,7 @@ fn config_of(settings: &Settings) -> Result<Config, String> {
         "threads": 1,
         "outputs": { "model": "playground-model.json", "loss_plot": "playground-loss.png", "boundary_plot": null },
     });
-    let config: Config = serde_json::from_value(json).map_err(|err| err.to_string())?;
-    debug_assert!(matches!(config.optimizer.kind, OptimizerKind::Sgd));
-    Ok(config)
+    serde_json::from_value(json).map_err(|err| err.to_string())
 }
 
 /// What the page needs before the first frame.
@@ -293,7 +291,7 @@ fn started(id: u64, dataset: &Dataset, config: &Config) -> Result<Started, Strin
     let problem = plan.problem();
     let classes = problem.classes.clone().unwrap_or_default();
     let two = dataset.feature_names.len() == 2;
-    let labels = class_labels(dataset, problem);
+    let labels = class_labels(problem);
     let points: Vec<(f64, f64, usize)> = match (two, &labels) {
         (true, Some(labels)) => dataset
             .features
@@ -327,8 +325,7 @@ fn started(id: u64, dataset: &Dataset, config: &Config) -> Result<Started, Strin
 }
 
 /// Each row's class, for a classification.
-fn class_labels(dataset: &Dataset, problem: &train::Problem) -> Option<Vec<usize>> {
-    let _ = dataset;
+fn class_labels(problem: &train::Problem) -> Option<Vec<usize>> {
     match &problem.target {
         train::Target::Signs(y) => Some(y.iter().map(|&y| usize::from(y > 0.0)).collect()),
         train::Target::Classes(y) => Some(y.clone()),
@@ -524,4 +521,58 @@ pub fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 4648's test vectors.
+    #[test]
+    fn base64_is_the_standard_one() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (text, encoded) in cases {
+            assert_eq!(base64(text.as_bytes()), encoded, "{text:?}");
+        }
+        assert_eq!(base64(&[0xff, 0xfe, 0x00]), "//4A");
+    }
+
+    /// The settings a page can send are checked before anything runs.
+    #[test]
+    fn settings_out_of_bounds_are_refused_with_their_limits() {
+        let settings = |json: serde_json::Value| -> Settings {
+            serde_json::from_value(json).expect("settings")
+        };
+        let base = serde_json::json!({"data": "circles", "hidden": [4, 2], "activation": "tanh",
+            "lr": 0.03, "batch_size": 10});
+        let with = |key: &str, value: serde_json::Value| {
+            let mut json = base.clone();
+            json[key] = value;
+            settings(json)
+        };
+        let refused =
+            |settings: Settings| Session::start(1, &settings, None).err().expect("refused");
+        assert!(
+            refused(with("hidden", serde_json::json!([4, 4, 4, 4, 4, 4, 4]))).contains("at most 6")
+        );
+        assert!(refused(with("hidden", serde_json::json!([33]))).contains("1 to 32"));
+        assert!(refused(with("points", serde_json::json!(5001))).contains("from 2 to 5000"));
+        assert!(refused(with("noise", serde_json::json!(3.0))).contains("from 0 to 2"));
+        assert!(refused(with("data", serde_json::json!("file"))).contains("drop a CSV"));
+        assert!(refused(with("data", serde_json::json!("nope"))).contains("no dataset"));
+        assert!(refused(with("activation", serde_json::json!("cubic"))).contains("cubic"));
+        assert!(refused(with("train_ratio", serde_json::json!(1.0))).contains("at most 0.9"));
+        let (session, started) = Session::start(1, &settings(base), None).expect("starts");
+        assert_eq!(started.layers, [4, 2, 1]);
+        assert_eq!(started.points.len(), 200);
+        assert!(session.config_at(12).contains("\"steps\": 12"));
+    }
 }
