@@ -86,6 +86,40 @@ pub struct Frames<'a> {
     /// Node indices in the order a frame lists them: the output's layer at
     /// the top, leaves at the bottom, newest first within a layer.
     order: Vec<usize>,
+    /// Each node's row in that order.
+    row: Vec<usize>,
+    /// The widest texts of any frame, for columns that stay put.
+    widest: Widest,
+}
+
+/// The widest of each text column over every frame: measured once.
+struct Widest {
+    label: usize,
+    made: usize,
+    data: usize,
+    /// A grad's number, and whether a grad ever adds to one it had (then a
+    /// row may show `old → new`).
+    grad: usize,
+    adds_up: bool,
+}
+
+impl Widest {
+    fn of(story: &Story) -> Widest {
+        let trace = story.trace;
+        let widest = |texts: &[String]| texts.iter().map(|text| text.chars().count()).max();
+        let numbers = |values: &mut dyn Iterator<Item = f64>| {
+            values.map(|x| number(x).len()).max().unwrap_or(6)
+        };
+        let updates = || trace.steps.iter().flat_map(|step| &step.updates);
+        Widest {
+            label: widest(&story.names).unwrap_or(0).max(4),
+            made: widest(&story.made).unwrap_or(0),
+            data: numbers(&mut trace.nodes.iter().map(|node| node.data())),
+            grad: numbers(&mut updates().map(|update| update.input_grad_after).chain([1.0])),
+            adds_up: updates()
+                .any(|update| update.input_grad_after != update.local * update.node_grad),
+        }
+    }
 }
 
 impl<'a> Frames<'a> {
@@ -104,10 +138,17 @@ impl<'a> Frames<'a> {
         let layers = layout::as_late_as_possible(&graph);
         let mut order: Vec<usize> = (0..layers.len()).collect();
         order.sort_by_key(|&node| (std::cmp::Reverse(layers[node]), std::cmp::Reverse(node)));
+        let mut row = vec![0; order.len()];
+        for (place, &node) in order.iter().enumerate() {
+            row[node] = place;
+        }
+        let widest = Widest::of(&story);
         Frames {
             story,
             layers,
             order,
+            row,
+            widest,
         }
     }
 
@@ -207,16 +248,13 @@ impl<'a> Frames<'a> {
     ) -> Vec<Line> {
         let n = self.order.len();
         let written = focus.written;
-        let row_of = |node: usize| {
-            self.order
-                .iter()
-                .position(|&listed| listed == node)
-                .expect("every node is listed")
-        };
-        let mut rows = vec![row_of(focus.active)];
-        rows.extend((0..n).filter(|&node| written[node]).map(row_of));
+        let mut rows = vec![self.row[focus.active]];
+        rows.extend(
+            (0..n)
+                .filter(|&node| written[node])
+                .map(|node| self.row[node]),
+        );
         let (start, end) = window(n, &rows, room, focus.scroll);
-        let grad_texts = grad_texts(before, grads, written);
         let widths = self.widths(cols);
         let bar = if widths.compact.is_some() {
             "  │"
@@ -253,7 +291,7 @@ impl<'a> Frames<'a> {
                 &widths,
                 &layer_label,
                 marker,
-                &grad_texts[node],
+                &grad_text(node, before, grads, written),
                 grads[node],
                 written[node],
             );
@@ -295,30 +333,18 @@ impl<'a> Frames<'a> {
     /// for the words and old grads, rows are compact: the numbers, never
     /// cut ("LL│[*] " + label + " " + data + " ★" + grad).
     fn widths(&self, cols: usize) -> Widths {
-        let trace = self.story.trace;
-        let widest = |texts: &[String]| texts.iter().map(|text| text.chars().count()).max();
+        let Widest {
+            label: label_want,
+            made: made_want,
+            data: data_width,
+            grad: grad_chars,
+            adds_up,
+        } = self.widest;
         // the widest grad text any frame shows: `★   -1.2345 → 0.5000` where
         // a node is used twice and grads add up
-        let numbers = |values: &mut dyn Iterator<Item = f64>| {
-            values.map(|x| number(x).len()).max().unwrap_or(6)
-        };
-        let grad_chars = numbers(
-            &mut trace
-                .steps
-                .iter()
-                .flat_map(|step| step.updates.iter().map(|update| update.input_grad_after))
-                .chain([1.0]),
-        );
-        let adds_up = trace.steps.iter().any(|step| {
-            step.updates
-                .iter()
-                .any(|update| update.input_grad_after != update.local * update.node_grad)
-        });
         let grad_width = if adds_up { 10 + 3 + grad_chars } else { 10 };
         // "LL │ [*] " + label + "  " + made + "  data " + 9 + "  grad " + grad
         let fixed = 9 + 2 + 7 + 9 + 7 + grad_width;
-        let label_want = widest(&self.story.names).unwrap_or(0).max(4);
-        let made_want = widest(&self.story.made).unwrap_or(0);
         let room_for_text = cols.saturating_sub(fixed);
         let label_width = label_want
             .min(room_for_text.max(4) * 2 / 5)
@@ -330,7 +356,6 @@ impl<'a> Frames<'a> {
             label_width
         };
         let made_width = room_for_text.saturating_sub(label_width + 2).min(made_want);
-        let data_width = numbers(&mut trace.nodes.iter().map(|node| node.data()));
         let compact_label = cols.saturating_sub(7 + 1 + data_width + 2 + grad_chars);
         let compact = (fixed + 4 > cols && compact_label >= 3).then_some((
             compact_label,
@@ -415,16 +440,14 @@ fn fit_title(title: &str, cols: usize) -> String {
     }
 }
 
-/// Each node's grad as its row shows it: `★   -0.5000 → 1.0000` when the
+/// A node's grad as its row shows it: `★   -0.5000 → 1.0000` when the
 /// step added to it, `★    1.0000` when the step wrote it, `    1.0000`.
-fn grad_texts(before: &[f64], grads: &[f64], written: &[bool]) -> Vec<String> {
-    (0..grads.len())
-        .map(|node| match (written[node], before[node] != 0.0) {
-            (true, true) => format!("★{:>9} → {}", number(before[node]), number(grads[node])),
-            (true, false) => format!("★{:>9}", number(grads[node])),
-            (false, _) => format!(" {:>9}", number(grads[node])),
-        })
-        .collect()
+fn grad_text(node: usize, before: &[f64], grads: &[f64], written: &[bool]) -> String {
+    match (written[node], before[node] != 0.0) {
+        (true, true) => format!("★{:>9} → {}", number(before[node]), number(grads[node])),
+        (true, false) => format!("★{:>9}", number(grads[node])),
+        (false, _) => format!(" {:>9}", number(grads[node])),
+    }
 }
 
 /// `1 more node`, `3 more nodes`.

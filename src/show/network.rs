@@ -220,10 +220,7 @@ impl NetworkView {
         let full_index: Vec<usize> = (0..self.full.nodes.len())
             .filter(|&node| self.keep[node])
             .collect();
-        let mut grads = self.full.initial_grads();
-        for step in 0..self.full.steps.len() {
-            self.full.apply(step, &mut grads);
-        }
+        let grads = self.full.grads_after(self.full.frame_count() - 1);
         let full_names = self.full_names();
         full_index
             .iter()
