@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use micrograd::nn::{Activation, MLP};
 use micrograd::rng::{Init, Stream};
-use micrograd::show::maps::{Grid, Weights, neuron_maps};
+use micrograd::show::maps::{Grid, Weights, neuron_maps, plane_inputs};
 use micrograd::train::config::Config;
 use micrograd::train::data::{Columns, Dataset};
 use micrograd::train::datasets::{self, Synthetic};
@@ -61,7 +61,11 @@ fn playing() {
                 let begun = Instant::now();
                 let model = watch.model();
                 let metrics = watch.metrics(&model);
-                let maps = neuron_maps(&Weights::of(&model), watch.standardization(), &GRID);
+                let maps = neuron_maps(
+                    &Weights::of(&model),
+                    plane_inputs(None, watch.standardization()),
+                    &GRID,
+                );
                 std::hint::black_box((metrics, maps));
                 frame_time += begun.elapsed();
                 frames += 1;
@@ -97,7 +101,7 @@ fn maps() {
     let mut times: Vec<f64> = (0..200)
         .map(|_| {
             let begun = Instant::now();
-            let maps = neuron_maps(&Weights::of(&model), None, &GRID);
+            let maps = neuron_maps(&Weights::of(&model), plane_inputs(None, None), &GRID);
             std::hint::black_box(maps);
             begun.elapsed().as_secs_f64() * 1e3
         })

@@ -74,7 +74,7 @@ enum Command {
   micrograd play --port 0 --no-open             any free port; prints the address
   micrograd play --data my.csv                  offer your own CSV in the page")]
     Play(cli::play::Args),
-    /// Print a synthetic dataset (moons, circles, xor, spiral, gauss) as CSV
+    /// Print a synthetic dataset (moons, circles, xor, spiral, gauss, plane) as CSV
     #[command(after_help = "Examples:
   micrograd data moons --n 200 --noise 0.1 --seed 1 > moons.csv
   micrograd data spiral --n 300 --noise 0.05")]

@@ -9,8 +9,10 @@
 // clicks a point and sees its backprop
 // open at step 0; downloads the model, config and data and has `micrograd
 // train` make the same model file, byte for byte; uploads 100 MB and sees
-// it refused; closes the page and sees the server stop working. Writes a
-// screenshot to DIR/playground.png. Exits non-zero, saying why, on a failure.
+// it refused; trains the circle on x1² and x2² alone and the regression
+// plane; closes the page and sees the server stop working; on a 390 px
+// phone, sees nothing run off the side. Writes screenshots to
+// DIR/playground*.png. Exits non-zero, saying why, on a failure.
 import { chromium } from "playwright-core";
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -120,6 +122,42 @@ try {
   const ours = fs.readFileSync(path.join(work, "playground-model.json"));
   check(theirs.equals(ours), `micrograd train on the config makes the same model file (${ours.length} bytes)`);
 
+  // features made from x1 and x2: the circle is a line in x1² and x2², so
+  // a network with no hidden layer learns it from those two alone
+  await page.selectOption("#data", "circles");
+  await page.click('[aria-label="one hidden layer less"]');
+  await page.click('[aria-label="one hidden layer less"]');
+  await page.check('#feature-boxes input[value="x1^2"]');
+  await page.check('#feature-boxes input[value="x2^2"]');
+  await page.uncheck('#feature-boxes input[value="x1"]');
+  await page.uncheck('#feature-boxes input[value="x2"]');
+  await page.selectOption("#l1", "0.001");
+  await page.selectOption("#lr", "0.1");
+  await page.click("#play");
+  await page.waitForFunction(() => /100\.0% right/.test(document.getElementById("test-acc").textContent), null, { timeout: 20000 });
+  const inputs = await page.evaluate(() => [...document.querySelectorAll("#layers .layer:first-child canvas")].map((c) => c.title + ":" + c.width));
+  check(inputs.join(" ") === "x1^2:64 x2^2:64", `x1² and x2² alone, no hidden layer, L1: 100% of the test set right; the inputs drawn (${inputs.join(" ")})`);
+  await page.click("#play");
+
+  // the regression plane: regions shaded by the prediction
+  await page.selectOption("#data", "plane");
+  const kept = await page.evaluate(() => chosenFeatures().join(" "));
+  check(kept === "x1^2 x2^2", `the features stay chosen from one set to the next (${kept})`);
+  await page.check('#feature-boxes input[value="x1"]');
+  await page.check('#feature-boxes input[value="x2"]');
+  await page.uncheck('#feature-boxes input[value="x1^2"]');
+  await page.uncheck('#feature-boxes input[value="x2^2"]');
+  await page.click('[aria-label="one hidden layer more"]');
+  const plain = await page.evaluate(() => document.getElementById("regions").toDataURL());
+  await page.click("#play");
+  await page.waitForFunction(() => parseFloat(document.getElementById("test-loss").textContent) < 0.01, null, { timeout: 20000 });
+  const shaded = await page.evaluate(() => document.getElementById("regions").toDataURL());
+  const plane = await page.evaluate(() => [run.values !== null, document.getElementById("test-acc").textContent]);
+  check(plane[0] && plane[1] === "" && shaded !== plain, "the plane trains to a test loss under 0.01, shaded, with no accuracy");
+  await page.click("#play");
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.join(dir, "playground-plane.png") });
+
   // 100 MB refused, with a message in the page
   const big = path.join(work, "big.csv");
   fs.writeFileSync(big, Buffer.alloc(100 * 1024 * 1024, 49));
@@ -139,6 +177,22 @@ try {
   await new Promise((r) => setTimeout(r, 1000));
   const idle = cpu() - gone;
   check(busy > 20 && idle < 10, `closing the page stops the training (${busy} ticks a second playing, ${idle} after)`);
+
+  // a phone: one column, nothing wider than the screen, the regions whole
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const small = await phone.newPage();
+  small.on("pageerror", (e) => errors.push(e.message));
+  await small.goto(url);
+  await small.click("#step");
+  await small.waitForFunction(() => document.body.dataset.steps === "1");
+  const fit = await small.evaluate(() => {
+    const wide = [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > innerWidth + 1 && !e.closest(".layers"));
+    const regions = document.getElementById("regions").getBoundingClientRect();
+    return [document.documentElement.scrollWidth, wide.map((e) => e.id || e.tagName).join(","), regions.width];
+  });
+  check(fit[0] <= 390 && fit[1] === "" && fit[2] >= 300, `on a 390 px phone nothing runs off the side (${fit[0]} px wide${fit[1] ? ": " + fit[1] : ""}), regions ${fit[2]} px`);
+  await small.screenshot({ path: path.join(dir, "playground-phone.png"), fullPage: true });
+  await phone.close();
   check(errors.length === 0, `no errors in the page (${errors.join("; ")})`);
 } finally {
   await browser.close();

@@ -29,6 +29,8 @@ pub enum Kind {
     Xor,
     Spiral,
     Gauss,
+    /// A regression: the label is (x1 + x2) / 2
+    Plane,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
@@ -41,6 +43,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         Kind::Xor => Synthetic::Xor,
         Kind::Spiral => Synthetic::Spiral,
         Kind::Gauss => Synthetic::Gauss,
+        Kind::Plane => Synthetic::Plane,
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     datasets::write(kind, args.n, args.noise, args.seed, &mut out)?;

@@ -130,7 +130,7 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
             describe_choices(&config, &dataset, problem)
         );
     }
-    let mut reporter = Reporter::new(args, problem.metric_name());
+    let mut reporter = Reporter::new(args, &config, problem.metric_name());
     if let (Some(saved), Some(path), false) = (&resume, &args.resume, args.quiet) {
         let _ = writeln!(std::io::stderr(), "{}", going_on(saved, path));
     }
@@ -420,18 +420,28 @@ fn apply_overrides(config: &mut Config, args: &Args) -> anyhow::Result<()> {
 /// Progress on stderr: a bar on a terminal, log lines otherwise, nothing when quiet.
 enum Reporter {
     Quiet,
-    Bar(ProgressBar, &'static str),
+    Bar {
+        bar: ProgressBar,
+        metric_name: &'static str,
+        penalty: &'static str,
+    },
     Lines {
         every: usize,
         metric_name: &'static str,
+        penalty: &'static str,
     },
 }
 
 impl Reporter {
-    fn new(args: &Args, metric_name: &'static str) -> Reporter {
+    fn new(args: &Args, config: &Config, metric_name: &'static str) -> Reporter {
         if args.quiet {
             return Reporter::Quiet;
         }
+        let penalty = match (config.l1 > 0.0, config.l2 > 0.0) {
+            (true, true) => "L1+L2",
+            (true, false) => "L1",
+            _ => "L2",
+        };
         if std::io::stderr().is_terminal() {
             let bar = ProgressBar::new(0);
             let style = ProgressStyle::with_template(
@@ -440,29 +450,42 @@ impl Reporter {
             .expect("the template is valid")
             .progress_chars("=> ");
             bar.set_style(style);
-            return Reporter::Bar(bar, metric_name);
+            return Reporter::Bar {
+                bar,
+                metric_name,
+                penalty,
+            };
         }
         Reporter::Lines {
             every: args.log_every.unwrap_or(0) as usize,
             metric_name,
+            penalty,
         }
     }
 
     fn step(&mut self, record: &StepRecord, total: usize) {
         match self {
             Reporter::Quiet => {}
-            Reporter::Bar(bar, metric_name) => {
+            Reporter::Bar {
+                bar,
+                metric_name,
+                penalty,
+            } => {
                 bar.set_length(total as u64);
                 bar.set_position(record.step as u64 + 1);
                 bar.set_message(format!(
                     "epoch {}  loss {:.4}{}  {metric_name} {}",
                     record.epoch + 1,
                     record.loss,
-                    loss_parts(record, 4),
+                    loss_parts(record, penalty, 4),
                     percent(metric_name, record.metric)
                 ));
             }
-            Reporter::Lines { every, metric_name } => {
+            Reporter::Lines {
+                every,
+                metric_name,
+                penalty,
+            } => {
                 let every = if *every > 0 {
                     *every
                 } else if total <= 200 {
@@ -477,7 +500,7 @@ impl Reporter {
                         "step {} loss {:?}{}, {metric_name} {}",
                         record.step,
                         record.loss,
-                        loss_parts(record, 6),
+                        loss_parts(record, penalty, 6),
                         percent(metric_name, record.metric)
                     );
                 }
@@ -486,19 +509,23 @@ impl Reporter {
     }
 
     fn finish(&self) {
-        if let Reporter::Bar(bar, _) = self {
+        if let Reporter::Bar { bar, .. } = self {
             bar.finish_and_clear();
         }
     }
 }
 
-/// What a step's loss is made of, when it has an L2 term: ` (data 0.4000 + L2 0.0100)`.
-fn loss_parts(record: &StepRecord, decimals: usize) -> String {
-    if record.l2 == 0.0 {
+/// What a step's loss is made of, when it has an L1 or L2 term:
+/// ` (data 0.4000 + L2 0.0100)`.
+fn loss_parts(record: &StepRecord, penalty: &str, decimals: usize) -> String {
+    if record.penalty == 0.0 {
         return String::new();
     }
-    let data = record.loss - record.l2;
-    format!(" (data {data:.decimals$} + L2 {:.decimals$})", record.l2)
+    let data = record.loss - record.penalty;
+    format!(
+        " (data {data:.decimals$} + {penalty} {:.decimals$})",
+        record.penalty
+    )
 }
 
 /// Accuracy in percent to a tenth, as micrograd prints the demo's (`81.0%`);

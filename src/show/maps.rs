@@ -4,6 +4,7 @@
 
 use crate::engine::Activation;
 use crate::nn::MLP;
+use crate::train::features::Made;
 use crate::train::model::Standardization;
 
 /// A square grid over the plane of two features: `size` points a side,
@@ -58,12 +59,30 @@ impl Weights {
     }
 }
 
-/// Every neuron's output at every cell of `grid`, the network's feature
-/// scaling applied to each point first: `maps[layer][neuron][cell]`, cells
-/// row by row from the top. The network must take the two features.
+/// The network's inputs at a point of the plane of two columns: the
+/// features made from them, if any, then the scaling it was trained with.
+pub fn plane_inputs(
+    made: Option<&Made>,
+    standardization: Option<&Standardization>,
+) -> impl Fn(f64, f64) -> Vec<f64> {
+    move |x, y| {
+        let features = match made {
+            Some(made) => made.apply(&[x, y]),
+            None => vec![x, y],
+        };
+        match standardization {
+            Some(scaling) => scaling.apply(&features),
+            None => features,
+        }
+    }
+}
+
+/// Every neuron's output at every cell of `grid`, whose points `inputs`
+/// makes into the network's inputs (see [`plane_inputs`]):
+/// `maps[layer][neuron][cell]`, cells row by row from the top.
 pub fn neuron_maps(
     weights: &Weights,
-    standardization: Option<&Standardization>,
+    inputs: impl Fn(f64, f64) -> Vec<f64>,
     grid: &Grid,
 ) -> Vec<Vec<Vec<f32>>> {
     let cells = grid.size * grid.size;
@@ -72,16 +91,11 @@ pub fn neuron_maps(
         .iter()
         .map(|(w, ..)| vec![vec![0.0; cells]; w.len()])
         .collect();
-    let mut input = Vec::new();
     let mut output = Vec::new();
     #[allow(clippy::needless_range_loop)] // a cell's number is its place on the plane
     for cell in 0..cells {
         let (x, y) = grid.point(cell / grid.size, cell % grid.size);
-        input.clear();
-        match standardization {
-            Some(scaling) => input.extend(scaling.apply(&[x, y])),
-            None => input.extend([x, y]),
-        }
+        let mut input = inputs(x, y);
         for (layer, (w, b, act)) in weights.layers.iter().enumerate() {
             output.clear();
             for (neuron, (row, &bias)) in w.iter().zip(b).enumerate() {
@@ -101,12 +115,14 @@ mod tests {
     use super::*;
     use crate::Value;
     use crate::rng::{Init, Stream};
+    use crate::train::features::Feature;
 
-    /// The maps are the network's own outputs at the grid's points.
+    /// The maps are the network's own outputs at the grid's points, made
+    /// into its features and scaled.
     #[test]
     fn maps_are_the_networks_outputs() {
         let model = MLP::with_init(
-            2,
+            3,
             &[3, 2, 1],
             &[Activation::Tanh, Activation::Relu, Activation::Linear],
             Init::micrograd(Stream::Portable { seed: 4 }),
@@ -116,21 +132,26 @@ mod tests {
             x: (-1.0, 2.0),
             y: (-0.5, 0.5),
         };
-        let scaling = Standardization {
-            mean: vec![0.5, 0.1],
-            std: vec![2.0, 0.5],
+        let made = Made {
+            columns: vec!["x1".into(), "x2".into()],
+            features: vec![Feature::Column(0), Feature::Product(0, 1), Feature::Sin(1)],
+            rows: Vec::new(),
         };
-        let maps = neuron_maps(&Weights::of(&model), Some(&scaling), &grid);
+        let scaling = Standardization {
+            mean: vec![0.5, 0.1, 0.0],
+            std: vec![2.0, 0.5, 0.3],
+        };
+        let inputs = plane_inputs(Some(&made), Some(&scaling));
+        let maps = neuron_maps(&Weights::of(&model), &inputs, &grid);
         assert_eq!(maps.len(), 3);
         assert_eq!((maps[0].len(), maps[1].len(), maps[2].len()), (3, 2, 1));
         assert_eq!(grid.point(0, 0), (-1.0, 0.5), "top left");
         assert_eq!(grid.point(4, 4), (2.0, -0.5), "bottom right");
         for cell in [0, 7, 24] {
             let (x, y) = grid.point(cell / 5, cell % 5);
-            let input: Vec<Value> = scaling
-                .apply(&[x, y])
-                .into_iter()
-                .map(Value::leaf)
+            let features = [x, x * y, y.sin()];
+            let input: Vec<Value> = (0..3)
+                .map(|j| Value::leaf((features[j] - scaling.mean[j]) / scaling.std[j]))
                 .collect();
             let out = model.forward(&input);
             assert_eq!(maps[2][0][cell], out[0].data() as f32, "cell {cell}");

@@ -21,6 +21,9 @@ pub struct Config {
     /// The task's usual loss when absent: hinge, cross-entropy or MSE.
     #[serde(default)]
     pub loss: Option<LossKind>,
+    /// L1 regularisation strength: `l1 * sum(|p|)` is added to the loss.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub l1: f64,
     /// L2 regularisation strength: `l2 * sum(p*p)` is added to the loss.
     #[serde(default = "default_l2")]
     pub l2: f64,
@@ -476,6 +479,10 @@ impl Default for OutputsConfig {
     }
 }
 
+fn is_zero(value: &f64) -> bool {
+    *value == 0.0
+}
+
 fn default_l2() -> f64 {
     1e-3
 }
@@ -622,8 +629,10 @@ impl Config {
                 optimizer.eps
             );
         }
-        if !(self.l2.is_finite() && self.l2 >= 0.0) {
-            anyhow::bail!("at `l2`: {} is not a non-negative number", self.l2);
+        for (field, value) in [("l1", self.l1), ("l2", self.l2)] {
+            if !(value.is_finite() && value >= 0.0) {
+                anyhow::bail!("at `{field}`: {value} is not a non-negative number");
+            }
         }
         Ok(())
     }

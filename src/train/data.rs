@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::train::features::{Feature, Made, SPELLINGS};
+
 /// Which columns a model reads: features by name, and the target.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Columns {
@@ -33,6 +35,9 @@ pub struct Dataset {
     pub targets: Targets,
     /// The CSV line each sample came from, for messages.
     pub lines: Vec<u64>,
+    /// When some feature is made from columns (`x1^2`): the columns it is
+    /// made from, and their values.
+    pub made: Option<Made>,
 }
 
 /// A problem with a dataset, located as precisely as it can be.
@@ -94,30 +99,61 @@ impl Dataset {
             .from_reader(text.as_bytes());
         let header = read_header(&mut reader)?;
         let (features, target) = choose_columns(&header, columns, labelled)?;
-        let (rows, raw_targets, lines) = read_rows(&mut reader, text, &header, &features, target)?;
+        let feature_names: Vec<String> = match &columns.features {
+            Some(names) => names.iter().map(|name| name.trim().to_string()).collect(),
+            None => features
+                .iter()
+                .map(|f| header[f.columns()[0]].clone())
+                .collect(),
+        };
+        // the columns read, in the order the features first name them
+        let mut read: Vec<usize> = Vec::new();
+        for column in features.iter().flat_map(|feature| feature.columns()) {
+            if !read.contains(&column) {
+                read.push(column);
+            }
+        }
+        let (rows, raw_targets, lines) = read_rows(&mut reader, text, &header, &read, target)?;
         if rows.is_empty() {
             return Err(error(None, None, "no data rows after the header"));
         }
-        let feature_names = features
-            .iter()
-            .map(|&column| header[column].clone())
-            .collect();
+        let plain = (features.iter())
+            .zip(&read)
+            .all(|(&feature, &column)| feature == Feature::Column(column));
+        let (features, made) = if plain && features.len() == read.len() {
+            (rows, None)
+        } else {
+            let made = Made {
+                columns: read.iter().map(|&column| header[column].clone()).collect(),
+                features: (features.iter())
+                    .map(|feature| {
+                        feature.renumbered(|column| {
+                            read.iter().position(|&c| c == column).expect("read")
+                        })
+                    })
+                    .collect(),
+                rows,
+            };
+            (made_rows(&made, &feature_names, &lines)?, Some(made))
+        };
         let Some(target) = target else {
             return Ok(Dataset {
                 feature_names,
                 target_name: String::new(),
-                features: rows,
+                features,
                 targets: Targets::Numbers(Vec::new()),
                 lines,
+                made,
             });
         };
         let targets = parse_targets(&raw_targets, (target + 1, &header[target]))?;
         Ok(Dataset {
             feature_names,
             target_name: header[target].clone(),
-            features: rows,
+            features,
             targets,
             lines,
+            made,
         })
     }
 
@@ -178,7 +214,7 @@ fn choose_columns(
     header: &[String],
     columns: &Columns,
     labelled: bool,
-) -> Result<(Vec<usize>, Option<usize>), DataError> {
+) -> Result<(Vec<Feature>, Option<usize>), DataError> {
     let find = |name: &str| -> Result<usize, DataError> {
         header
             .iter()
@@ -203,35 +239,68 @@ fn choose_columns(
         }
         None => Some(header.len() - 1),
     };
-    let features: Vec<usize> = match &columns.features {
+    let features: Vec<Feature> = match &columns.features {
         Some(names) => names
             .iter()
-            .map(|name| find(name))
+            .map(|name| {
+                Feature::parse(name, header).ok_or_else(|| {
+                    let mut err = find(name).expect_err("not a column");
+                    err.message += &format!(", nor is it {SPELLINGS}");
+                    err
+                })
+            })
             .collect::<Result<_, _>>()?,
         None => (0..header.len())
             .filter(|&column| Some(column) != target)
+            .map(Feature::Column)
             .collect(),
     };
     if features.is_empty() {
         return Err(error(Some(1), None, "no feature columns"));
     }
-    for (index, &column) in features.iter().enumerate() {
-        if features[..index].contains(&column) {
+    let name = |index: usize| match &columns.features {
+        Some(names) => names[index].trim().to_string(),
+        None => header[features[index].columns()[0]].clone(),
+    };
+    for (index, feature) in features.iter().enumerate() {
+        if features[..index].contains(feature) {
             return Err(error(
                 Some(1),
                 None,
-                format!("the feature `{}` is named twice", header[column]),
+                format!("the feature `{}` is named twice", name(index)),
             ));
         }
-    }
-    if let Some(&column) = features.iter().find(|&&column| Some(column) == target) {
-        return Err(error(
-            Some(1),
-            None,
-            format!("`{}` is both a feature and the target", header[column]),
-        ));
+        if let Some(target) = target.filter(|target| feature.columns().contains(target)) {
+            let message = if feature.is_column() {
+                format!("`{}` is both a feature and the target", header[target])
+            } else {
+                format!(
+                    "`{}` is made from the target `{}`",
+                    name(index),
+                    header[target]
+                )
+            };
+            return Err(error(Some(1), None, message));
+        }
     }
     Ok((features, target))
+}
+
+/// The made features of every row, each a finite number.
+fn made_rows(made: &Made, names: &[String], lines: &[u64]) -> Result<Vec<Vec<f64>>, DataError> {
+    let mut rows = Vec::with_capacity(made.rows.len());
+    for (columns, &line) in made.rows.iter().zip(lines) {
+        let row = made.apply(columns);
+        if let Some(index) = row.iter().position(|value| !value.is_finite()) {
+            return Err(error(
+                Some(line),
+                None,
+                format!("`{}` is {}, not a finite number", names[index], row[index]),
+            ));
+        }
+        rows.push(row);
+    }
+    Ok(rows)
 }
 
 /// Rows read so far: each row's features, each target's text with its line,
@@ -424,6 +493,58 @@ mod tests {
             err.to_string(),
             "line 1: no column `z` in the header (a, b)"
         );
+    }
+
+    /// Features made from columns are computed from the raw CSV, which
+    /// `made` keeps for pictures of the plane.
+    #[test]
+    fn made_features() {
+        let columns = Columns {
+            features: Some(
+                ["x2^2", "x1*x2", "sin(x1)", "x1"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+            target: None,
+        };
+        let data = Dataset::from_csv("x1,x2,y\n3,-2,a\n0.5,1,b\n", &columns).expect("loads");
+        assert_eq!(data.feature_names, ["x2^2", "x1*x2", "sin(x1)", "x1"]);
+        assert_eq!(data.features[0], [4.0, -6.0, 3f64.sin(), 3.0]);
+        let made = data.made.expect("made features");
+        assert_eq!(made.columns, ["x2", "x1"]);
+        assert_eq!(made.rows, [[-2.0, 3.0], [1.0, 0.5]]);
+        // plain columns, in any order, make nothing
+        let columns = Columns {
+            features: Some(vec!["x2".into(), "x1".into()]),
+            target: None,
+        };
+        let data = Dataset::from_csv("x1,x2,y\n3,-2,a\n", &columns).expect("loads");
+        assert_eq!(
+            (data.features[0].clone(), data.made),
+            (vec![-2.0, 3.0], None)
+        );
+
+        let cases = [
+            (
+                vec!["x3^2"],
+                "line 1: no column `x3^2` in the header (x1, x2, y), nor is it `x^2`, `a*b`, `sin(x)` or `cos(x)` of columns",
+            ),
+            (vec!["x1*y"], "line 1: `x1*y` is made from the target `y`"),
+            (
+                vec!["x1*x2", "x1 * x2"],
+                "line 1: the feature `x1 * x2` is named twice",
+            ),
+            (vec!["x1^2"], "line 3: `x1^2` is inf, not a finite number"),
+        ];
+        for (features, message) in cases {
+            let columns = Columns {
+                features: Some(features.iter().map(|name| name.to_string()).collect()),
+                target: None,
+            };
+            let err =
+                Dataset::from_csv("x1,x2,y\n1,2,a\n1e200,1,b\n", &columns).expect_err(message);
+            assert_eq!(err.to_string(), message);
+        }
     }
 
     #[test]

@@ -34,9 +34,13 @@ pub enum Synthetic {
     /// Two Gaussian clusters about (-1, -1) and (1, 1), classes 0 and 1,
     /// each of spread 0.4 before the noise.
     Gauss,
+    /// A regression: points in [-1, 1]², the target `(x1 + x2) / 2` at the
+    /// point before the noise moves it.
+    Plane,
 }
 
-/// `n` points of a synthetic set as CSV (`x1,x2,label`), seeded.
+/// `n` points of a synthetic set as CSV (`x1,x2,label`), seeded; the label
+/// is a class but for `Plane`, whose label is a number.
 pub fn generate(kind: Synthetic, n: usize, noise: f64, seed: u64) -> String {
     let mut csv = Vec::new();
     write(kind, n, noise, seed, &mut csv).expect("writing to memory cannot fail");
@@ -107,6 +111,11 @@ pub fn write(
                 let y = centre + 0.4 * gaussian(&mut rng);
                 (x, y, class.to_string())
             }
+            Synthetic::Plane => {
+                let x: f64 = rng.random_range(-1.0..1.0);
+                let y: f64 = rng.random_range(-1.0..1.0);
+                (x, y, ((x + y) / 2.0).to_string())
+            }
         };
         let (x, y) = (
             x + noise * gaussian(&mut rng),
@@ -129,6 +138,7 @@ mod tests {
             Synthetic::Xor,
             Synthetic::Spiral,
             Synthetic::Gauss,
+            Synthetic::Plane,
         ] {
             let csv = generate(kind, 60, 0.1, 7);
             assert_eq!(csv, generate(kind, 60, 0.1, 7), "{kind:?} is seeded");

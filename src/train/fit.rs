@@ -30,11 +30,11 @@ pub struct StepRecord {
     pub step: usize,
     pub epoch: usize,
     pub lr: f64,
-    /// The batch's loss, the L2 term included, before the step: what the
+    /// The batch's loss, the L1 and L2 terms included, before the step: what the
     /// optimizer minimises.
     pub loss: f64,
-    /// The L2 term in `loss`; the data loss is the rest.
-    pub l2: f64,
+    /// The L1 and L2 terms in `loss`; the data loss is the rest.
+    pub penalty: f64,
     /// Accuracy or R² on the batch, before the step.
     pub metric: f64,
 }
@@ -257,6 +257,7 @@ impl Run {
                     shards,
                     batch,
                     batch_y,
+                    l1: plan.config.l1,
                     l2: plan.config.l2,
                     spares: Arc::clone(&spares),
                 });
@@ -323,7 +324,7 @@ impl Run {
     ) -> Result<StepRecord, TrainError> {
         let ShardResult {
             loss,
-            l2,
+            penalty,
             grads,
             scores,
         } = result;
@@ -342,7 +343,7 @@ impl Run {
             epoch: step / plan.batches_per_epoch,
             lr,
             loss,
-            l2,
+            penalty,
             metric,
         })
     }

@@ -24,6 +24,14 @@ pub fn l2(parameters: &[Value], alpha: f64) -> Value {
     alpha * Value::weighted_sum(&Value::leaf(0.0), parameters, parameters)
 }
 
+/// L1 regularisation: `alpha * sum(|p|)`, with `|p|` built as
+/// `relu(p) + relu(-p)` (whose derivative is p's sign, and 0 at 0), summed
+/// from 0 in the order given.
+pub fn l1(parameters: &[Value], alpha: f64) -> Value {
+    let sizes = parameters.iter().map(|p| p.relu() + (-p).relu());
+    alpha * sizes.fold(Value::leaf(0.0), |sum, size| sum + size)
+}
+
 /// Logistic loss for labels y in {-1, +1}: `mean(log(1 + exp(-y*score)))`,
 /// written as `relu(z) + log(1 + exp(-|z|))` with `z = -y*score` so that it
 /// never overflows.
@@ -104,5 +112,13 @@ mod tests {
 
         let mse = mse(&[Value::leaf(1.0), Value::leaf(4.0)], &[0.0, 2.0]);
         assert_eq!(mse.data(), 2.5);
+
+        // L1: the sizes' sum, and each parameter's sign as its grad (0 at 0)
+        let parameters = [Value::leaf(1.5), Value::leaf(-2.0), Value::leaf(0.0)];
+        let l1 = l1(&parameters, 0.5);
+        l1.backward();
+        assert_eq!(l1.data(), 1.75);
+        let grads: Vec<f64> = parameters.iter().map(Value::grad).collect();
+        assert_eq!(grads, [0.5, -0.5, 0.0]);
     }
 }

@@ -12,6 +12,7 @@ mod crew;
 pub mod data;
 pub mod datasets;
 mod evaluate;
+pub mod features;
 mod fit;
 pub mod loss;
 pub mod metrics;

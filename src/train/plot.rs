@@ -127,10 +127,10 @@ fn render_loss(
         let x_end = history.steps.last().map_or(1, |r| r.step + 1) as f64;
         // several steps in an epoch: mini-batches, whose losses are noisy
         let mini_batches = history.steps.windows(2).any(|w| w[0].epoch == w[1].epoch);
-        let with_l2 = history.steps.iter().any(|r| r.l2 != 0.0);
+        let with_penalty = history.steps.iter().any(|r| r.penalty != 0.0);
         let names = Names {
-            train: if with_l2 {
-                "training loss: data + L2 (per step)"
+            train: if with_penalty {
+                "training loss: data + regularisation (per step)"
             } else {
                 "training loss (per step)"
             },
@@ -727,7 +727,7 @@ mod tests {
                 epoch: step / steps_per_epoch,
                 lr: 0.1,
                 loss: 0.002 + noise * noise * 0.5,
-                l2: 0.001,
+                penalty: 0.001,
                 metric: if noise > 0.4 { 1.0 } else { 0.9 + noise / 10.0 },
             });
         }

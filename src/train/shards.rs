@@ -62,14 +62,16 @@ struct Shard<'a> {
     target: Target,
     /// The whole batch's size: each sample's loss counts `1/batch_size`.
     batch_size: usize,
+    /// L1 and L2 strengths: 0 but in the first shard.
+    l1: f64,
     l2: f64,
 }
 
 /// What a shard gives back: its part of the loss, of each grad, and its scores.
 pub(crate) struct ShardResult {
     pub loss: f64,
-    /// The L2 term in `loss` (0 but in the first shard).
-    pub l2: f64,
+    /// The L1 and L2 terms in `loss` (0 but in the first shard).
+    pub penalty: f64,
     pub grads: Vec<f64>,
     /// each row's outputs, one row after another
     pub scores: Vec<f64>,
@@ -111,6 +113,7 @@ pub(crate) struct StepWork {
     pub batch: Vec<usize>,
     pub batch_y: Target,
     pub shards: Vec<std::ops::Range<usize>>,
+    pub l1: f64,
     pub l2: f64,
     pub tasks: Tasks<ShardResult>,
     pub spares: Arc<Spares>,
@@ -158,7 +161,7 @@ impl StepWork {
         let mut results = self.tasks.results(crew).into_iter();
         let mut total = results.next().expect("a batch has at least one shard");
         for shard in results {
-            // `l2` is the first shard's: the others have none
+            // the penalty is the first shard's: the others have none
             total.loss += shard.loss;
             for (grad, shard_grad) in total.grads.iter_mut().zip(&shard.grads) {
                 *grad += shard_grad;
@@ -190,7 +193,8 @@ impl StepWork {
                 rows: &self.batch[positions.clone()],
                 target: self.batch_y.select(&positions.collect::<Vec<_>>()),
                 batch_size: self.batch.len(),
-                // The L2 term is added once, in the first shard.
+                // The L1 and L2 terms are added once, in the first shard.
+                l1: if index == 0 { self.l1 } else { 0.0 },
                 l2: if index == 0 { self.l2 } else { 0.0 },
             };
             self.tasks
@@ -224,20 +228,25 @@ impl Shard<'_> {
         let batch: Vec<&[f64]> = self.rows.iter().map(|&i| rows[i].as_slice()).collect();
         let scores = network.model.forward_rows(&batch);
         let data_loss = problem.loss(&scores, &self.target, self.batch_size);
-        let (total_loss, l2) = if self.l2 > 0.0 {
+        let mut total_loss = data_loss;
+        let mut penalty = 0.0;
+        if self.l1 > 0.0 {
+            let l1 = loss::l1(&network.parameters, self.l1);
+            penalty += l1.data();
+            total_loss += l1;
+        }
+        if self.l2 > 0.0 {
             let l2 = loss::l2(&network.parameters, self.l2);
-            let l2_value = l2.data();
-            (data_loss + l2, l2_value)
-        } else {
-            (data_loss, 0.0)
-        };
+            penalty += l2.data();
+            total_loss += l2;
+        }
         total_loss.backward();
         let (mut grads, mut score_data) = (spares.take(), spares.take());
         Value::grads_into(&network.parameters, &mut grads);
         Value::data_into(scores.iter().flatten(), &mut score_data);
         ShardResult {
             loss: total_loss.data(),
-            l2,
+            penalty,
             grads,
             scores: score_data,
         }

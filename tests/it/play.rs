@@ -217,6 +217,10 @@ fn the_json_endpoints_survive_fuzzing() {
     ];
     let seeds = [
         SPIRAL.to_string(),
+        SPIRAL.replace(
+            r#""seed": 3"#,
+            r#""features": ["x1", "x2^2", "sin(x1)"], "l1": 0.01"#,
+        ),
         r#"{"expr": "a*b", "set": "a=1,b=2"}"#.to_string(),
         r#"{"playing": true, "steps": 3, "rate": 100}"#.to_string(),
         r#"{"x": [0.1, 0.2]}"#.to_string(),
@@ -268,17 +272,64 @@ fn the_json_endpoints_survive_fuzzing() {
 fn a_downloaded_run_is_reproduced_by_train() {
     let server = Server::start(&[]);
     let run = server.json("/api/run", SPIRAL);
-    let id = run["id"].as_u64().expect("an id");
     assert_eq!(run["layers"], serde_json::json!([8, 8, 3]));
     assert_eq!(run["points"].as_array().map(Vec::len), Some(200));
+    reproduce(&server, &run, 37);
+}
+
+/// The regression plane, on features made from x1 and x2, with L1: the
+/// regions are the predictions over the targets' range, a click gives the
+/// backprop through the made features, and `train` reproduces the run.
+#[test]
+fn made_features_l1_and_the_regression_plane() {
+    let server = Server::start(&[]);
+    let settings = r#"{"settings": {"data": "plane", "points": 100, "noise": 0,
+        "features": ["x1", "x2^2", "x1*x2", "sin(x2)"], "hidden": [3], "activation": "tanh",
+        "l1": 0.001, "l2": 0, "lr": 0.03, "batch_size": 10, "seed": 5}}"#;
+    let run = server.json("/api/run", settings);
+    assert_eq!(run["columns"], serde_json::json!(["x1", "x2"]));
+    assert_eq!(
+        run["features"],
+        serde_json::json!(["x1", "x2^2", "x1*x2", "sin(x2)"])
+    );
+    assert_eq!(run["input_maps"].as_array().map(Vec::len), Some(4));
+    let (lo, hi) = (run["values"][0].as_f64(), run["values"][1].as_f64());
+    assert!(lo >= Some(-1.0) && hi <= Some(1.0) && lo < hi, "{run}");
+    // a point's target is (x1 + x2) / 2
+    let point = &run["points"][0];
+    let (x1, x2, target) = (point[0].as_f64(), point[1].as_f64(), point[2].as_f64());
+    assert_eq!(target, Some((x1.expect("x1") + x2.expect("x2")) / 2.0));
+    let download = reproduce(&server, &run, 12);
+    let config: serde_json::Value =
+        serde_json::from_str(download["config"].as_str().expect("config")).expect("JSON");
+    assert_eq!(config["l1"], 0.001);
+    assert_eq!(config["columns"]["features"], run["features"]);
+    let id = run["id"].as_u64().expect("an id");
+    let answer = server.json(&format!("/api/run/{id}/point"), r#"{"x": [0.5, -0.25]}"#);
+    let html = answer["html"].as_str().expect("a page");
+    assert!(
+        html.contains("x2^2") && html.contains("sin(x2)"),
+        "the inputs are named"
+    );
+    // features that cannot be made are the page's error
+    let bad = settings.replace("sin(x2)", "tan(x2)");
+    let (status, body) = server.post("/api/run", &bad);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("no column `tan(x2)`"), "{body}");
+}
+
+/// Steps `run` `steps` times, downloads it, and checks that `micrograd
+/// train` makes the same model file from the config and data; the download.
+fn reproduce(server: &Server, run: &serde_json::Value, steps: usize) -> serde_json::Value {
+    let id = run["id"].as_u64().expect("an id");
     // a download before any step has nothing to give
     let (status, _) = server.get(&format!("/api/run/{id}/download"));
     assert_eq!(status, 400);
     server.json(
         &format!("/api/run/{id}/control"),
-        r#"{"playing": false, "steps": 37}"#,
+        &format!(r#"{{"playing": false, "steps": {steps}}}"#),
     );
-    // the frames: at most 37 steps, and then it holds
+    // the frames: at most `steps` steps, and then it holds
     let deadline = Instant::now() + Duration::from_secs(20);
     let download = loop {
         let (status, text) = server.get(&format!("/api/run/{id}/download"));
@@ -286,13 +337,13 @@ fn a_downloaded_run_is_reproduced_by_train() {
             let answer: serde_json::Value = serde_json::from_str(&text).expect("JSON");
             let model: serde_json::Value =
                 serde_json::from_str(answer["model"].as_str().expect("a model")).expect("JSON");
-            if model["metrics"]["steps"] == 37 {
+            if model["metrics"]["steps"] == steps {
                 break answer;
             }
         }
         assert!(
             Instant::now() < deadline,
-            "no model of 37 steps: {status} {text}"
+            "no model of {steps} steps: {status} {text}"
         );
         std::thread::sleep(Duration::from_millis(50));
     };
@@ -327,6 +378,7 @@ fn a_downloaded_run_is_reproduced_by_train() {
         download["model"].as_str().expect("a model"),
         "byte for byte"
     );
+    download
 }
 
 /// The process's CPU time so far, in clock ticks (Linux).

@@ -363,16 +363,17 @@ async fn point(
         .expect("the latest lock")
         .clone()
         .ok_or_else(|| Refusal::bad("the run has no steps yet: press play or step"))?;
-    if request.x.len() != saved.features.len() || request.x.iter().any(|x| !x.is_finite()) {
-        return Err(Refusal::bad(format!(
-            "a point has {} finite numbers",
-            saved.features.len()
-        )));
+    // a point of the plane, when there is one; else the features themselves
+    let plane = session.plane.as_ref();
+    let wanted = plane.map_or(saved.features.len(), |plane| plane.columns.len());
+    if request.x.len() != wanted || request.x.iter().any(|x| !x.is_finite()) {
+        return Err(Refusal::bad(format!("a point has {wanted} finite numbers")));
     }
+    let features = plane.map_or_else(|| request.x.clone(), |plane| plane.apply(&request.x));
     let html = tokio::task::spawn_blocking(move || {
         let x = match &saved.standardization {
-            Some(scaling) => scaling.apply(&request.x),
-            None => request.x.clone(),
+            Some(scaling) => scaling.apply(&features),
+            None => features,
         };
         let model = saved.to_mlp();
         let network = Network::new(&model, &saved.features, &x, 1, false)?;

@@ -12,6 +12,7 @@ use micrograd::show::maps::{self, Grid, Weights};
 use micrograd::train::config::Config;
 use micrograd::train::data::{Columns, Dataset};
 use micrograd::train::datasets::{self, Synthetic};
+use micrograd::train::features::{Feature, Made};
 use micrograd::train::model::SavedModel;
 use micrograd::train::{self, Plan, Prediction, Watch};
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,8 @@ pub const MAX_LAYERS: usize = 6;
 pub const MAX_WIDTH: usize = 32;
 /// The most points of a synthetic set.
 pub const MAX_POINTS: usize = 5000;
+/// The most features a run may name.
+pub const MAX_FEATURES: usize = 16;
 /// Cells a side of the maps the page draws.
 pub const MAP_SIZE: usize = 64;
 /// The least time between two frames: 33 a second at most.
@@ -32,7 +35,7 @@ pub const DATA_FILE: &str = "playground-data.csv";
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// `circles`, `xor`, `gauss`, `spiral`, `moons`, or `file` for the data
+    /// `circles`, `xor`, `gauss`, `spiral`, `moons`, `plane`, or `file` for the data
     /// `micrograd play --data` or the page's upload gave.
     pub data: String,
     #[serde(default = "default_points")]
@@ -42,8 +45,14 @@ pub struct Settings {
     /// The share of the points trained on; the rest are the test set.
     #[serde(default = "default_ratio")]
     pub train_ratio: f64,
+    /// The network's inputs: columns, or features made from them
+    /// (`x1^2`, `x1*x2`, `sin(x1)`); none for every column.
+    #[serde(default)]
+    pub features: Option<Vec<String>>,
     pub hidden: Vec<usize>,
     pub activation: String,
+    #[serde(default)]
+    pub l1: f64,
     #[serde(default)]
     pub l2: f64,
     pub lr: f64,
@@ -63,13 +72,23 @@ fn default_ratio() -> f64 {
 #[derive(Serialize)]
 pub struct Started {
     pub id: u64,
-    /// `[x1, x2, class]` for each point (none unless there are two features).
-    pub points: Vec<(f64, f64, usize)>,
+    /// `[x1, x2, class]` for each point, or `[x1, x2, target]` for a
+    /// regression (none unless the data has two columns of features).
+    pub points: Vec<(f64, f64, f64)>,
     pub classes: Vec<String>,
+    /// A regression's targets span this range, which the regions' bytes
+    /// cover from 0 to 255.
+    pub values: Option<(f64, f64)>,
     /// The plane the maps cover.
     pub x: (f64, f64),
     pub y: (f64, f64),
+    /// The data's columns of features, from which features may be made.
+    pub columns: Vec<String>,
+    /// The network's inputs.
     pub features: Vec<String>,
+    /// Each input's value over the plane, base64, a byte a cell: 0 for its
+    /// most negative, 255 for its most positive (none without a plane).
+    pub input_maps: Vec<String>,
     /// Neurons per layer, the output layer's included.
     pub layers: Vec<usize>,
 }
@@ -118,6 +137,8 @@ pub struct Session {
     pub latest: Arc<Mutex<Option<SavedModel>>>,
     pub config: Config,
     pub csv: Arc<String>,
+    /// The plane of the data's two columns, and the features made from it.
+    pub plane: Option<Made>,
 }
 
 impl Session {
@@ -129,11 +150,30 @@ impl Session {
         file: Option<&str>,
     ) -> Result<(Session, Started), String> {
         let csv = Arc::new(data_of(settings, file)?);
-        let dataset =
-            Dataset::from_csv(&csv, &Columns::default()).map_err(|err| err.to_string())?;
+        let read = |features: Option<Vec<String>>| {
+            let columns = Columns {
+                features,
+                target: None,
+            };
+            Dataset::from_csv(&csv, &columns).map_err(|err| err.to_string())
+        };
+        let all = read(None)?;
+        let columns = all.feature_names.clone();
+        let plane = plane_of(&all, settings.features.as_deref());
+        let dataset = match &settings.features {
+            Some(names) if names.is_empty() || names.len() > MAX_FEATURES => {
+                return Err(format!(
+                    "{} features: from 1 to {MAX_FEATURES}",
+                    names.len()
+                ));
+            }
+            Some(names) => read(Some(names.clone()))?,
+            None => all,
+        };
         let config = config_of(settings)?;
         config.check().map_err(|err| format!("{err:#}"))?;
-        let started = started(id, &dataset, &config)?;
+        let mut started = started(id, &dataset, &config, plane.as_ref())?;
+        started.columns = columns;
         let (sender, frames) = tokio::sync::watch::channel(Arc::new(Frame::default()));
         let session = Session {
             stop: Arc::new(AtomicBool::new(false)),
@@ -143,6 +183,12 @@ impl Session {
             latest: Arc::new(Mutex::new(None)),
             config: config.clone(),
             csv,
+            // the points are the page's; the server needs the features
+            plane: plane.as_ref().map(|plane| Made {
+                columns: plane.columns.clone(),
+                features: plane.features.clone(),
+                rows: Vec::new(),
+            }),
         };
         let watcher = Watcher {
             control: Arc::clone(&session.control),
@@ -155,7 +201,8 @@ impl Session {
                 x: started.x,
                 y: started.y,
             },
-            two_features: started.features.len() == 2,
+            plane: session.plane.clone(),
+            values: started.values,
             last: None,
             pace: None,
         };
@@ -225,6 +272,7 @@ fn data_of(settings: &Settings, file: Option<&str>) -> Result<String, String> {
         "gauss" => Synthetic::Gauss,
         "spiral" => Synthetic::Spiral,
         "moons" => Synthetic::Moons,
+        "plane" => Synthetic::Plane,
         "file" => {
             return file
                 .map(str::to_string)
@@ -232,7 +280,7 @@ fn data_of(settings: &Settings, file: Option<&str>) -> Result<String, String> {
         }
         other => {
             return Err(format!(
-                "no dataset called {other:?}: circles, xor, gauss, spiral, moons or file"
+                "no dataset called {other:?}: circles, xor, gauss, spiral, moons, plane or file"
             ));
         }
     };
@@ -269,9 +317,10 @@ fn config_of(settings: &Settings) -> Result<Config, String> {
             settings.train_ratio
         ));
     }
-    let json = serde_json::json!({
+    let mut json = serde_json::json!({
         "dataset": DATA_FILE,
         "model": { "hidden": settings.hidden, "activation": settings.activation },
+        "l1": settings.l1,
         "l2": settings.l2,
         "optimizer": { "kind": "sgd", "lr": settings.lr, "momentum": 0.0 },
         "batch_size": settings.batch_size,
@@ -282,55 +331,112 @@ fn config_of(settings: &Settings) -> Result<Config, String> {
         "threads": 1,
         "outputs": { "model": "playground-model.json", "loss_plot": "playground-loss.png", "boundary_plot": null },
     });
+    if let Some(features) = &settings.features {
+        json["columns"] = serde_json::json!({ "features": features });
+    }
     serde_json::from_value(json).map_err(|err| err.to_string())
 }
 
+/// The plane of the data's two columns of features, with the network's
+/// inputs as features made from them and the points' places; none when the
+/// data has another number of columns.
+fn plane_of(all: &Dataset, features: Option<&[String]>) -> Option<Made> {
+    let columns = &all.feature_names;
+    if columns.len() != 2 {
+        return None;
+    }
+    let features = match features {
+        Some(names) => (names.iter())
+            .map(|name| Feature::parse(name, columns))
+            .collect::<Option<_>>()?,
+        None => vec![Feature::Column(0), Feature::Column(1)],
+    };
+    Some(Made {
+        columns: columns.clone(),
+        features,
+        rows: all.features.clone(),
+    })
+}
+
 /// What the page needs before the first frame.
-fn started(id: u64, dataset: &Dataset, config: &Config) -> Result<Started, String> {
+fn started(
+    id: u64,
+    dataset: &Dataset,
+    config: &Config,
+    plane: Option<&Made>,
+) -> Result<Started, String> {
     let plan = Plan::new(config, dataset, None, None).map_err(|err| err.to_string())?;
     let problem = plan.problem();
     let classes = problem.classes.clone().unwrap_or_default();
-    let two = dataset.feature_names.len() == 2;
-    let labels = class_labels(problem);
-    let points: Vec<(f64, f64, usize)> = match (two, &labels) {
-        (true, Some(labels)) => dataset
-            .features
-            .iter()
-            .zip(labels)
-            .map(|(row, &class)| (row[0], row[1], class))
-            .collect(),
-        _ => Vec::new(),
+    let targets: Vec<f64> = match &problem.target {
+        train::Target::Signs(y) => y.iter().map(|&y| f64::from(u8::from(y > 0.0))).collect(),
+        train::Target::Classes(y) => y.iter().map(|&class| class as f64).collect(),
+        train::Target::Numbers(y) => y.clone(),
     };
-    let span = |j: usize| {
-        let (lo, hi) = dataset
-            .features
-            .iter()
-            .fold((f64::MAX, f64::MIN), |(lo, hi), row| {
-                (lo.min(row[j]), hi.max(row[j]))
-            });
+    let values = matches!(problem.target, train::Target::Numbers(_)).then(|| {
+        let (lo, hi) = span(targets.iter().copied());
+        (lo, hi.max(lo + 1e-9))
+    });
+    let points = plane.map_or_else(Vec::new, |plane| {
+        (plane.rows.iter())
+            .zip(&targets)
+            .map(|(row, &target)| (row[0], row[1], target))
+            .collect()
+    });
+    let padded = |j: usize| {
+        let (lo, hi) = span(points.iter().map(|point| [point.0, point.1][j]));
         let pad = ((hi - lo) * 0.1).max(0.1);
         (lo - pad, hi + pad)
+    };
+    let (x, y) = match plane {
+        Some(_) => (padded(0), padded(1)),
+        None => ((0.0, 1.0), (0.0, 1.0)),
+    };
+    let grid = Grid {
+        size: MAP_SIZE,
+        x,
+        y,
     };
     let mut layers: Vec<usize> = config.model.hidden.clone();
     layers.push(problem.outputs());
     Ok(Started {
         id,
-        x: if two { span(0) } else { (0.0, 1.0) },
-        y: if two { span(1) } else { (0.0, 1.0) },
+        x,
+        y,
         points,
         classes,
+        values,
+        columns: Vec::new(),
         features: dataset.feature_names.clone(),
+        input_maps: plane.map_or_else(Vec::new, |plane| input_maps(plane, &grid)),
         layers,
     })
 }
 
-/// Each row's class, for a classification.
-fn class_labels(problem: &train::Problem) -> Option<Vec<usize>> {
-    match &problem.target {
-        train::Target::Signs(y) => Some(y.iter().map(|&y| usize::from(y > 0.0)).collect()),
-        train::Target::Classes(y) => Some(y.clone()),
-        train::Target::Numbers(_) => None,
-    }
+/// The least and the greatest of `numbers`.
+fn span(numbers: impl Iterator<Item = f64>) -> (f64, f64) {
+    numbers.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)))
+}
+
+/// Each of the plane's features over the grid, as bytes from its least to
+/// its greatest value there, base64.
+fn input_maps(plane: &Made, grid: &Grid) -> Vec<String> {
+    let cells = grid.size * grid.size;
+    let points: Vec<(f64, f64)> = (0..cells)
+        .map(|cell| grid.point(cell / grid.size, cell % grid.size))
+        .collect();
+    (plane.features.iter())
+        .map(|feature| {
+            let values: Vec<f64> = (points.iter())
+                .map(|&(x, y)| feature.eval(|i| [x, y][i]))
+                .collect();
+            let (lo, hi) = span(values.iter().copied());
+            let bytes: Vec<u8> = (values.iter())
+                .map(|v| ((v - lo) / (hi - lo).max(1e-12) * 255.0).round() as u8)
+                .collect();
+            base64(&bytes)
+        })
+        .collect()
 }
 
 /// The training thread's side: it sees every step, waits while paused,
@@ -342,7 +448,10 @@ struct Watcher {
     latest: Arc<Mutex<Option<SavedModel>>>,
     frames: tokio::sync::watch::Sender<Arc<Frame>>,
     grid: Grid,
-    two_features: bool,
+    /// The plane the pictures cover, and the inputs made from it.
+    plane: Option<Made>,
+    /// A regression's range of targets.
+    values: Option<(f64, f64)>,
     /// When the last frame went, and at which step.
     last: Option<(Instant, usize)>,
     /// Where the pace is counted from while playing at a rate.
@@ -456,8 +565,8 @@ impl Watcher {
             paused,
             ..Frame::default()
         };
-        if self.two_features {
-            let (regions, neuron_maps) = pictures(watch, &model, &self.grid);
+        if let Some(plane) = &self.plane {
+            let (regions, neuron_maps) = pictures(watch, &model, &self.grid, plane, self.values);
             frame.regions = regions;
             frame.maps = neuron_maps;
         }
@@ -473,17 +582,28 @@ impl Watcher {
     }
 }
 
-/// The regions (a class a cell) and every neuron's map, base64.
-fn pictures(watch: &Watch, model: &micrograd::nn::MLP, grid: &Grid) -> (String, Vec<Vec<String>>) {
-    let maps = maps::neuron_maps(&Weights::of(model), watch.standardization(), grid);
+/// The regions (a class a cell, or a regression's prediction over the
+/// targets' range `values`) and every neuron's map, base64.
+fn pictures(
+    watch: &Watch,
+    model: &micrograd::nn::MLP,
+    grid: &Grid,
+    plane: &Made,
+    values: Option<(f64, f64)>,
+) -> (String, Vec<Vec<String>>) {
+    let inputs = maps::plane_inputs(Some(plane), watch.standardization());
+    let maps = maps::neuron_maps(&Weights::of(model), inputs, grid);
     let outputs = maps.last().expect("a model has an output layer");
     let cells = grid.size * grid.size;
     let regions: Vec<u8> = (0..cells)
         .map(|cell| {
             let scores: Vec<f64> = outputs.iter().map(|map| f64::from(map[cell])).collect();
-            match watch.problem().predict(&scores) {
-                Prediction::Class(class) => class as u8,
-                Prediction::Number(_) => 0,
+            match (watch.problem().predict(&scores), values) {
+                (Prediction::Class(class), _) => class as u8,
+                (Prediction::Number(value), Some((lo, hi))) => {
+                    ((value - lo) / (hi - lo) * 255.0).clamp(0.0, 255.0).round() as u8
+                }
+                (Prediction::Number(_), None) => 0,
             }
         })
         .collect();
