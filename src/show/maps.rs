@@ -59,20 +59,23 @@ impl Weights {
     }
 }
 
-/// The network's inputs at a point of the plane of two columns: the
-/// features made from them, if any, then the scaling it was trained with.
+/// The network's inputs at a point of the plane of two columns, written
+/// into `inputs`: the features made from them, if any, then the scaling it
+/// was trained with.
 pub fn plane_inputs(
     made: Option<&Made>,
     standardization: Option<&Standardization>,
-) -> impl Fn(f64, f64) -> Vec<f64> {
-    move |x, y| {
-        let features = match made {
-            Some(made) => made.apply(&[x, y]),
-            None => vec![x, y],
-        };
-        match standardization {
-            Some(scaling) => scaling.apply(&features),
-            None => features,
+) -> impl Fn(f64, f64, &mut Vec<f64>) {
+    move |x, y, inputs| {
+        inputs.clear();
+        match made {
+            Some(made) => inputs.extend(made.features.iter().map(|f| f.eval(|i| [x, y][i]))),
+            None => inputs.extend([x, y]),
+        }
+        if let Some(scaling) = standardization {
+            for ((input, mean), std) in inputs.iter_mut().zip(&scaling.mean).zip(&scaling.std) {
+                *input = (*input - mean) / std;
+            }
         }
     }
 }
@@ -82,7 +85,7 @@ pub fn plane_inputs(
 /// `maps[layer][neuron][cell]`, cells row by row from the top.
 pub fn neuron_maps(
     weights: &Weights,
-    inputs: impl Fn(f64, f64) -> Vec<f64>,
+    inputs: impl Fn(f64, f64, &mut Vec<f64>),
     grid: &Grid,
 ) -> Vec<Vec<Vec<f32>>> {
     let cells = grid.size * grid.size;
@@ -91,11 +94,12 @@ pub fn neuron_maps(
         .iter()
         .map(|(w, ..)| vec![vec![0.0; cells]; w.len()])
         .collect();
+    let mut input = Vec::new();
     let mut output = Vec::new();
     #[allow(clippy::needless_range_loop)] // a cell's number is its place on the plane
     for cell in 0..cells {
         let (x, y) = grid.point(cell / grid.size, cell % grid.size);
-        let mut input = inputs(x, y);
+        inputs(x, y, &mut input);
         for (layer, (w, b, act)) in weights.layers.iter().enumerate() {
             output.clear();
             for (neuron, (row, &bias)) in w.iter().zip(b).enumerate() {
