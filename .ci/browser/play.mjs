@@ -94,6 +94,9 @@ try {
   check(after !== before, `within 20 s the test loss is ${loss} (under 0.6) and the regions have changed`);
   await page.click("#play"); // pause
   await page.waitForTimeout(300);
+  // 100 training points in batches of 10: an epoch every 10 steps
+  const [steps, epochs] = await page.evaluate(() => ["steps", "epochs"].map((id) => +document.getElementById(id).textContent.replace(/,/g, "")));
+  check(epochs === Math.floor(steps / 10), `the epoch counter (${epochs} after ${steps} steps)`);
   await page.screenshot({ path: path.join(dir, "playground.png") });
 
   // a point's backprop: the network page, at backward step 0

@@ -130,6 +130,11 @@ impl Watch<'_> {
         saved
     }
 
+    /// The passes over the training rows done so far (the epoch counter).
+    pub fn epochs_done(&self) -> usize {
+        self.steps_done / self.plan.batches_per_epoch
+    }
+
     /// The task being trained, and its data's targets.
     pub fn problem(&self) -> &Problem {
         &self.plan.problem

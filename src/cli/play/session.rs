@@ -97,6 +97,8 @@ pub struct Started {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Frame {
     pub steps: usize,
+    /// Passes over the training points done.
+    pub epochs: usize,
     pub train_loss: f64,
     pub test_loss: Option<f64>,
     pub train_accuracy: Option<f64>,
@@ -557,6 +559,7 @@ impl Watcher {
         let (train_metrics, test_metrics) = watch.metrics(&model);
         let mut frame = Frame {
             steps,
+            epochs: watch.epochs_done(),
             train_loss: train_metrics.loss,
             test_loss: test_metrics.as_ref().map(|m| m.loss),
             train_accuracy: train_metrics.accuracy,
