@@ -21,7 +21,8 @@ const dir = path.resolve(process.argv[2] || "target/browser");
 const executablePath = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"].find((p) => fs.existsSync(p));
 if (!executablePath) fail("chromium is not installed");
 const SIZES = [[1280, 800], [390, 844]];
-const PAGES = ["neuron", "two", "random", "network"];
+// notebook.html: a Value's `_repr_html_` from the Python package, when its tests wrote it
+const PAGES = ["neuron", "two", "random", "network", "notebook"].filter((name) => fs.existsSync(path.join(dir, name + ".html")));
 
 function fail(message) {
   console.error(`browser check failed: ${message}`);
@@ -168,6 +169,19 @@ try {
   const shot = await open("network", [1280, 800], "#step=5");
   await shot.screenshot({ path: path.join(dir, "network-1280x800.png") });
   await shot.close();
+
+  // a notebook's output cell: the Python package's `_repr_html_`, the
+  // player in an iframe, stepped with the keys inside it
+  if (fs.existsSync(path.join(dir, "notebook-cell.html"))) {
+    const cell = await open("notebook-cell", [1000, 700]);
+    const frame = cell.frameLocator("iframe");
+    await frame.locator("#status").waitFor();
+    await frame.locator("#next").click();
+    await frame.locator("#status", { hasText: /^backward, step 1 of/ }).waitFor({ timeout: 5000 }).catch(() => {});
+    const status = await frame.locator("#status").textContent();
+    check(/^backward, step 1 of \d+/.test(status), `a notebook cell shows the player, and its next-step button steps it (${status})`);
+    await cell.close();
+  }
 
   check(errors.length === 0, `no console errors (${errors.join("; ")})`);
 } finally {
