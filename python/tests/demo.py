@@ -1,6 +1,7 @@
 """micrograd's demo notebook (demo.ipynb), its training loop as written
 there, for any implementation of micrograd's API: `run(Value, MLP, steps)`
-gives each step's loss and accuracy. The moons are the notebook's own
+gives each step's loss and accuracy (unless not asked to `keep` them), and
+calls `on_step(k, total_loss)` after each step when given. The moons are the notebook's own
 (`make_moons(n_samples=100, noise=0.1)` after `np.random.seed(1337)`),
 read from data/micrograd_demo_moons.csv so that no scikit-learn is needed."""
 
@@ -19,7 +20,7 @@ def moons():
     return X, y
 
 
-def run(Value, MLP, steps=100, on_step=None):
+def run(Value, MLP, steps=100, on_step=None, keep=True):
     X, y = moons()
     random.seed(1337)
     model = MLP(2, [16, 16, 1])  # 2-layer neural network
@@ -58,7 +59,8 @@ def run(Value, MLP, steps=100, on_step=None):
         for p in model.parameters():
             p.data -= learning_rate * p.grad
 
-        trajectory.append((total_loss.data, acc))
+        if keep:
+            trajectory.append((total_loss.data, acc))
         if on_step:
             on_step(k, total_loss)
     return trajectory
