@@ -11,6 +11,23 @@ mod nn;
 mod show;
 mod value;
 
+/// `root`'s graph as Graphviz DOT, micrograd's `draw_dot` drawing: a record
+/// `label | data | grad` per value and a node per op, left to right (`"LR"`)
+/// or top to bottom (`"TB"`).
+#[pyfunction]
+#[pyo3(signature = (root, rankdir = "LR"))]
+fn dot_source(root: PyRef<'_, value::PyValue>, rankdir: &str) -> PyResult<String> {
+    show::dot_source(&root.value, rankdir)
+}
+
+/// The self-contained page of `root`'s backprop, step by step: the page
+/// `micrograd val --html` writes.
+#[pyfunction]
+#[pyo3(signature = (root, title = None))]
+fn page(root: PyRef<'_, value::PyValue>, title: Option<&str>) -> PyResult<String> {
+    show::page(&root.value, title)
+}
+
 #[pymodule]
 fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<value::PyValue>()?;
@@ -18,8 +35,8 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<nn::Neuron>()?;
     module.add_class::<nn::Layer>()?;
     module.add_class::<nn::Mlp>()?;
-    module.add_function(wrap_pyfunction!(show::dot_source, module)?)?;
-    module.add_function(wrap_pyfunction!(show::page, module)?)?;
+    module.add_function(wrap_pyfunction!(dot_source, module)?)?;
+    module.add_function(wrap_pyfunction!(page, module)?)?;
     module.add_function(wrap_pyfunction!(fit::train, module)?)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -10,8 +10,6 @@ use micrograd::show::trace::Trace;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::value::PyValue;
-
 /// The most nodes a value may have to be shown as a player in a notebook;
 /// a bigger one shows as its `repr`.
 pub const MAX_NOTEBOOK_NODES: usize = 2_000;
@@ -19,9 +17,7 @@ pub const MAX_NOTEBOOK_NODES: usize = 2_000;
 /// `root`'s graph as Graphviz DOT, micrograd's `draw_dot` drawing: a record
 /// `label | data | grad` per value and a node per op, left to right (`"LR"`)
 /// or top to bottom (`"TB"`).
-#[pyfunction]
-#[pyo3(signature = (root, rankdir = "LR"))]
-pub fn dot_source(root: PyRef<'_, PyValue>, rankdir: &str) -> PyResult<String> {
+pub fn dot_source(root: &Value, rankdir: &str) -> PyResult<String> {
     let rankdir = match rankdir {
         "LR" => RankDir::LeftRight,
         "TB" => RankDir::TopBottom,
@@ -31,7 +27,7 @@ pub fn dot_source(root: PyRef<'_, PyValue>, rankdir: &str) -> PyResult<String> {
             )));
         }
     };
-    let trace = Trace::new(&root.value);
+    let trace = Trace::new(root);
     let options = DotOptions {
         rankdir,
         show_grad: true,
@@ -44,10 +40,8 @@ pub fn dot_source(root: PyRef<'_, PyValue>, rankdir: &str) -> PyResult<String> {
 
 /// The self-contained page of `root`'s backprop, step by step: the page
 /// `micrograd val --html` writes.
-#[pyfunction]
-#[pyo3(signature = (root, title = None))]
-pub fn page(root: PyRef<'_, PyValue>, title: Option<&str>) -> PyResult<String> {
-    let trace = Trace::new(&root.value);
+pub fn page(root: &Value, title: Option<&str>) -> PyResult<String> {
+    let trace = Trace::new(root);
     if trace.nodes.len() > pages::MAX_PAGE_NODES {
         return Err(PyValueError::new_err(format!(
             "the graph has {} nodes, and a page draws at most {}",
