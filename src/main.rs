@@ -49,6 +49,12 @@ enum Command {
   micrograd predict --model model.json --data new.csv
   micrograd predict --model iris-model.json --data flowers.csv --out predicted.csv")]
     Predict(cli::predict::Args),
+    /// Write a saved model as ONNX or safetensors, for other runtimes and PyTorch
+    #[command(after_help = "Examples:
+  micrograd export --model model.json --to model.onnx
+  micrograd export --model model.json --to model.safetensors
+  micrograd export --model model.json --to model.onnx --f32")]
+    Export(cli::export::Args),
     /// Build an expression, run backprop, print every node's value and gradient
     #[command(after_help = "Examples:
   micrograd val
@@ -103,6 +109,7 @@ fn main() -> ExitCode {
         Command::Train(args) => cli::train::run(&args),
         Command::Eval(args) => cli::eval::run(&args),
         Command::Predict(args) => cli::predict::run(&args),
+        Command::Export(args) => cli::export::run(&args),
         Command::Data(args) => cli::data::run(&args),
         Command::Play(args) => cli::play::run(&args),
         Command::Completions { shell } => {

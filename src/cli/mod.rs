@@ -3,6 +3,7 @@
 
 pub mod data;
 pub mod eval;
+pub mod export;
 pub mod expression;
 pub mod graph;
 pub mod input;

@@ -44,6 +44,12 @@ fn parse_all(text: &str) {
     let _ = Config::from_json(text);
     if let Ok(model) = SavedModel::from_json(text) {
         evaluate_on_a_small_set(&model);
+        // what loads, exports
+        use micrograd::train::export::{self, Precision};
+        let _ = (
+            export::onnx(&model, Precision::F64),
+            export::safetensors(&model, Precision::F32),
+        );
     }
     let columns = Columns {
         features: Some(vec!["x1".into(), "x2".into()]),

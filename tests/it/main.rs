@@ -4,6 +4,7 @@ mod cli;
 mod demo;
 mod engine;
 mod eval;
+mod export;
 mod fuzz;
 mod gradcheck;
 mod graph;
