@@ -192,82 +192,22 @@ pub fn onnx(model: &SavedModel, precision: Precision) -> Vec<u8> {
         precision,
     };
     let width = model.features.len();
-    let mut current = "features".to_string();
+    let mut input = "features".to_string();
     if let Some(scaling) = &model.standardization {
         let mean = graph.constant("scaling.mean", vec![width as i64], &scaling.mean);
         let std = graph.constant("scaling.std", vec![width as i64], &scaling.std);
-        graph.node("Sub", &[&current, &mean], "centred", &[]);
+        graph.node("Sub", &[&input, &mean], "centred", &[]);
         graph.node("Div", &["centred", &std], "scaled", &[]);
-        current = "scaled".to_string();
+        input = "scaled".to_string();
     }
-    let last = model.layers.len().saturating_sub(1);
     let output = if model.task == Task::Regression {
         "prediction"
     } else {
         "scores"
     };
-    for (index, layer) in model.layers.iter().enumerate() {
-        let (outputs, inputs) = (
-            layer.weights.len(),
-            layer.weights.first().map_or(0, Vec::len),
-        );
-        let weights: Vec<f64> = layer.weights.iter().flatten().copied().collect();
-        let w = graph.constant(
-            &format!("layer{index}.weight"),
-            vec![outputs as i64, inputs as i64],
-            &weights,
-        );
-        let b = graph.constant(
-            &format!("layer{index}.bias"),
-            vec![outputs as i64],
-            &layer.biases,
-        );
-        let activation = match layer.activation {
-            ActivationName::Relu => Some("Relu"),
-            ActivationName::Tanh => Some("Tanh"),
-            ActivationName::Sigmoid => Some("Sigmoid"),
-            ActivationName::Linear => None,
-        };
-        let sum = match (index == last, activation) {
-            (true, None) => output.to_string(),
-            _ => format!("layer{index}.sum"),
-        };
-        graph.node("Gemm", &[&current, &w, &b], &sum, &[("transB", 1)]);
-        current = sum;
-        if let Some(op) = activation {
-            let out = if index == last {
-                output.to_string()
-            } else {
-                format!("layer{index}.out")
-            };
-            graph.node(op, &[&current], &out, &[]);
-            current = out;
-        }
-    }
-    let outputs_width = model.layers.last().map_or(0, |layer| layer.weights.len());
-    let mut outputs = vec![value_info(
-        output,
-        precision,
-        outputs_width,
-        match (&model.classes, model.task) {
-            (_, Task::Regression) => format!("the predicted `{}`", model.target),
-            (Some(classes), Task::Binary) => format!(
-                "the score: `{}` when above 0, else `{}`",
-                classes.get(1).map_or("", String::as_str),
-                classes.first().map_or("", String::as_str)
-            ),
-            (Some(classes), _) => format!("a score per class: {}", classes.join(", ")),
-            (None, _) => "the scores".to_string(),
-        },
-    )];
+    graph.layers(model, input, output);
     if model.task == Task::Multiclass {
         graph.node("Softmax", &[output], "probabilities", &[("axis", 1)]);
-        outputs.push(value_info(
-            "probabilities",
-            precision,
-            outputs_width,
-            "each class's probability, the softmax of the scores".to_string(),
-        ));
     }
     let features_doc = format!("one row per sample: {}", model.features.join(", "));
     let onnx = ModelProto {
@@ -289,7 +229,7 @@ pub fn onnx(model: &SavedModel, precision: Precision) -> Vec<u8> {
             initializer: graph.initializers,
             doc_string: None,
             input: vec![value_info("features", precision, width, features_doc)],
-            output: outputs,
+            output: outputs(model, precision, output),
         }),
         metadata_props: (metadata(model).into_iter())
             .map(|(key, value)| StringStringEntryProto {
@@ -299,6 +239,71 @@ pub fn onnx(model: &SavedModel, precision: Precision) -> Vec<u8> {
             .collect(),
     };
     onnx.encode_to_vec()
+}
+
+impl Graph {
+    /// Each layer from `input`: a `Gemm` (weights [out, in], as `Linear`'s)
+    /// and its activation; the last layer's result is named `output`.
+    fn layers(&mut self, model: &SavedModel, input: String, output: &str) {
+        let mut current = input;
+        let last = model.layers.len().saturating_sub(1);
+        for (index, layer) in model.layers.iter().enumerate() {
+            let (outputs, inputs) = (
+                layer.weights.len(),
+                layer.weights.first().map_or(0, Vec::len),
+            );
+            let weights: Vec<f64> = layer.weights.iter().flatten().copied().collect();
+            let dims = vec![outputs as i64, inputs as i64];
+            let w = self.constant(&format!("layer{index}.weight"), dims, &weights);
+            let b = self.constant(
+                &format!("layer{index}.bias"),
+                vec![outputs as i64],
+                &layer.biases,
+            );
+            let activation = match layer.activation {
+                ActivationName::Relu => Some("Relu"),
+                ActivationName::Tanh => Some("Tanh"),
+                ActivationName::Sigmoid => Some("Sigmoid"),
+                ActivationName::Linear => None,
+            };
+            let named = |stage: &str| match index == last {
+                true => output.to_string(),
+                false => format!("layer{index}.{stage}"),
+            };
+            let sum = match activation {
+                None => named("out"),
+                Some(_) => format!("layer{index}.sum"),
+            };
+            self.node("Gemm", &[&current, &w, &b], &sum, &[("transB", 1)]);
+            current = sum;
+            if let Some(op) = activation {
+                let out = named("out");
+                self.node(op, &[&current], &out, &[]);
+                current = out;
+            }
+        }
+    }
+}
+
+/// The graph's outputs, each with a doc string that says what it holds.
+fn outputs(model: &SavedModel, precision: Precision, output: &str) -> Vec<ValueInfoProto> {
+    let width = model.layers.last().map_or(0, |layer| layer.weights.len());
+    let doc = match (&model.classes, model.task) {
+        (_, Task::Regression) => format!("the predicted `{}`", model.target),
+        (Some(classes), Task::Binary) => format!(
+            "the score: `{}` when above 0, else `{}`",
+            classes.get(1).map_or("", String::as_str),
+            classes.first().map_or("", String::as_str)
+        ),
+        (Some(classes), _) => format!("a score per class: {}", classes.join(", ")),
+        (None, _) => "the scores".to_string(),
+    };
+    let mut outputs = vec![value_info(output, precision, width, doc)];
+    if model.task == Task::Multiclass {
+        let doc = "each class's probability, the softmax of the scores".to_string();
+        outputs.push(value_info("probabilities", precision, width, doc));
+    }
+    outputs
 }
 
 #[cfg(test)]
