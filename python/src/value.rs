@@ -61,9 +61,13 @@ pub fn wrap(py: Python<'_>, value: Value) -> PyResult<Bound<'_, PyValue>> {
     Ok(object)
 }
 
-/// A number, or a `TypeError` that says what `what` got instead.
+/// A number, or a `TypeError` that says what `what` got instead (an int too
+/// large for a float is Python's own `OverflowError`).
 pub fn number(object: &Bound<'_, PyAny>, what: &str) -> PyResult<f64> {
-    object.extract::<f64>().map_err(|_| {
+    object.extract::<f64>().map_err(|err| {
+        if object.is_instance_of::<pyo3::types::PyInt>() {
+            return err;
+        }
         let type_name = object
             .get_type()
             .name()

@@ -24,6 +24,8 @@ def test_a_string_where_a_number_goes():
         v.grad = None
     with pytest.raises(TypeError, match="only supporting int/float powers"):
         v ** Value(2.0)
+    with pytest.raises(OverflowError):
+        Value(10**400)
 
 
 def test_what_pythons_floats_refuse():
