@@ -8,10 +8,10 @@ backprop player, and ``draw_dot(v)`` draws its graph.
 """
 
 from . import engine, nn
-from ._core import __version__, dot_source, page, train
+from ._core import __version__, dot_source, page, predict, train
 from .engine import Value
 
-__all__ = ["Value", "draw_dot", "dot_source", "page", "train", "engine", "nn", "__version__"]
+__all__ = ["Value", "draw_dot", "dot_source", "page", "predict", "train", "engine", "nn", "__version__"]
 
 
 def draw_dot(root, format="svg", rankdir="LR"):

@@ -4,7 +4,8 @@
 
 use std::sync::atomic::AtomicBool;
 
-use micrograd::train::{config::Config, data::Dataset, data::Targets};
+use micrograd::train::model::SavedModel;
+use micrograd::train::{Prediction, Problem, config::Config, data::Dataset, data::Targets};
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -58,6 +59,49 @@ pub fn train<'py>(
         py.import("json")?.call_method1("loads", (metrics,))?,
     )?;
     Ok(answer)
+}
+
+/// What a model file (`train`'s `model`, or a file `micrograd train`
+/// wrote) predicts for each of `rows`, its feature values in the model's
+/// order: a class name, or a number for a regression, as `micrograd
+/// predict` writes them.
+#[pyfunction]
+pub fn predict<'py>(
+    py: Python<'py>,
+    model: &str,
+    rows: &Bound<'py, PyAny>,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    let saved =
+        SavedModel::from_json(model).map_err(|err| PyValueError::new_err(format!("{err:#}")))?;
+    let width = saved.features.len();
+    let mut inputs = Vec::new();
+    for row in rows.try_iter()? {
+        let mut numbers = Vec::with_capacity(width);
+        for item in row?.try_iter()? {
+            numbers.push(number(&item?, "a row's item")?);
+        }
+        if numbers.len() != width {
+            return Err(PyValueError::new_err(format!(
+                "row {} has {} numbers; the model takes {width} ({})",
+                inputs.len(),
+                numbers.len(),
+                saved.features.join(", ")
+            )));
+        }
+        inputs.push(match &saved.standardization {
+            Some(scaling) => scaling.apply(&numbers),
+            None => numbers,
+        });
+    }
+    let problem = Problem::of_model(&saved);
+    let classes = saved.classes.clone().unwrap_or_default();
+    let outputs = micrograd::train::outputs(&saved.to_mlp(), &inputs);
+    (outputs.iter())
+        .map(|scores| match problem.predict(scores) {
+            Prediction::Class(class) => Ok(classes[class].clone().into_pyobject(py)?.into_any()),
+            Prediction::Number(value) => Ok(value.into_pyobject(py)?.into_any()),
+        })
+        .collect()
 }
 
 /// The rows and targets as the dataset a CSV of them would be: features

@@ -66,6 +66,17 @@ def test_train_is_micrograd_trains_loop():
     model = json.loads(trained["model"])
     assert model["features"] == ["x1", "x2"] and model["metrics"]["steps"] == 50
     assert trained["metrics"]["train"]["accuracy"] > 0.8
+    # its predictions are `micrograd predict`'s: the class names here
+    predicted = micrograd_rs.predict(trained["model"], X)
+    right = sum(int(p) == t for p, t in zip(predicted, y)) / len(y)
+    assert set(predicted) == {"-1", "1"} and abs(right - trained["metrics"]["train"]["accuracy"]) < 0.1
+    regression = micrograd_rs.train(X, [a - b for a, b in X], {"model": {"hidden": [8]}, "steps": 200})
+    values = micrograd_rs.predict(regression["model"], [[1.0, 0.5]])
+    assert isinstance(values[0], float) and abs(values[0] - 0.5) < 0.2
+    with pytest.raises(ValueError, match="row 0 has 1 numbers; the model takes 2 \\(x1, x2\\)"):
+        micrograd_rs.predict(trained["model"], [[1.0]])
+    with pytest.raises(ValueError, match="line 1 column 2"):
+        micrograd_rs.predict("not json", X)
     with pytest.raises(ValueError, match="at `steps`"):
         micrograd_rs.train(X, y, {"steps": "many"})
     with pytest.raises(ValueError, match="one target per row"):
