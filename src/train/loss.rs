@@ -8,14 +8,12 @@ pub fn hinge(scores: &[Value], labels: &[f64]) -> Value {
     hinge_sum(scores, labels) * (1.0 / scores.len() as f64)
 }
 
-/// `hinge` before the mean: `sum(relu(1 - y*score))`.
+/// `hinge` before the mean: `sum(relu(1 + -y*score))`, as the operators
+/// would build it term by term (`(1.0 + -y * score).relu()`, summed), in
+/// one visit to the tape.
 pub fn hinge_sum(scores: &[Value], labels: &[f64]) -> Value {
     assert_eq!(scores.len(), labels.len(), "one label per score");
-    let losses = labels
-        .iter()
-        .zip(scores)
-        .map(|(&y, score)| (1.0 + -y * score).relu());
-    losses.sum::<Value>()
+    Value::hinge_sum(scores, labels)
 }
 
 /// L2 regularisation: `alpha * sum(p*p)`, over the parameters in the order given.

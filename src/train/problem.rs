@@ -184,17 +184,19 @@ impl Problem {
     /// The data loss for network outputs: the sum of the samples' losses
     /// times `1/n`, where `n` is the batch's size (`scores` may be a shard of it).
     pub fn loss(&self, scores: &[Vec<Value>], target: &Target, n: usize) -> Value {
-        let first = || {
-            scores
-                .iter()
-                .map(|outputs| outputs[0].clone())
-                .collect::<Vec<_>>()
+        // each row's one output, its handles made and dropped in one go
+        let first = || Value::clone_all(scores.iter().map(|outputs| &outputs[0]));
+        let with_first = |loss: fn(&[Value], &[f64]) -> Value, y: &[f64]| {
+            let first = first();
+            let sum = loss(&first, y);
+            Value::drop_all(first);
+            sum
         };
         let sum = match (self.loss, target) {
-            (LossKind::Hinge, Target::Signs(y)) => loss::hinge_sum(&first(), y),
-            (LossKind::Logistic, Target::Signs(y)) => loss::logistic_sum(&first(), y),
+            (LossKind::Hinge, Target::Signs(y)) => with_first(loss::hinge_sum, y),
+            (LossKind::Logistic, Target::Signs(y)) => with_first(loss::logistic_sum, y),
             (LossKind::CrossEntropy, Target::Classes(y)) => loss::cross_entropy_sum(scores, y),
-            (LossKind::Mse, Target::Numbers(y)) => loss::mse_sum(&first(), y),
+            (LossKind::Mse, Target::Numbers(y)) => with_first(loss::mse_sum, y),
             _ => unreachable!("Problem::new pairs each loss with its target"),
         };
         sum * (1.0 / n as f64)

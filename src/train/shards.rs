@@ -244,6 +244,8 @@ impl Shard<'_> {
         let (mut grads, mut score_data) = (spares.take(), spares.take());
         Value::grads_into(&network.parameters, &mut grads);
         Value::data_into(scores.iter().flatten(), &mut score_data);
+        // the outputs' handles in one visit to the tape, not one each
+        Value::drop_all(scores.into_iter().flatten().collect());
         ShardResult {
             loss: total_loss.data(),
             penalty,

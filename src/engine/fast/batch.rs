@@ -4,13 +4,40 @@
 //! (`layers.rs`). Same nodes and bits as the plain constructors.
 
 use crate::engine::Value;
-use crate::engine::ops::{Activation, NeuronOp};
+use crate::engine::ops::{Activation, NeuronOp, Op};
 use crate::engine::tape::{self, NodeId};
 use crate::engine::value::run_start;
 
 use super::layers::{IN_FLIGHT, LayerIds};
 
 impl Value {
+    /// micrograd's max-margin terms, summed left to right:
+    /// `relu(1 + -y0*s0) + relu(1 + -y1*s1) + ...` for labels `y` and scores
+    /// `s`. The same nodes, in the same order, as the operators make when
+    /// that sum is folded term by term (each number a leaf, `-y*s` as
+    /// `leaf(-y) * s`, `1 + t` as `leaf(1) + t`), so the same data and grads;
+    /// but in one visit to the tape, and only the sum gets a handle.
+    /// 0 (a leaf) for no scores.
+    pub(crate) fn hinge_sum(scores: &[Value], labels: &[f64]) -> Value {
+        tape::with_new_nodes(|tape| {
+            let mut total = None;
+            for (score, &y) in scores.iter().zip(labels) {
+                let score = tape.node(score.slot);
+                let minus_y = tape.push(-y, Op::Leaf);
+                let product = tape.push_op(Op::Mul(minus_y, score));
+                let one = tape.push(1.0, Op::Leaf);
+                let shifted = tape.push_op(Op::Add(one, product));
+                let term = tape.push_op(Op::Relu(shifted));
+                total = Some(match total {
+                    None => term,
+                    Some(sum) => tape.push_op(Op::Add(sum, term)),
+                });
+            }
+            let sum = total.unwrap_or_else(|| tape.push(0.0, Op::Leaf));
+            Value::retained(tape, sum)
+        })
+    }
+
     /// Drops `values` in one visit to the tape rather than one per value.
     pub(crate) fn drop_all(values: Vec<Value>) {
         tape::with(|tape| {

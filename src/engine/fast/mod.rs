@@ -131,6 +131,39 @@ mod tests {
         }
     }
 
+    /// The hinge sum built in one visit is the operators' sum: the same
+    /// nodes' data, and the same grads reaching the scores, to the bit.
+    #[test]
+    fn the_hinge_sum_is_the_operators() {
+        let data = numbers(37, 5);
+        let labels: Vec<f64> = (0..37)
+            .map(|i| if i % 3 == 0 { -1.0 } else { 1.0 })
+            .collect();
+        let by_operators = |scores: &[Value]| -> Value {
+            let terms = labels
+                .iter()
+                .zip(scores)
+                .map(|(&y, s)| (1.0 + -y * s).relu());
+            terms.sum()
+        };
+        let length = || tape::with(|t| t.len());
+        let a = Value::leaves(&data);
+        let before = length();
+        let plain = by_operators(&a);
+        let plain_nodes = length() - before;
+        let b = Value::leaves(&data);
+        let before = length();
+        let fused = Value::hinge_sum(&b, &labels);
+        assert_eq!(plain_nodes, length() - before, "as many nodes");
+        assert_eq!(plain.data().to_bits(), fused.data().to_bits());
+        (plain * 0.25).backward();
+        (fused * 0.25).backward();
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.grad().to_bits(), y.grad().to_bits());
+        }
+        assert_eq!(Value::hinge_sum(&[], &[]).data(), 0.0);
+    }
+
     /// A layer built eight neurons at a time on inputs that pass grads on.
     #[test]
     fn a_layer_of_neurons_gives_the_plain_sweeps_bits() {
