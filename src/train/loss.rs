@@ -54,9 +54,14 @@ pub fn cross_entropy(scores: &[Vec<Value>], labels: &[usize]) -> Value {
     cross_entropy_sum(scores, labels) * (1.0 / scores.len() as f64)
 }
 
-/// `cross_entropy` before the mean.
+/// `cross_entropy` before the mean: in one visit to the tape when each
+/// row's scores are a run (a layer's outputs are), else as the operators
+/// build it; the same nodes either way.
 pub fn cross_entropy_sum(scores: &[Vec<Value>], labels: &[usize]) -> Value {
     assert_eq!(scores.len(), labels.len(), "one label per sample");
+    if let Some(sum) = Value::cross_entropy_sum(scores, labels) {
+        return sum;
+    }
     let losses = scores
         .iter()
         .zip(labels)

@@ -38,6 +38,33 @@ impl Value {
         })
     }
 
+    /// Softmax cross-entropy summed left to right:
+    /// `(logsumexp(s0) - s0[y0]) + (logsumexp(s1) - s1[y1]) + ...`, each
+    /// row's scores a run of nodes (a layer's outputs are). The same nodes,
+    /// in the same order, as the operators and `Value::logsumexp` make when
+    /// the sum is folded term by term (`a - b` as `a + (-b)`), in one visit to
+    /// the tape, only the sum getting a handle. `None` when a row is empty or
+    /// not a run: the caller builds it the plain way.
+    pub(crate) fn cross_entropy_sum(rows: &[Vec<Value>], labels: &[usize]) -> Option<Value> {
+        tape::with_new_nodes(|tape| {
+            let starts: Vec<NodeId> = (rows.iter())
+                .map(|row| run_start(tape, row))
+                .collect::<Option<_>>()?;
+            let mut total = None;
+            for ((row, &start), &label) in rows.iter().zip(&starts).zip(labels) {
+                let lse = tape.push_op(Op::LogSumExp(start, row.len() as u32));
+                let minus = tape.push_op(Op::Neg(tape.node(row[label].slot)));
+                let term = tape.push_op(Op::Add(lse, minus));
+                total = Some(match total {
+                    None => term,
+                    Some(sum) => tape.push_op(Op::Add(sum, term)),
+                });
+            }
+            let sum = total.unwrap_or_else(|| tape.push(0.0, Op::Leaf));
+            Some(Value::retained(tape, sum))
+        })
+    }
+
     /// Drops `values` in one visit to the tape rather than one per value.
     pub(crate) fn drop_all(values: Vec<Value>) {
         tape::with(|tape| {

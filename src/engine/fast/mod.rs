@@ -164,6 +164,38 @@ mod tests {
         assert_eq!(Value::hinge_sum(&[], &[]).data(), 0.0);
     }
 
+    /// The cross-entropy sum built in one visit is the operators' sum.
+    #[test]
+    fn the_cross_entropy_sum_is_the_operators() {
+        let labels: Vec<usize> = (0..9).map(|i| (i * 7) % 4).collect();
+        let by_operators = |rows: &[Vec<Value>]| -> Value {
+            let terms = (rows.iter())
+                .zip(&labels)
+                .map(|(row, &label)| Value::logsumexp(row) - &row[label]);
+            terms.sum()
+        };
+        let rows =
+            || -> Vec<Vec<Value>> { (0..9).map(|r| Value::leaves(&numbers(4, 50 + r))).collect() };
+        let length = || tape::with(|t| t.len());
+        let a = rows();
+        let before = length();
+        let plain = by_operators(&a);
+        let plain_nodes = length() - before;
+        let b = rows();
+        let before = length();
+        let fused = Value::cross_entropy_sum(&b, &labels).expect("rows of runs");
+        assert_eq!(plain_nodes, length() - before, "as many nodes");
+        assert_eq!(plain.data().to_bits(), fused.data().to_bits());
+        (plain * 0.5).backward();
+        (fused * 0.5).backward();
+        for (x, y) in a.iter().flatten().zip(b.iter().flatten()) {
+            assert_eq!(x.grad().to_bits(), y.grad().to_bits());
+        }
+        // a row that is not a run is left to the operators
+        let scattered = vec![vec![b[0][0].clone(), b[1][1].clone()]];
+        assert!(Value::cross_entropy_sum(&scattered, &[0]).is_none());
+    }
+
     /// A layer built eight neurons at a time on inputs that pass grads on.
     #[test]
     fn a_layer_of_neurons_gives_the_plain_sweeps_bits() {
