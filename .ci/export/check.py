@@ -51,9 +51,6 @@ def numpy_forward(path, X):
     return h
 
 
-def predicted(model, rows):
-    """`micrograd predict`'s prediction and score for each row."""
-    return [(r["prediction"], float(r["score"])) for r in rows]
 
 
 def compare(name, model, out, ours, exact=True):
@@ -86,7 +83,8 @@ def check(name, model_path, test_csv):
     out = work / f"{name}-predictions.csv"
     micrograd("predict", "--model", str(model_path), "--data", str(test_csv), "--out", str(out))
     with open(out) as f:
-        ours = predicted(model, list(csv.DictReader(f)))
+        # `micrograd predict`'s prediction and score for each row
+        ours = [(r["prediction"], float(r["score"])) for r in csv.DictReader(f)]
     results = []
     for precision in ["f64", "f32"]:
         onnx_path = work / f"{name}-{precision}.onnx"
