@@ -17,13 +17,14 @@
 //!   slots at their new ids.
 //!
 //! A node is 16 bytes (its data and its packed op, in two arrays); its handle
-//! count, grad and label live in side arrays, and a neuron's operands in a
-//! table of their own, so that building a graph writes as little as it can.
+//! count, grad and label live in side arrays, and a neuron's operands in its
+//! block's description (`fast/blocks.rs`: one for a layer on a group of
+//! rows), so that building a graph writes as little as it can.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use super::fast::{MAX_NODES, PackedOp};
+use super::fast::{MAX_NODES, Neurons, PackedOp};
 pub(crate) use super::ops::NodeId;
 use super::ops::{NeuronOp, Op};
 
@@ -43,8 +44,8 @@ pub(crate) struct Tape {
     pub data: Vec<f64>,
     /// Every node's op, packed; as long as `data`.
     pub ops: Vec<PackedOp>,
-    /// The operands of the neuron nodes, with each one's id, in node order.
-    pub neurons: Vec<(NodeId, NeuronOp)>,
+    /// The operands of the neuron nodes, a block of them at a time.
+    pub neurons: Neurons,
     /// How many slots point at each node; as long as `data`.
     pub handles: Vec<u32>,
     /// Each node's grad. Shorter than `data` until backward or `set_grad`
@@ -74,7 +75,7 @@ thread_local! {
         RefCell::new(Tape {
             data: Vec::new(),
             ops: Vec::new(),
-            neurons: Vec::new(),
+            neurons: Neurons::new(),
             handles: Vec::new(),
             grads: Vec::new(),
             clean_from: 0,
@@ -131,7 +132,7 @@ impl Tape {
     /// The op of node `id`.
     #[inline(always)]
     pub fn op(&self, id: NodeId) -> Op {
-        self.ops[id as usize].unpack(&self.neurons)
+        self.ops[id as usize].unpack(id as usize, &self.neurons)
     }
 
     /// Appends a node and returns its id. No handle points at it yet: one made
@@ -142,10 +143,7 @@ impl Tape {
         let id = self.data.len();
         assert!(id < MAX_NODES, "the tape is full: 2^30 nodes are alive");
         let packed = match op {
-            Op::Neuron(neuron) => {
-                self.neurons.push((id as NodeId, neuron));
-                PackedOp::neuron(self.neurons.len() - 1)
-            }
+            Op::Neuron(neuron) => self.neurons.push_one(id as NodeId, neuron),
             op => PackedOp::pack(op),
         };
         self.data.push(data);
@@ -257,14 +255,7 @@ impl Tape {
         self.ops.truncate(len);
         self.handles.truncate(len);
         self.grads.truncate(len);
-        if self
-            .neurons
-            .last()
-            .is_some_and(|&(id, _)| id as usize >= len)
-        {
-            let neurons_below = self.neurons.partition_point(|&(id, _)| (id as usize) < len);
-            self.neurons.truncate(neurons_below);
-        }
+        self.neurons.truncate(len, &mut self.ops);
         self.clean_from = self.clean_from.min(len);
         if !self.labels.is_empty() {
             self.labels.split_off(&(len as NodeId));
@@ -350,14 +341,12 @@ impl Tape {
                 continue;
             }
             let new_id = new_ids[id] as usize;
+            // A neuron kept becomes a block of its own.
             let op = self.ops[id]
-                .unpack(&old_neurons)
+                .unpack(id, &old_neurons)
                 .map_ids(|input| new_ids[input as usize]);
             self.ops[new_id] = match op {
-                Op::Neuron(neuron) => {
-                    self.neurons.push((new_id as NodeId, neuron));
-                    PackedOp::neuron(self.neurons.len() - 1)
-                }
+                Op::Neuron(neuron) => self.neurons.push_one(new_id as NodeId, neuron),
                 op => PackedOp::pack(op),
             };
             self.data[new_id] = self.data[id];

@@ -4,11 +4,11 @@
 //! (`layers.rs`). Same nodes and bits as the plain constructors.
 
 use crate::engine::Value;
-use crate::engine::ops::{Activation, NeuronOp, Op};
+use crate::engine::ops::{Activation, Op};
 use crate::engine::tape::{self, NodeId};
 use crate::engine::value::run_start;
 
-use super::layers::{IN_FLIGHT, LayerIds};
+use super::layers::LayerIds;
 
 impl Value {
     /// micrograd's max-margin terms, summed left to right:
@@ -155,25 +155,12 @@ impl Value {
         tape::with_new_nodes(|tape| {
             let first = tape.len();
             let inputs_start = run_start(tape, inputs)?;
-            let mut group = [NeuronOp {
-                bias: 0,
-                weights: 0,
-                inputs: inputs_start,
-                n: inputs.len() as u32,
-                activation,
-                input_grads,
-            }; IN_FLIGHT];
-            let mut in_group = 0;
-            for (bias, first_weight) in neurons {
-                group[in_group].bias = tape.node(bias.slot);
-                group[in_group].weights = tape.node(first_weight.slot);
-                in_group += 1;
-                if in_group == IN_FLIGHT {
-                    tape.push_neurons(&group);
-                    in_group = 0;
-                }
+            let params = tape.neurons.params.len() as u32;
+            for (bias, weight) in neurons {
+                let pair = (tape.node(bias.slot), tape.node(weight.slot));
+                tape.neurons.params.push(pair);
             }
-            tape.push_neurons(&group[..in_group]);
+            tape.push_layer(params, inputs_start, inputs.len(), activation, input_grads);
             let outputs = first as NodeId..tape.len() as NodeId;
             Some(outputs.map(|id| Value::retained(tape, id)).collect())
         })

@@ -6,18 +6,22 @@
 //!
 //! - `packed.rs`: an op in 8 bytes, as the tape stores it, and the marks
 //!   that let backward take shortcuts;
+//! - `blocks.rs`: the tape's neurons, a layer on a group of rows described
+//!   once (`Block`);
 //! - `sweep.rs`: backward for graphs with neurons, entered from
 //!   `backward::backward` (the one place the plain path hands over);
-//! - `layers.rs`: a layer's neurons eight at a time, a batch of rows side by
-//!   side (`push_network`);
+//! - `layers.rs`: a layer's neurons eight at a time (`push_layer`), a batch
+//!   of rows side by side (`push_network`);
 //! - `batch.rs`: `Value`s made, read and dropped many at a time, for `nn`
 //!   and training.
 
 mod batch;
+mod blocks;
 mod layers;
 mod packed;
 mod sweep;
 
+pub(crate) use blocks::Neurons;
 pub(crate) use layers::ROWS_IN_FLIGHT;
 pub(crate) use packed::{MAX_NODES, PackedOp};
 pub(crate) use sweep::sweep;
@@ -212,5 +216,53 @@ mod tests {
         let root: Value = outputs.iter().map(|o| o * o).sum();
         let plain = plain_grads(&root);
         assert_same_bits(&plain, &fast_grads(&root));
+    }
+
+    /// Blocks cut short: a root inside a block (backward from a middle
+    /// output), and a block popped inside a row (the outputs above dropped),
+    /// then built on again. Each goes node by node and still gives the plain
+    /// sweep's bits.
+    #[test]
+    fn blocks_cut_short_give_the_plain_sweeps_bits() {
+        let neurons: Vec<(Value, Vec<Value>)> = (0..5)
+            .map(|j| {
+                let draw = numbers(4, 300 + j);
+                (Value::leaf(draw[3]), Value::leaves(&draw[..3]))
+            })
+            .collect();
+        let spec = vec![(
+            neurons.iter().map(|(b, w)| (b, &w[0])).collect(),
+            Activation::Tanh,
+        )];
+        let rows_data: Vec<Vec<f64>> = (0..11).map(|r| numbers(3, 900 + r)).collect();
+        let rows: Vec<&[f64]> = rows_data.iter().map(Vec::as_slice).collect();
+        let mut outputs = Value::network_on_rows(&spec, &rows);
+        // a root inside the second group's block
+        let middle = outputs[9][2].clone();
+        assert_same_bits(&plain_grads(&middle), &fast_grads(&middle));
+        // the last row's last three outputs dropped: the block is cut inside a row
+        outputs[10].truncate(2);
+        drop(middle);
+        let length = tape::with(|t| t.len());
+        let cut = tape::with(|t| {
+            t.ops[..length]
+                .iter()
+                .rev()
+                .take(12)
+                .map(|op| op.in_whole_block())
+                .collect::<Vec<_>>()
+        });
+        assert_eq!(
+            cut, [false; 12],
+            "a block cut inside a row goes node by node"
+        );
+        let top = outputs[10][1].clone();
+        assert_eq!(tape::with(|t| t.len()), length);
+        let root = outputs
+            .iter()
+            .flatten()
+            .fold(top * 2.0, |sum, o| sum + o * o);
+        Value::zero_grads(neurons.iter().flat_map(|(b, w)| w.iter().chain([b])));
+        assert_same_bits(&plain_grads(&root), &fast_grads(&root));
     }
 }

@@ -3,15 +3,18 @@
 //! 4 bits of [`Kind`], then two 30-bit input ids, in one u64, so that a node
 //! (data and op) is 16 bytes and a training step's graph stays in the
 //! processor's cache. A neuron's operands do not fit: its packed op holds the
-//! index of a [`NeuronOp`] in the tape's neuron table. Two kinds are not an
-//! `Op`'s own: they mark a node under which backward can take a shortcut (a
-//! row of data, a block of neurons), and read back as a leaf and a neuron.
+//! index of its block in the tape's [`Neurons`], and every node of a block
+//! has the same one. Two kinds are not an `Op`'s own: they mark nodes under
+//! which backward can take a shortcut (a row of data, a block it may run
+//! whole), and read back as a leaf and a neuron.
 
-use crate::engine::ops::{NeuronOp, NodeId, Op};
+use crate::engine::ops::{NodeId, Op};
+
+use super::blocks::Neurons;
 
 /// What a packed op is. The numbers are chosen for two tests the sweep makes
-/// on every node: `kind & 0b1101 == Neuron` holds for a neuron and a block's
-/// top, and `kind >= BlockTop` for the two marks.
+/// on every node: `kind & 0b1101 == Neuron` holds for a neuron and a node of
+/// a whole block, and `kind >= WholeBlock` for the two marks.
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -28,8 +31,8 @@ enum Kind {
     Sigmoid = 10,
     Neuron = 12,
     LogSumExp = 13,
-    /// A neuron that is the newest node of a block (`PackedOp::with_block`).
-    BlockTop = 14,
+    /// A neuron in a block backward runs whole (`PackedOp::whole_block`).
+    WholeBlock = 14,
     /// A leaf that is the newest of a row of data (`PackedOp::data_row`).
     DataRow = 15,
 }
@@ -53,7 +56,7 @@ impl Kind {
             10 => Kind::Sigmoid,
             12 => Kind::Neuron,
             13 => Kind::LogSumExp,
-            14 => Kind::BlockTop,
+            14 => Kind::WholeBlock,
             15 => Kind::DataRow,
             _ => unreachable!("packed ops hold only the kinds above"),
         }
@@ -66,9 +69,6 @@ const KIND_BITS: u32 = 4;
 const ID_BITS: u32 = 30;
 /// How many nodes a tape can hold: ids must fit in 30 bits.
 pub(crate) const MAX_NODES: usize = 1 << ID_BITS;
-/// The most rows a block of neurons can have: its mark holds them in 4 bits,
-/// its width in the 26 above.
-pub(crate) const MAX_BLOCK_ROWS: usize = 15;
 
 /// An [`Op`] in 8 bytes (see the module's doc). Code reads it back as an `Op`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -110,34 +110,24 @@ impl PackedOp {
         Kind::from_bits(self.kind_bits())
     }
 
-    /// A neuron node's op: the index of its operands in the tape's neuron table.
+    /// A neuron node's op: the index of its block in the tape's `Neurons`.
     #[inline(always)]
     pub fn neuron(index: usize) -> PackedOp {
         PackedOp(Kind::Neuron as u64 | (index as u64) << KIND_BITS)
     }
 
-    /// A neuron node's op that also marks it as the newest node of a block:
-    /// `rows` rows of a layer's `width` neurons, row after row, as
-    /// `push_network` lays out a group. Backward then runs the whole block at
-    /// once. Unmarked (unchanged) when the block does not fit in the mark.
+    /// The op of a node of block `index` when backward may run the block
+    /// whole (its weights, biases and inputs all different nodes). It
+    /// unpacks as `neuron(index)` does.
     #[inline(always)]
-    pub fn with_block(self, rows: usize, width: usize) -> PackedOp {
-        if self.kind_bits() == Kind::Neuron as u64
-            && (1..=MAX_BLOCK_ROWS).contains(&rows)
-            && width < 1 << 26
-        {
-            let mark = ((rows | width << 4) as u64) << (KIND_BITS + ID_BITS);
-            PackedOp((self.0 - Kind::Neuron as u64 + Kind::BlockTop as u64) | mark)
-        } else {
-            self
-        }
+    pub fn whole_block(index: usize) -> PackedOp {
+        PackedOp(Kind::WholeBlock as u64 | (index as u64) << KIND_BITS)
     }
 
-    /// `(rows, width)` of the block this neuron node tops (`with_block`), if it does.
+    /// Whether this is a node of a block backward may run whole.
     #[inline(always)]
-    pub fn block(self) -> Option<(usize, usize)> {
-        let mark = (self.0 >> (KIND_BITS + ID_BITS)) as usize;
-        (self.kind_bits() == Kind::BlockTop as u64).then_some((mark & 15, mark >> 4))
+    pub fn in_whole_block(self) -> bool {
+        self.kind_bits() == Kind::WholeBlock as u64
     }
 
     /// A leaf: the newest of a row of data leaves, with `below` more under
@@ -160,10 +150,10 @@ impl PackedOp {
         }
     }
 
-    /// Whether this op marks a shortcut for backward: `data_row` or `with_block`.
+    /// Whether this op marks a shortcut for backward: `data_row` or `whole_block`.
     #[inline(always)]
     pub fn is_marked(self) -> bool {
-        self.kind_bits() >= Kind::BlockTop as u64
+        self.kind_bits() >= Kind::WholeBlock as u64
     }
 
     /// Whether this is a leaf's op.
@@ -172,25 +162,24 @@ impl PackedOp {
         matches!(self.kind(), Kind::Leaf | Kind::DataRow)
     }
 
-    /// Where a neuron node's operands are in the tape's neuron table; `None`
-    /// for any other op.
+    /// The block of a neuron node; `None` for any other op.
     #[inline(always)]
     pub fn neuron_index(self) -> Option<usize> {
         (self.kind_bits() & NEURON_MASK == Kind::Neuron as u64)
             .then_some(((self.0 >> KIND_BITS) & ((1 << ID_BITS) - 1)) as usize)
     }
 
-    /// The op, with a neuron's operands looked up in `neurons`.
+    /// The op of node `id`, with a neuron's operands looked up in `neurons`.
     #[inline(always)]
-    pub fn unpack(self, neurons: &[(NodeId, NeuronOp)]) -> Op {
-        self.unpack_into(neurons, |op| op)
+    pub fn unpack(self, id: usize, neurons: &Neurons) -> Op {
+        self.unpack_into(id, neurons, |op| op)
     }
 
     /// `f(op)` for the op this unpacks to. Each kind's arm calls `f` with its
     /// own variant, so once `f` is inlined the match on the op inside it folds
     /// away: the reverse sweep dispatches once per node, not twice.
     #[inline(always)]
-    pub fn unpack_into<R>(self, neurons: &[(NodeId, NeuronOp)], f: impl FnOnce(Op) -> R) -> R {
+    pub fn unpack_into<R>(self, id: usize, neurons: &Neurons, f: impl FnOnce(Op) -> R) -> R {
         let a = ((self.0 >> KIND_BITS) & ((1 << ID_BITS) - 1)) as NodeId;
         let b = (self.0 >> (KIND_BITS + ID_BITS)) as NodeId;
         match self.kind() {
@@ -205,7 +194,7 @@ impl PackedOp {
             Kind::Exp => f(Op::Exp(a)),
             Kind::Log => f(Op::Log(a)),
             Kind::Sigmoid => f(Op::Sigmoid(a)),
-            Kind::Neuron | Kind::BlockTop => f(Op::Neuron(neurons[a as usize].1)),
+            Kind::Neuron | Kind::WholeBlock => f(Op::Neuron(neurons.neuron(a as usize, id))),
             Kind::LogSumExp => f(Op::LogSumExp(a, b)),
         }
     }
@@ -215,6 +204,8 @@ impl PackedOp {
 mod tests {
     use super::*;
     use crate::engine::Activation;
+    use crate::engine::fast::blocks::Block;
+    use crate::engine::ops::NeuronOp;
 
     #[test]
     fn every_kind_reads_back() {
@@ -232,16 +223,16 @@ mod tests {
             Kind::Sigmoid,
             Kind::Neuron,
             Kind::LogSumExp,
-            Kind::BlockTop,
+            Kind::WholeBlock,
             Kind::DataRow,
         ];
         for kind in kinds {
             let bits = kind as u64;
             assert_eq!(Kind::from_bits(bits), kind);
-            let is_neuron = matches!(kind, Kind::Neuron | Kind::BlockTop);
+            let is_neuron = matches!(kind, Kind::Neuron | Kind::WholeBlock);
             assert_eq!(bits & NEURON_MASK == Kind::Neuron as u64, is_neuron);
-            let is_mark = matches!(kind, Kind::BlockTop | Kind::DataRow);
-            assert_eq!(bits >= Kind::BlockTop as u64, is_mark);
+            let is_mark = matches!(kind, Kind::WholeBlock | Kind::DataRow);
+            assert_eq!(bits >= Kind::WholeBlock as u64, is_mark);
         }
     }
 
@@ -262,38 +253,51 @@ mod tests {
             Op::Sigmoid(a),
             Op::LogSumExp(a, b),
         ];
+        let none = Neurons::new();
         for op in ops {
-            assert_eq!(PackedOp::pack(op).unpack(&[]), op);
+            assert_eq!(PackedOp::pack(op).unpack(0, &none), op);
         }
-        let neuron = NeuronOp {
-            bias: a,
-            weights: 0,
-            inputs: b,
-            n: 1,
+        // a block of two rows of three neurons on four inputs each
+        let mut neurons = Neurons::new();
+        let params = neurons.push_params(&[(4, 0), (9, 5), (14, 10)]);
+        let block = Block {
+            first: 40,
+            count: 6,
+            width: 3,
+            inputs: a - 20,
+            input_stride: 10,
+            n: 4,
+            params,
             activation: Activation::Tanh,
-            input_grads: true,
+            input_grads: false,
         };
-        let table = vec![(0, neuron); MAX_NODES.min(3)];
-        assert_eq!(PackedOp::neuron(2).unpack(&table), Op::Neuron(neuron));
+        let op = neurons.push_block(block);
+        assert!(op.in_whole_block());
+        assert_eq!(op.neuron_index(), Some(0));
+        let fifth = NeuronOp {
+            bias: 9,
+            weights: 5,
+            inputs: a - 10,
+            n: 4,
+            activation: Activation::Tanh,
+            input_grads: false,
+        };
+        assert_eq!(op.unpack(44, &neurons), Op::Neuron(fifth));
+        assert_eq!(PackedOp::neuron(0).unpack(44, &neurons), Op::Neuron(fifth));
+        assert!(!PackedOp::neuron(0).in_whole_block());
+        // the largest index fits
+        assert_eq!(
+            PackedOp::whole_block(MAX_NODES - 1).neuron_index(),
+            Some(MAX_NODES - 1)
+        );
         assert_eq!(std::mem::size_of::<PackedOp>(), 8);
-        assert_eq!(PackedOp::data_row(63).unpack(&table), Op::Leaf);
+        assert_eq!(PackedOp::data_row(63).unpack(0, &none), Op::Leaf);
         assert!(PackedOp::data_row(63).is_leaf());
         assert_eq!(PackedOp::data_row(63).data_below(), 63);
         assert_eq!(PackedOp::pack(Op::Leaf).data_below(), 0);
         assert_eq!(PackedOp::pack(Op::Add(5, 7)).data_below(), 0);
         assert_eq!(PackedOp::neuron(9).data_below(), 0);
-        // a block's mark leaves the neuron as it was
-        let top = PackedOp::neuron(MAX_NODES - 1).with_block(8, (1 << 26) - 1);
-        assert_eq!(top.block(), Some((8, (1 << 26) - 1)));
-        assert_eq!(top.neuron_index(), Some(MAX_NODES - 1));
-        assert_eq!(
-            PackedOp::neuron(2).with_block(3, 4).unpack(&table),
-            Op::Neuron(neuron)
-        );
-        assert_eq!(PackedOp::neuron(2).block(), None);
-        // only neurons take one, and only one that fits
-        assert_eq!(PackedOp::neuron(2).with_block(16, 4).block(), None);
-        assert_eq!(PackedOp::neuron(2).with_block(8, 1 << 26).block(), None);
-        assert_eq!(PackedOp::pack(Op::Add(5, 7)).with_block(8, 4).block(), None);
+        assert!(PackedOp::data_row(0).is_marked() && op.is_marked());
+        assert!(!PackedOp::neuron(9).is_marked());
     }
 }

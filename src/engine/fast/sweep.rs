@@ -4,64 +4,79 @@
 //! `backward.rs` (the tests in `fast/mod.rs` compare the bits).
 
 use crate::engine::ops::{self, Activation, NeuronOp};
-use crate::engine::tape::NodeId;
 
-use super::packed::{MAX_BLOCK_ROWS, PackedOp};
+use super::blocks::{Block, MAX_BLOCK_ROWS, Neurons};
+use super::packed::PackedOp;
 
 /// How many weights' grads a block's backward holds in registers at a time:
-/// sixteen independent sums keep the processor's adders busy.
-const WEIGHTS_HELD: usize = 16;
+/// that many independent sums keep the processor's adders busy.
+const WEIGHTS_HELD: usize = 32;
 
 /// `backward`'s sweep for a graph with neurons in it: the chain rule from
 /// the last node, whose grad is seeded, down to the first, with three
-/// shortcuts. A neuron reads its operands from the table in place; a block of
-/// neurons (`push_network`'s) runs as one (`block_backward`); a row of data
-/// leaves, which no grad reaches, is stepped over in one go. Every grad gets
-/// the same terms in the same order as from the plain sweep.
+/// shortcuts. A neuron reads its operands from its block; a block whose
+/// nodes are all different (`push_network`'s, a layer's) runs as one
+/// (`block_backward`) from its newest node; a row of data leaves, which no
+/// grad reaches, is stepped over in one go. Every grad gets the same terms in
+/// the same order as from the plain sweep.
 #[inline(never)]
-pub(crate) fn sweep(
-    data: &[f64],
-    ops: &[PackedOp],
-    neurons: &[(NodeId, NeuronOp)],
-    grads: &mut [f64],
-) {
+pub(crate) fn sweep(data: &[f64], ops: &[PackedOp], neurons: &Neurons, grads: &mut [f64]) {
     let mut id = data.len();
-    // scratch for `block_backward`
-    let mut g = Vec::new();
+    let mut scratch = Scratch::default();
     while id > 0 {
         id -= 1;
         let grad = grads[id];
         // Nothing to pass on: the root does not depend on this node, or not
         // here. Under the newest of a row of data, nothing reaches the rest.
         if grad == 0.0 {
-            // A block's top may have a zero grad while the rest of its block
-            // has some; under the newest leaf of a row of data, none does.
+            // A block's newest node may have a zero grad while the rest of
+            // its block has some; under the newest leaf of a row of data, none does.
             if ops[id].is_marked() {
-                id = match ops[id].block() {
-                    Some(_) => block_backward(id, ops[id], data, neurons, grads, &mut g),
-                    None => id - ops[id].data_below(),
-                };
+                match ops[id].neuron_index() {
+                    Some(index) if neurons.blocks[index].top() == id => {
+                        id = block_backward(
+                            &neurons.blocks[index],
+                            neurons,
+                            data,
+                            grads,
+                            &mut scratch,
+                        );
+                    }
+                    Some(_) => {}
+                    None => id -= ops[id].data_below(),
+                }
             }
             continue;
         }
         // A training graph is mostly neurons: read their operands in place.
         if let Some(index) = ops[id].neuron_index() {
-            if ops[id].block().is_some() {
-                id = block_backward(id, ops[id], data, neurons, grads, &mut g);
+            // A whole block from its newest node; one below it is the root's
+            // block, cut by the root: node by node.
+            if ops[id].in_whole_block() && neurons.blocks[index].top() == id {
+                id = block_backward(&neurons.blocks[index], neurons, data, grads, &mut scratch);
                 continue;
             }
-            let neuron = &neurons[index].1;
+            let neuron = neurons.neuron(index, id);
             // `LocalGrads::Neuron`, as `Op::local_grads` gives it
             let derivative = neuron.activation.derivative(data[id]);
-            neuron_backward(neuron, derivative * grad, data, grads);
+            neuron_backward(&neuron, derivative * grad, data, grads);
             continue;
         }
         ops[id].unpack_into(
+            id,
             neurons,
             #[inline(always)]
             |op| ops::chain_rule(op, grad, data[id], data, grads),
         );
     }
+}
+
+/// `block_backward`'s scratch space, kept from block to block: each node's
+/// d(root)/d(sum), and each neuron's for the block's rows side by side.
+#[derive(Default)]
+struct Scratch {
+    g: Vec<f64>,
+    gt: Vec<[f64; MAX_BLOCK_ROWS]>,
 }
 
 /// `g[k] = activation'(outs[k]) * grads[k]`, d(root)/d(sum) of neurons whose
@@ -89,94 +104,83 @@ fn sum_grads(activation: Activation, grads: &[f64], outs: &[f64], g: &mut Vec<f6
     }
 }
 
-/// The chain rule of a block of neurons, `rows` rows of a layer's `width`
-/// neurons each, as `Tape::push_network` lays out a group of rows: node `top`,
-/// whose op `top_op` holds the mark, is the last row's last neuron. Returns
-/// the block's first node. `g` is scratch space.
+/// The chain rule of a block of neurons (see `Block`), from its newest
+/// node, whose grad is final, down. Returns the block's first node.
 ///
 /// Each node's terms are `neuron_backward`'s, and each grad gets them in the
 /// order the node-by-node sweep would give them: a weight and a bias from the
 /// last row down, an input from its row's last neuron down. The block's
-/// weights, biases and inputs are all different nodes (they are the layer's
-/// parameters and the rows' inputs), so no other order matters.
+/// weights, biases and inputs are all different nodes (`PackedOp::whole_block`),
+/// so no other order matters.
 ///
-/// Compiled for the baseline x86-64 and for AVX2, picked at run time, as
-/// `tape::layer_on_group`.
-#[multiversion::multiversion(targets("x86_64+avx+avx2"))]
+/// Compiled for the baseline x86-64, AVX2 and AVX-512, picked at run time,
+/// as `layers::layer_on_group`.
+#[multiversion::multiversion(targets("x86_64+avx+avx2+avx512f", "x86_64+avx+avx2"))]
 fn block_backward(
-    top: usize,
-    top_op: PackedOp,
+    block: &Block,
+    neurons: &Neurons,
     data: &[f64],
-    neurons: &[(NodeId, NeuronOp)],
     grads: &mut [f64],
-    g: &mut Vec<f64>,
+    scratch: &mut Scratch,
 ) -> usize {
-    let (top_index, (rows, width)) = top_op
-        .neuron_index()
-        .zip(top_op.block())
-        .expect("the top of a block of neurons");
-    let count = rows * width;
-    let (first, first_index) = (top + 1 - count, top_index + 1 - count);
-    let block = &neurons[first_index..][..count];
-    let layer = &block[..width];
+    let Scratch { g, gt } = scratch;
+    let (first, rows, width) = (block.first as usize, block.rows(), block.width as usize);
+    let (n, nodes) = (block.n as usize, first..=block.top());
+    let layer = &neurons.params[block.params as usize..][..width];
     // d(root)/d(sum) of each node: 0 where the sweep would pass nothing on
-    sum_grads(
-        layer[0].1.activation,
-        &grads[first..=top],
-        &data[first..=top],
-        g,
-    );
+    sum_grads(block.activation, &grads[nodes.clone()], &data[nodes], g);
     // The rows that pass their layer some grad, last row first, and their first inputs.
     let (mut alive, mut alive_count) = ([0; MAX_BLOCK_ROWS], 0);
     let mut inputs = [0; MAX_BLOCK_ROWS];
     for r in (0..rows).rev() {
-        inputs[r] = block[r * width].1.inputs as usize;
+        inputs[r] = block.row_inputs(r);
         alive[alive_count] = r;
         let row_g = &g[r * width..][..width];
         alive_count += usize::from(row_g.iter().fold(false, |any, &g| any | (g != 0.0)));
     }
     let alive = &alive[..alive_count];
-    for (j, (_, neuron)) in layer.iter().enumerate() {
-        // The rows that pass neuron j a grad, last row first: (their first input, g).
-        let mut live = [(0, 0.0); MAX_BLOCK_ROWS];
-        let mut count = 0;
-        for &r in alive {
-            let g = g[r * width + j];
-            live[count] = (inputs[r], g);
-            count += usize::from(g != 0.0);
-        }
-        let live = &live[..count];
-        // w_i.grad += x_i * g for each live row in turn, `WEIGHTS_HELD`
-        // weights at a time, each held in a register across the rows.
-        let mut chunks = grads[neuron.weight_ids()].chunks_exact_mut(WEIGHTS_HELD);
-        for (c, chunk) in (&mut chunks).enumerate() {
-            let mut sums: [f64; WEIGHTS_HELD] = chunk.try_into().expect("whole chunks");
-            for &(inputs, g) in live {
-                let x_data = &data[inputs + WEIGHTS_HELD * c..][..WEIGHTS_HELD];
-                for (sum, x) in sums.iter_mut().zip(x_data) {
-                    *sum += x * g;
-                }
-            }
-            chunk.copy_from_slice(&sums);
-        }
-        let tail = chunks.into_remainder();
-        let done = neuron.n as usize - tail.len();
-        for &(inputs, g) in live {
-            for (w_grad, x) in tail.iter_mut().zip(&data[inputs + done..]) {
-                *w_grad += x * g;
-            }
-        }
-        for &(_, g) in live {
-            grads[neuron.bias as usize] += g;
+    let mut alive_inputs = [0; MAX_BLOCK_ROWS];
+    for (alive_inputs, &r) in alive_inputs.iter_mut().zip(alive) {
+        *alive_inputs = inputs[r];
+    }
+    // Each neuron's g in the alive rows, side by side.
+    gt.clear();
+    gt.resize(width, [0.0; MAX_BLOCK_ROWS]);
+    for (k, &r) in alive.iter().enumerate() {
+        for (gt, &g) in gt.iter_mut().zip(&g[r * width..][..width]) {
+            gt[k] = g;
         }
     }
-    if layer[0].1.input_grads {
+    for (&(bias, weights), gs) in layer.iter().zip(gt.iter()) {
+        // The rows that pass this neuron a grad, last row first: usually
+        // every alive row; else those whose g is not 0.
+        let (mut live_inputs, mut live_g) = (alive_inputs, *gs);
+        let mut live = alive.len();
+        if gs[..live].contains(&0.0) {
+            live = 0;
+            for (&inputs, &g) in alive_inputs.iter().zip(gs).take(alive.len()) {
+                (live_inputs[live], live_g[live]) = (inputs, g);
+                live += usize::from(g != 0.0);
+            }
+        }
+        let (live_inputs, live_g) = (&live_inputs[..live], &live_g[..live]);
+        weight_grads(
+            &mut grads[weights as usize..][..n],
+            data,
+            live_inputs,
+            live_g,
+        );
+        for &g in live_g {
+            grads[bias as usize] += g;
+        }
+    }
+    if block.input_grads {
         for &r in alive {
             let row_g = &g[r * width..][..width];
-            let x_grads = &mut grads[inputs[r]..][..layer[0].1.n as usize];
-            for ((_, neuron), &g) in layer.iter().zip(row_g).rev() {
+            let x_grads = &mut grads[inputs[r]..][..n];
+            for (&(_, weights), &g) in layer.iter().zip(row_g).rev() {
                 if g != 0.0 {
-                    for (x_grad, w) in x_grads.iter_mut().zip(&data[neuron.weight_ids()]) {
+                    for (x_grad, w) in x_grads.iter_mut().zip(&data[weights as usize..][..n]) {
                         *x_grad += w * g;
                     }
                 }
@@ -184,6 +188,32 @@ fn block_backward(
         }
     }
     first
+}
+
+/// `w_i.grad += x_i * g` for each live row in turn (`inputs[k]` its first
+/// input, `gs[k]` its g), `WEIGHTS_HELD` weights at a time, each held in a
+/// register across the rows.
+#[inline(always)]
+fn weight_grads(w_grads: &mut [f64], data: &[f64], inputs: &[usize], gs: &[f64]) {
+    let n = w_grads.len();
+    let mut chunks = w_grads.chunks_exact_mut(WEIGHTS_HELD);
+    for (c, chunk) in (&mut chunks).enumerate() {
+        let mut sums: [f64; WEIGHTS_HELD] = chunk.try_into().expect("whole chunks");
+        for (&inputs, &g) in inputs.iter().zip(gs) {
+            let x_data = &data[inputs + WEIGHTS_HELD * c..][..WEIGHTS_HELD];
+            for (sum, x) in sums.iter_mut().zip(x_data) {
+                *sum += x * g;
+            }
+        }
+        chunk.copy_from_slice(&sums);
+    }
+    let tail = chunks.into_remainder();
+    let done = n - tail.len();
+    for (&inputs, &g) in inputs.iter().zip(gs) {
+        for (w_grad, x) in tail.iter_mut().zip(&data[inputs + done..]) {
+            *w_grad += x * g;
+        }
+    }
 }
 
 /// `backward::neuron_backward` as two loops over slices, which vectorise,
