@@ -286,33 +286,58 @@ impl MLP {
                 row.len()
             );
         }
-        let mut layers = Vec::with_capacity(self.layers.len());
-        let mut layer_nin = nin;
-        for layer in &self.layers {
+        if nin == 0 || !self.layers_are_neuron_nodes() {
+            return rows.iter().map(|row| self.forward_data(row)).collect();
+        }
+        let layers: Vec<_> = self
+            .neuron_refs()
+            .map(|(refs, a)| (refs.collect(), a))
+            .collect();
+        Value::network_on_rows(&layers, rows)
+    }
+
+    /// Whether every layer can be neuron nodes: it has neurons, of one
+    /// activation, each with its weights in a run as long as its inputs.
+    fn layers_are_neuron_nodes(&self) -> bool {
+        let mut layer_nin = self.nin();
+        self.layers.iter().all(|layer| {
             let Some(activation) = layer.neurons.first().map(|neuron| neuron.activation) else {
-                break;
+                return false;
             };
             let one_node = layer.neurons.iter().all(|neuron| {
                 neuron.weights_in_a_run
                     && neuron.activation == activation
                     && neuron.w.len() == layer_nin
             });
-            if !one_node {
-                break;
-            }
-            let neurons = layer.neurons.iter().map(|n| (&n.b, &n.w[0])).collect();
-            layers.push((neurons, activation));
             layer_nin = layer.neurons.len();
-        }
-        if nin == 0 || layers.len() < self.layers.len() {
-            return rows.iter().map(|row| self.forward_data(row)).collect();
-        }
-        Value::network_on_rows(&layers, rows)
+            one_node
+        })
+    }
+
+    /// Each layer's neurons' `(bias, first weight)` and its activation.
+    fn neuron_refs(
+        &self,
+    ) -> impl Iterator<Item = (impl Iterator<Item = (&Value, &Value)>, Activation)> {
+        self.layers.iter().map(|layer| {
+            let activation = layer
+                .neurons
+                .first()
+                .map_or(Activation::Linear, |n| n.activation);
+            (layer.neurons.iter().map(|n| (&n.b, &n.w[0])), activation)
+        })
     }
 
     /// Each layer on the one before; `input_grads` as `Layer::forward_with`,
-    /// for the first layer (the later ones always pass grads on).
+    /// for the first layer (the later ones always pass grads on). In one
+    /// visit to the tape when every layer is neuron nodes.
     fn forward_layers(&self, inputs: Vec<Value>, input_grads: bool) -> Vec<Value> {
+        if !inputs.is_empty() && !self.layers.is_empty() && self.layers_are_neuron_nodes() {
+            let outputs = Value::layers_on_run(self.neuron_refs(), &inputs, input_grads);
+            if let Some(outputs) = outputs {
+                Value::drop_all(inputs);
+                return outputs;
+            }
+        }
         let mut activations = inputs;
         for (layer_index, layer) in self.layers.iter().enumerate() {
             let outputs = layer.forward_with(&activations, input_grads || layer_index > 0);
@@ -341,9 +366,7 @@ impl MLP {
 
     /// One step of gradient descent: `p.data -= lr * p.grad` for every parameter.
     pub fn update_weights(&mut self, lr: f64) {
-        for parameter in self.parameter_refs() {
-            parameter.set_data(parameter.data() - lr * parameter.grad());
-        }
+        Value::descend_all(self.parameter_refs(), lr);
     }
 
     /// The number of inputs the first layer takes.

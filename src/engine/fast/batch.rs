@@ -166,6 +166,50 @@ impl Value {
         })
     }
 
+    /// Layers on `inputs`, each layer's neurons' `(bias, first weight)`
+    /// and activation, as `neurons_on_weight_runs` layer after layer (every
+    /// neuron's weights a run as long as its layer's inputs), but in one visit
+    /// to the tape, only the last layer's nodes getting handles: the hidden
+    /// layers' live as long as the outputs. The same nodes and bits. `None`
+    /// when the inputs are not a run.
+    pub(crate) fn layers_on_run<'a, L, N>(
+        layers: L,
+        inputs: &[Value],
+        input_grads: bool,
+    ) -> Option<Vec<Value>>
+    where
+        L: Iterator<Item = (N, Activation)>,
+        N: Iterator<Item = (&'a Value, &'a Value)>,
+    {
+        tape::with_new_nodes(|tape| {
+            let (mut first, mut n) = (run_start(tape, inputs)?, inputs.len());
+            let mut input_grads = input_grads;
+            for (neurons, activation) in layers {
+                let params = tape.neurons.params.len() as u32;
+                for (bias, weight) in neurons {
+                    let pair = (tape.node(bias.slot), tape.node(weight.slot));
+                    tape.neurons.params.push(pair);
+                }
+                let (inputs, width) = (first, tape.neurons.params.len() - params as usize);
+                first = tape.len() as NodeId;
+                tape.push_layer(params, inputs, n, activation, input_grads);
+                (n, input_grads) = (width, true);
+            }
+            let outputs = first..first + n as NodeId;
+            Some(outputs.map(|id| Value::retained(tape, id)).collect())
+        })
+    }
+
+    /// `p.data -= rate * p.grad` for each of `values`, in one visit to the tape.
+    pub(crate) fn descend_all<'a>(values: impl Iterator<Item = &'a Value>, rate: f64) {
+        tape::with(|tape| {
+            for value in values {
+                let id = tape.node(value.slot);
+                tape.data[id as usize] -= rate * tape.grad(id);
+            }
+        });
+    }
+
     /// A network on rows of data: for each layer, its neurons' `(bias, first
     /// weight)` and their activation, each neuron's weights a run of nodes as
     /// long as the layer's inputs (as `nn::Neuron` checks when it is made), and

@@ -94,6 +94,13 @@ impl Neurons {
         }
     }
 
+    /// Adds a block that backward runs node by node, and returns its nodes'
+    /// packed op: one row of a layer, where a block's shortcut saves nothing.
+    pub fn push_row(&mut self, block: Block) -> PackedOp {
+        self.blocks.push(block);
+        PackedOp::neuron(self.blocks.len() - 1)
+    }
+
     /// A neuron of its own, node `id`: a block of one.
     pub fn push_one(&mut self, id: NodeId, neuron: NeuronOp) -> PackedOp {
         let params = self.push_params(&[(neuron.bias, neuron.weights)]);
@@ -115,8 +122,13 @@ impl Neurons {
     #[inline(always)]
     pub fn neuron(&self, index: usize, id: usize) -> NeuronOp {
         let block = &self.blocks[index];
-        let at = id - block.first as usize;
-        let (r, j) = (at / block.width as usize, at % block.width as usize);
+        let (at, width) = (id - block.first as usize, block.width as usize);
+        // A division takes tens of cycles: not for a block of one row.
+        let (r, j) = if at < width {
+            (0, at)
+        } else {
+            (at / width, at % width)
+        };
         let (bias, weights) = self.params[block.params as usize + j];
         NeuronOp {
             bias,

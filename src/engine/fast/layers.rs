@@ -69,7 +69,7 @@ impl Tape {
             }
             self.data.extend_from_slice(&outputs[..group.len()]);
         }
-        let packed = self.neurons.push_block(Block {
+        let packed = self.neurons.push_row(Block {
             first: first as NodeId,
             count: width as u32,
             width: width as u32,
