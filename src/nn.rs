@@ -361,7 +361,37 @@ impl MLP {
     }
 
     pub fn zero_grad(&mut self) {
-        Value::zero_grads(self.parameter_refs());
+        match self.parameter_runs() {
+            Some(runs) => Value::zero_grad_runs(runs),
+            None => Value::zero_grads(self.parameter_refs()),
+        }
+    }
+
+    /// The parameters in `parameters`' order as runs of consecutive nodes
+    /// (each neuron's weights, then its bias), each by its first value and
+    /// length; `None` when a neuron's weights are not a run.
+    fn parameter_runs(&self) -> Option<impl Iterator<Item = (&Value, usize)>> {
+        let mut neurons = self.layers.iter().flat_map(|layer| &layer.neurons);
+        let runs = neurons.all(|neuron| neuron.weights_in_a_run && !neuron.w.is_empty());
+        let neurons = self.layers.iter().flat_map(|layer| &layer.neurons);
+        runs.then(|| neurons.flat_map(|neuron| [(&neuron.w[0], neuron.w.len()), (&neuron.b, 1)]))
+    }
+
+    /// Every parameter's grad, in `parameters`' order, into `out`, whose old
+    /// contents go.
+    pub(crate) fn grads_into(&self, out: &mut Vec<f64>) {
+        match self.parameter_runs() {
+            Some(runs) => Value::grad_runs_into(runs, out),
+            None => Value::grads_into(&self.parameters(), out),
+        }
+    }
+
+    /// Sets every parameter's data to `data`'s numbers, in `parameters`' order.
+    pub(crate) fn set_parameter_data(&self, data: &[f64]) {
+        match self.parameter_runs() {
+            Some(runs) => Value::set_data_runs(runs, data),
+            None => Value::set_data_of(&self.parameters(), data),
+        }
     }
 
     /// One step of gradient descent: `p.data -= lr * p.grad` for every parameter.
@@ -375,5 +405,33 @@ impl MLP {
             .first()
             .and_then(|layer| layer.neurons.first())
             .map_or(0, |neuron| neuron.w.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parameters read and written a run at a time are the parameters
+    /// read and written one by one, a bias swapped for another value too.
+    #[test]
+    fn parameter_runs_are_the_parameters() {
+        let mut model = MLP::new(3, &[4, 2]);
+        model.layers[1].neurons[0].b = Value::leaf(0.25);
+        let numbers: Vec<f64> = (0..model.parameters().len())
+            .map(|i| i as f64 / 7.0)
+            .collect();
+        model.set_parameter_data(&numbers);
+        let data: Vec<f64> = model.parameters().iter().map(Value::data).collect();
+        assert_eq!(data, numbers);
+        let out = model.forward(&[1.0, -2.0, 0.5]);
+        (&out[0] * &out[1]).backward();
+        let mut grads = Vec::new();
+        model.grads_into(&mut grads);
+        let one_by_one: Vec<f64> = model.parameters().iter().map(Value::grad).collect();
+        assert_eq!(grads, one_by_one);
+        assert!(grads.iter().filter(|&&g| g != 0.0).count() > 10);
+        model.zero_grad();
+        assert!(model.parameters().iter().all(|p| p.grad() == 0.0));
     }
 }

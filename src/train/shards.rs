@@ -95,7 +95,7 @@ impl Network {
     }
 
     fn load(&self, parameters: &[f64]) {
-        Value::set_data_of(&self.parameters, parameters);
+        self.model.set_parameter_data(parameters);
     }
 }
 
@@ -242,7 +242,7 @@ impl Shard<'_> {
         }
         total_loss.backward();
         let (mut grads, mut score_data) = (spares.take(), spares.take());
-        Value::grads_into(&network.parameters, &mut grads);
+        network.model.grads_into(&mut grads);
         Value::data_into(scores.iter().flatten(), &mut score_data);
         // the outputs' handles in one visit to the tape, not one each
         Value::drop_all(scores.into_iter().flatten().collect());

@@ -5,7 +5,7 @@
 
 use crate::engine::Value;
 use crate::engine::ops::{Activation, Op};
-use crate::engine::tape::{self, NodeId};
+use crate::engine::tape::{self, NodeId, Tape};
 use crate::engine::value::run_start;
 
 use super::layers::LayerIds;
@@ -121,6 +121,56 @@ impl Value {
             for (value, &data) in values.iter().zip(data) {
                 let id = tape.node(value.slot);
                 tape.data[id as usize] = data;
+            }
+        });
+    }
+
+    /// The ids of a run of consecutive nodes: its first value and its length.
+    fn run_ids(tape: &Tape, (first, len): (&Value, usize)) -> std::ops::Range<usize> {
+        let first = tape.node(first.slot) as usize;
+        first..first + len
+    }
+
+    /// `zero_grads` for runs of consecutive nodes (`runs`' first value and
+    /// length each): a slice filled per run rather than a lookup per value.
+    pub(crate) fn zero_grad_runs<'a>(runs: impl Iterator<Item = (&'a Value, usize)>) {
+        tape::with(|tape| {
+            for run in runs {
+                let ids = Value::run_ids(tape, run);
+                // a node past the end of `grads` has grad 0 already
+                let end = ids.end.min(tape.grads.len());
+                if ids.start < end {
+                    tape.grads[ids.start..end].fill(0.0);
+                }
+            }
+        });
+    }
+
+    /// `grads_into` for runs of consecutive nodes, as `zero_grad_runs`.
+    pub(crate) fn grad_runs_into<'a>(
+        runs: impl Iterator<Item = (&'a Value, usize)>,
+        out: &mut Vec<f64>,
+    ) {
+        tape::with(|tape| {
+            out.clear();
+            for ids in runs.map(|run| Value::run_ids(tape, run)) {
+                let end = ids.end.min(tape.grads.len()).max(ids.start);
+                out.extend_from_slice(&tape.grads[ids.start..end]);
+                out.resize(out.len() + ids.end - end, 0.0);
+            }
+        });
+    }
+
+    /// `set_data_of` for runs of consecutive nodes, as `zero_grad_runs`: the
+    /// runs take `data`'s numbers in order.
+    pub(crate) fn set_data_runs<'a>(runs: impl Iterator<Item = (&'a Value, usize)>, data: &[f64]) {
+        tape::with(|tape| {
+            let mut data = data;
+            for run in runs {
+                let ids = Value::run_ids(tape, run);
+                let (run, rest) = data.split_at(ids.len());
+                tape.data[ids].copy_from_slice(run);
+                data = rest;
             }
         });
     }
