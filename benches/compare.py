@@ -120,11 +120,15 @@ TASKS = [
 ]
 # as many as benches/engine.rs times per run of a task
 TASK_STEPS = 100
+# Wider networks on 5,000 moons, one thread, with COMPARE_WIDTHS=1: ten
+# steps a run on both sides, as benches/engine.rs's wide tasks.
+WIDE_TASKS = [(f"wide{w}", 5000, [2, w, w, 1], "hinge") for w in (128, 256, 512)]
+WIDE_STEPS = 10
 
 
 def task_data(torch, name, rows):
     gen = torch.Generator().manual_seed(1)
-    if name.startswith("moons"):
+    if name.startswith(("moons", "wide")):
         half = rows // 2
         t = torch.linspace(0, 3.141592653589793, half, dtype=torch.float64)
         upper = torch.stack([t.cos(), t.sin()], 1)
@@ -140,7 +144,7 @@ def task_data(torch, name, rows):
     return X, labels
 
 
-def torch_task_ms(name, rows, sizes, loss_kind, threads):
+def torch_task_ms(name, rows, sizes, loss_kind, threads, steps=TASK_STEPS):
     import torch
 
     torch.set_num_threads(threads)
@@ -174,15 +178,15 @@ def torch_task_ms(name, rows, sizes, loss_kind, threads):
     runs = []
     for _ in range(5):
         start = time.perf_counter()
-        for _ in range(TASK_STEPS):
+        for _ in range(steps):
             step()
-        runs.append((time.perf_counter() - start) * 1e3 / TASK_STEPS)
+        runs.append((time.perf_counter() - start) * 1e3 / steps)
     return statistics.median(runs)
 
 
-def rust_tasks_ms(name):
+def rust_tasks_ms(name, *threads):
     out = subprocess.run(
-        ["cargo", "bench", "--quiet", "--bench", "engine", "--", "tasks", name],
+        ["cargo", "bench", "--quiet", "--bench", "engine", "--", "tasks", name, *threads],
         cwd=ROOT, check=True, capture_output=True, text=True,
     ).stdout
     times = {}
@@ -244,7 +248,28 @@ def compare_tasks():
     print()
 
 
+def compare_widths():
+    """One thread, 5,000 moons, MLP 2-W-W-1: each side's best of the rounds."""
+    rust, torch_ms = {}, {}
+    for _ in range(ROUNDS):
+        for name, rows, sizes, loss_kind in WIDE_TASKS:
+            ours = rust_tasks_ms(name, "1")[(name, 1)]
+            theirs = torch_task_ms(name, rows, sizes, loss_kind, 1, WIDE_STEPS)
+            rust[name] = min(rust.get(name, ours), ours)
+            torch_ms[name] = min(torch_ms.get(name, theirs), theirs)
+    print(f"5,000 moons, MLP 2-W-W-1, one thread, ms/step (best of {ROUNDS} alternating rounds)")
+    print(f"{'width':<8} {'micrograd-rs':>13} {'PyTorch':>9} {'ratio':>7}")
+    for name, _, sizes, _ in WIDE_TASKS:
+        print(f"{sizes[1]:<8} {rust[name]:>13.2f} {torch_ms[name]:>9.2f} {rust[name] / torch_ms[name]:>6.2f}x")
+    print(f"256 -> 512: micrograd-rs {rust['wide512'] / rust['wide256']:.2f}x the time, "
+          f"PyTorch {torch_ms['wide512'] / torch_ms['wide256']:.2f}x")
+    print()
+
+
 def main():
+    if os.environ.get("COMPARE_WIDTHS", "0") == "1":
+        compare_widths()
+        return
     if os.environ.get("COMPARE_TASKS", "1") != "0":
         compare_tasks()
     X, y = load_moons()

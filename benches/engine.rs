@@ -49,9 +49,11 @@ fn main() {
     if args.iter().any(|arg| arg == "tasks") {
         // `-- tasks [NAME...] [THREADS...]` picks some
         let named = |name: &str| args.iter().any(|arg| arg == name);
-        let any_task = TASKS.iter().any(|task| named(task.name));
+        let any_task = TASKS.iter().chain(&WIDE_TASKS).any(|task| named(task.name));
         let any_threads = named("1") || named("2");
-        for task in TASKS.iter().filter(|task| !any_task || named(task.name)) {
+        let tasks = TASKS.iter().filter(|task| !any_task || named(task.name));
+        let wide = WIDE_TASKS.iter().filter(|task| named(task.name));
+        for task in tasks.chain(wide) {
             for threads in [1, 2]
                 .into_iter()
                 .filter(|t| !any_threads || named(&t.to_string()))
@@ -101,6 +103,8 @@ struct Task {
     data: &'static str,
     /// The config, but for the dataset, the steps and the threads.
     config: &'static str,
+    /// Steps timed per run.
+    steps: usize,
 }
 
 /// Steps timed per run of a task, on both sides (`benches/compare.py` runs as
@@ -122,6 +126,7 @@ const TASKS: [Task; 3] = [
         rows: 1000,
         data: "moons",
         config: MOONS_CONFIG,
+        steps: TASK_STEPS,
     },
     Task {
         name: "moons5000",
@@ -129,6 +134,7 @@ const TASKS: [Task; 3] = [
         rows: 5000,
         data: "moons",
         config: MOONS_CONFIG,
+        steps: TASK_STEPS,
     },
     Task {
         name: "digits",
@@ -136,8 +142,38 @@ const TASKS: [Task; 3] = [
         rows: 1078,
         data: "digits",
         config: DIGITS_CONFIG,
+        steps: TASK_STEPS,
     },
 ];
+
+/// Wider networks on 5,000 moons, MLP 2-W-W-1, the moons' config
+/// otherwise, run only when named (`-- tasks wide512 1`): ten steps a run, a
+/// step of the widest being a fifth of a second.
+const WIDE_TASKS: [Task; 3] = [
+    wide("wide128", WIDE_128),
+    wide("wide256", WIDE_256),
+    wide("wide512", WIDE_512),
+];
+const WIDE_128: &str = r#""model": {"hidden": [128, 128], "activation": "relu"}, "loss": "hinge",
+    "l2": 1e-4, "optimizer": {"kind": "sgd", "lr": 0.1}, "standardize": false, "init": "micrograd",
+    "batch_size": 1000000"#;
+const WIDE_256: &str = r#""model": {"hidden": [256, 256], "activation": "relu"}, "loss": "hinge",
+    "l2": 1e-4, "optimizer": {"kind": "sgd", "lr": 0.1}, "standardize": false, "init": "micrograd",
+    "batch_size": 1000000"#;
+const WIDE_512: &str = r#""model": {"hidden": [512, 512], "activation": "relu"}, "loss": "hinge",
+    "l2": 1e-4, "optimizer": {"kind": "sgd", "lr": 0.1}, "standardize": false, "init": "micrograd",
+    "batch_size": 1000000"#;
+
+const fn wide(name: &'static str, config: &'static str) -> Task {
+    Task {
+        name,
+        title: name,
+        rows: 5000,
+        data: "moons",
+        config,
+        steps: 10,
+    }
+}
 
 impl Task {
     /// Median ms per step: the time of `TASK_STEPS + 5` steps less that of
@@ -162,7 +198,7 @@ impl Task {
             start.elapsed().as_secs_f64() * 1e3
         };
         let mut per_step: Vec<f64> = (0..5)
-            .map(|_| (run(TASK_STEPS + 5) - run(5)) / TASK_STEPS as f64)
+            .map(|_| (run(self.steps + 5) - run(5)) / self.steps as f64)
             .collect();
         per_step.sort_by(f64::total_cmp);
         per_step[per_step.len() / 2]
