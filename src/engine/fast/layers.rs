@@ -108,20 +108,21 @@ impl Tape {
         let params: Vec<u32> = (layers.iter())
             .map(|layer| self.neurons.push_params(&layer.neurons))
             .collect();
-        // One group's inputs to a layer, transposed: `lanes[i][r]` is row r's input i.
+        // One group's inputs to a layer, transposed: `lanes[i][r]` is row r's
+        // input i. A layer's outputs (`sums`) are the next one's lanes.
         let mut lanes: Vec<[f64; ROWS_IN_FLIGHT]> = Vec::new();
         let mut sums: Vec<[f64; ROWS_IN_FLIGHT]> = Vec::new();
         for group in rows.chunks(ROWS_IN_FLIGHT) {
             let mut starts = self.push_rows(group);
             let mut n = group.first().map_or(0, |row| row.len());
-            for ((index, layer), &params) in layers.iter().enumerate().zip(&params) {
-                lanes.clear();
-                lanes.resize(n, [0.0; ROWS_IN_FLIGHT]);
-                for (r, &start) in starts[..group.len()].iter().enumerate() {
-                    for (lane, &x) in lanes.iter_mut().zip(&self.data[start as usize..][..n]) {
-                        lane[r] = x;
-                    }
+            // (a short group's unused lanes hold what they held: their sums are not kept)
+            lanes.resize(n, [0.0; ROWS_IN_FLIGHT]);
+            for (r, row) in group.iter().enumerate() {
+                for (lane, &x) in lanes.iter_mut().zip(*row) {
+                    lane[r] = x;
                 }
+            }
+            for ((index, layer), &params) in layers.iter().enumerate().zip(&params) {
                 layer_on_group(&self.data, layer, &lanes, &mut sums);
                 // the first layer's inputs are data
                 let block = Block {
@@ -137,6 +138,7 @@ impl Tape {
                 };
                 starts = self.extend_block(block, &sums);
                 n = layer.neurons.len();
+                std::mem::swap(&mut lanes, &mut sums);
             }
             outputs.extend_from_slice(&starts[..group.len()]);
         }
