@@ -16,7 +16,7 @@ mod ops;
 mod tape;
 mod value;
 
-pub(crate) use fast::{MAX_NODES, ROWS_IN_FLIGHT};
+pub(crate) use fast::MAX_NODES;
 pub use inspect::OpKind;
 pub use tape::len as tape_len;
 pub use value::{Activation, Value};

@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::engine::{Activation, ROWS_IN_FLIGHT, Value};
+use crate::engine::{Activation, Value};
 use crate::nn::MLP;
 use crate::train::crew::{Crew, Tasks};
 use crate::train::loss;
@@ -15,14 +15,19 @@ use crate::train::problem::{Problem, Target};
 /// Rows per shard, at most: a batch of more rows is cut into
 /// `ceil(rows / SHARD_ROWS)` shards, rounded up to an even number.
 pub const SHARD_ROWS: usize = 128;
+/// Shards hold whole groups of this many rows. It was the rows
+/// `forward_rows` computed side by side (now sixteen), and stays, so that
+/// where shards are cut, and with it the order in which the shards' grads
+/// are added, does not move: that would move the last bits of models
+/// trained on more than 128 rows a step.
+const ROWS_IN_FLIGHT: usize = 8;
 
 /// The shards of a batch of `n_rows` rows, as ranges of its positions.
 ///
 /// More than one come in an even number, so that two threads share them
 /// evenly: 1,078 rows make ten shards, five for each thread, not nine (five
-/// and four). Shards hold whole groups of the rows `forward_rows` computes
-/// side by side (eight), as equal in number as can be, the last shard
-/// taking what is left: a group with empty lanes costs as much as a full one.
+/// and four). Shards hold whole groups of eight rows (`ROWS_IN_FLIGHT`), as
+/// equal in number as can be, the last shard taking what is left.
 pub(crate) fn shards(n_rows: usize) -> Vec<std::ops::Range<usize>> {
     let mut n_shards = n_rows.div_ceil(SHARD_ROWS).max(1);
     if n_shards > 1 {

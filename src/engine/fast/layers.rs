@@ -13,7 +13,7 @@ use super::packed::PackedOp;
 /// How many neurons `push_layer` sums side by side.
 pub(crate) const IN_FLIGHT: usize = 8;
 /// How many rows `push_network` computes side by side.
-pub(crate) const ROWS_IN_FLIGHT: usize = 8;
+pub(crate) const ROWS_IN_FLIGHT: usize = 16;
 /// A layer for `push_network`: each neuron's bias and first weight (its
 /// weights are a run as long as the layer's inputs), and their activation.
 pub(crate) struct LayerIds {
@@ -206,13 +206,14 @@ fn layer_on_group(
     sums: &mut Vec<[f64; ROWS_IN_FLIGHT]>,
 ) {
     sums.clear();
-    // Four neurons at a time: that many independent chains of additions in
-    // flight. The last one to three go one at a time.
-    let mut fours = layer.neurons.chunks_exact(4);
-    for four in &mut fours {
-        neurons_on_group::<4>(data, four, lanes, layer.activation, sums);
+    // Two neurons at a time, each over sixteen rows: four (AVX2) or two
+    // (AVX-512) vector registers a neuron, that many independent chains of
+    // additions in flight. An odd last neuron goes on its own.
+    let mut pairs = layer.neurons.chunks_exact(2);
+    for pair in &mut pairs {
+        neurons_on_group::<2>(data, pair, lanes, layer.activation, sums);
     }
-    for one in fours.remainder().chunks(1) {
+    for one in pairs.remainder().chunks(1) {
         neurons_on_group::<1>(data, one, lanes, layer.activation, sums);
     }
 }

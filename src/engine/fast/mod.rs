@@ -22,7 +22,6 @@ mod packed;
 mod sweep;
 
 pub(crate) use blocks::Neurons;
-pub(crate) use layers::ROWS_IN_FLIGHT;
 pub(crate) use packed::{MAX_NODES, PackedOp};
 pub(crate) use sweep::sweep;
 
@@ -79,7 +78,8 @@ mod tests {
             .collect()
     }
 
-    /// A 3-20-17-2 network on eleven rows, built as `forward_rows` builds it
+    /// A 3-20-17-2 network on nineteen rows (a full group of rows and a short
+    /// one), built as `forward_rows` builds it
     /// (blocks of rows, rows of data), for each activation, a loss from it
     /// that reuses nodes, and an L2 term whose neuron has each weight as its
     /// own input: the fast sweep's every shortcut, against the plain sweep.
@@ -109,7 +109,7 @@ mod tests {
                 }
                 layers.push(neurons);
             }
-            let rows_data: Vec<Vec<f64>> = (0..11).map(|r| numbers(3, 7000 + r)).collect();
+            let rows_data: Vec<Vec<f64>> = (0..19).map(|r| numbers(3, 7000 + r)).collect();
             let rows: Vec<&[f64]> = rows_data.iter().map(Vec::as_slice).collect();
             let spec: Vec<(Vec<(&Value, &Value)>, Activation)> = layers
                 .iter()
@@ -234,14 +234,14 @@ mod tests {
             neurons.iter().map(|(b, w)| (b, &w[0])).collect(),
             Activation::Tanh,
         )];
-        let rows_data: Vec<Vec<f64>> = (0..11).map(|r| numbers(3, 900 + r)).collect();
+        let rows_data: Vec<Vec<f64>> = (0..19).map(|r| numbers(3, 900 + r)).collect();
         let rows: Vec<&[f64]> = rows_data.iter().map(Vec::as_slice).collect();
         let mut outputs = Value::network_on_rows(&spec, &rows);
         // a root inside the second group's block
-        let middle = outputs[9][2].clone();
+        let middle = outputs[17][2].clone();
         assert_same_bits(&plain_grads(&middle), &fast_grads(&middle));
         // the last row's last three outputs dropped: the block is cut inside a row
-        outputs[10].truncate(2);
+        outputs[18].truncate(2);
         drop(middle);
         let length = tape::with(|t| t.len());
         let cut = tape::with(|t| {
@@ -256,7 +256,7 @@ mod tests {
             cut, [false; 12],
             "a block cut inside a row goes node by node"
         );
-        let top = outputs[10][1].clone();
+        let top = outputs[18][1].clone();
         assert_eq!(tape::with(|t| t.len()), length);
         let root = outputs
             .iter()
