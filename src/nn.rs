@@ -277,6 +277,16 @@ impl MLP {
     /// because several rows are computed side by side and the hidden layers'
     /// values get no handles (they live as long as the outputs).
     pub fn forward_rows(&self, rows: &[&[f64]]) -> Vec<Vec<Value>> {
+        let mut outputs = self.forward_rows_flat(rows).into_iter();
+        let nout = self.nout();
+        (0..rows.len())
+            .map(|_| outputs.by_ref().take(nout).collect())
+            .collect()
+    }
+
+    /// [`MLP::forward_rows`]'s outputs one row after another, in one vector
+    /// (`nout` a row): training's way, which makes no vector per row.
+    pub(crate) fn forward_rows_flat(&self, rows: &[&[f64]]) -> Vec<Value> {
         let nin = self.nin();
         for row in rows {
             assert_eq!(
@@ -287,13 +297,20 @@ impl MLP {
             );
         }
         if nin == 0 || !self.layers_are_neuron_nodes() {
-            return rows.iter().map(|row| self.forward_data(row)).collect();
+            return rows.iter().flat_map(|row| self.forward_data(row)).collect();
         }
         let layers: Vec<_> = self
             .neuron_refs()
             .map(|(refs, a)| (refs.collect(), a))
             .collect();
         Value::network_on_rows(&layers, rows)
+    }
+
+    /// The number of outputs: the last layer's size (the inputs' with no layer).
+    pub fn nout(&self) -> usize {
+        self.layers
+            .last()
+            .map_or(self.nin(), |layer| layer.neurons.len())
     }
 
     /// Whether every layer can be neuron nodes: it has neurons, of one

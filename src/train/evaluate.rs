@@ -48,11 +48,12 @@ pub fn evaluate(model: &MLP, problem: &Problem, rows: &[Vec<f64>], target: &Targ
     let indices: Vec<usize> = (0..rows.len()).collect();
     for piece in indices.chunks(EVAL_ROWS) {
         let batch: Vec<&[f64]> = piece.iter().map(|&i| rows[i].as_slice()).collect();
-        let scores = model.forward_rows(&batch);
+        let scores = model.forward_rows_flat(&batch);
+        let width = model.nout();
         loss += problem
-            .loss(&scores, &target.select(piece), rows.len())
+            .loss(&scores, width, &target.select(piece), rows.len())
             .data();
-        score_data.extend(scores.iter().map(Value::data_of));
+        score_data.extend(scores.chunks(width.max(1)).map(Value::data_of));
     }
     let predictions: Vec<Prediction> = score_data.iter().map(|s| problem.predict(s)).collect();
     match target {
@@ -116,12 +117,15 @@ mod tests {
             Init::micrograd(Stream::Portable { seed: 2 }),
         );
         let metrics = evaluate(&model, &problem, &dataset.features, &problem.target);
-        let scores: Vec<Vec<Value>> = dataset
+        let scores: Vec<Value> = dataset
             .features
             .iter()
-            .map(|row| model.forward(row))
+            .flat_map(|row| model.forward(row))
             .collect();
-        let whole = problem.loss(&scores, &problem.target, dataset.len()).data();
+        let width = model.nout();
+        let whole = problem
+            .loss(&scores, width, &problem.target, dataset.len())
+            .data();
         assert!(
             (metrics.loss - whole).abs() <= 1e-12 * whole.abs(),
             "{} vs {whole}",

@@ -59,11 +59,18 @@ pub fn cross_entropy(scores: &[Vec<Value>], labels: &[usize]) -> Value {
 /// build it; the same nodes either way.
 pub fn cross_entropy_sum(scores: &[Vec<Value>], labels: &[usize]) -> Value {
     assert_eq!(scores.len(), labels.len(), "one label per sample");
-    if let Some(sum) = Value::cross_entropy_sum(scores, labels) {
+    cross_entropy_rows(scores.iter().map(Vec::as_slice), labels)
+}
+
+/// `cross_entropy_sum` on rows of scores given as slices.
+pub(crate) fn cross_entropy_rows<'a>(
+    rows: impl Iterator<Item = &'a [Value]> + Clone,
+    labels: &[usize],
+) -> Value {
+    if let Some(sum) = Value::cross_entropy_sum(rows.clone(), labels) {
         return sum;
     }
-    let losses = scores
-        .iter()
+    let losses = rows
         .zip(labels)
         .map(|(sample, &label)| Value::logsumexp(sample) - &sample[label]);
     losses.sum::<Value>()

@@ -181,13 +181,16 @@ impl Problem {
         }
     }
 
-    /// The data loss for network outputs: the sum of the samples' losses
-    /// times `1/n`, where `n` is the batch's size (`scores` may be a shard of it).
-    pub fn loss(&self, scores: &[Vec<Value>], target: &Target, n: usize) -> Value {
-        // each row's one output, its handles made and dropped in one go
-        let first = || Value::clone_all(scores.iter().map(|outputs| &outputs[0]));
+    /// The data loss for network outputs, each row's `width` of them one row
+    /// after another: the sum of the samples' losses times `1/n`, where `n`
+    /// is the batch's size (`scores` may be a shard of it).
+    pub fn loss(&self, scores: &[Value], width: usize, target: &Target, n: usize) -> Value {
+        // each row's first output: the scores themselves when that is all there is
         let with_first = |loss: fn(&[Value], &[f64]) -> Value, y: &[f64]| {
-            let first = first();
+            if width == 1 {
+                return loss(scores, y);
+            }
+            let first = Value::clone_all(scores.iter().step_by(width.max(1)));
             let sum = loss(&first, y);
             Value::drop_all(first);
             sum
@@ -195,7 +198,9 @@ impl Problem {
         let sum = match (self.loss, target) {
             (LossKind::Hinge, Target::Signs(y)) => with_first(loss::hinge_sum, y),
             (LossKind::Logistic, Target::Signs(y)) => with_first(loss::logistic_sum, y),
-            (LossKind::CrossEntropy, Target::Classes(y)) => loss::cross_entropy_sum(scores, y),
+            (LossKind::CrossEntropy, Target::Classes(y)) => {
+                loss::cross_entropy_rows(scores.chunks(width.max(1)), y)
+            }
             (LossKind::Mse, Target::Numbers(y)) => with_first(loss::mse_sum, y),
             _ => unreachable!("Problem::new pairs each loss with its target"),
         };

@@ -231,8 +231,9 @@ impl Shard<'_> {
         // the grads of this shard only, as a new copy's would be
         network.model.zero_grad();
         let batch: Vec<&[f64]> = self.rows.iter().map(|&i| rows[i].as_slice()).collect();
-        let scores = network.model.forward_rows(&batch);
-        let data_loss = problem.loss(&scores, &self.target, self.batch_size);
+        let scores = network.model.forward_rows_flat(&batch);
+        let width = network.model.nout();
+        let data_loss = problem.loss(&scores, width, &self.target, self.batch_size);
         let mut total_loss = data_loss;
         let mut penalty = 0.0;
         if self.l1 > 0.0 {
@@ -248,9 +249,9 @@ impl Shard<'_> {
         total_loss.backward();
         let (mut grads, mut score_data) = (spares.take(), spares.take());
         network.model.grads_into(&mut grads);
-        Value::data_into(scores.iter().flatten(), &mut score_data);
+        Value::data_into(&scores, &mut score_data);
         // the outputs' handles in one visit to the tape, not one each
-        Value::drop_all(scores.into_iter().flatten().collect());
+        Value::drop_all(scores);
         ShardResult {
             loss: total_loss.data(),
             penalty,

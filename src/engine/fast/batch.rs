@@ -45,13 +45,16 @@ impl Value {
     /// the sum is folded term by term (`a - b` as `a + (-b)`), in one visit to
     /// the tape, only the sum getting a handle. `None` when a row is empty or
     /// not a run: the caller builds it the plain way.
-    pub(crate) fn cross_entropy_sum(rows: &[Vec<Value>], labels: &[usize]) -> Option<Value> {
+    pub(crate) fn cross_entropy_sum<'a>(
+        rows: impl Iterator<Item = &'a [Value]> + Clone,
+        labels: &[usize],
+    ) -> Option<Value> {
         tape::with_new_nodes(|tape| {
-            let starts: Vec<NodeId> = (rows.iter())
+            let starts: Vec<NodeId> = (rows.clone())
                 .map(|row| run_start(tape, row))
                 .collect::<Option<_>>()?;
             let mut total = None;
-            for ((row, &start), &label) in rows.iter().zip(&starts).zip(labels) {
+            for ((row, &start), &label) in rows.zip(&starts).zip(labels) {
                 let lse = tape.push_op(Op::LogSumExp(start, row.len() as u32));
                 let minus = tape.push_op(Op::Neg(tape.node(row[label].slot)));
                 let term = tape.push_op(Op::Add(lse, minus));
@@ -266,11 +269,12 @@ impl Value {
     /// every row as long as the first layer's weights. The same nodes, data
     /// and grads as `neurons_on_weight_runs` layer after layer on each row
     /// (the rows being data), but the rows are computed side by side (see
-    /// `Tape::push_network`), and only the last layer's nodes get handles.
+    /// `Tape::push_network`), and only the last layer's nodes get handles:
+    /// the rows' outputs one row after another, in one vector.
     pub(crate) fn network_on_rows(
         layers: &[(Vec<(&Value, &Value)>, Activation)],
         rows: &[&[f64]],
-    ) -> Vec<Vec<Value>> {
+    ) -> Vec<Value> {
         tape::with_new_nodes(|tape| {
             let layer_ids: Vec<LayerIds> = layers
                 .iter()
@@ -284,14 +288,10 @@ impl Value {
                 .collect();
             let nout = layer_ids.last().map_or(0, |layer| layer.neurons.len());
             let starts = tape.push_network(&layer_ids, rows);
-            starts
+            let ids = starts
                 .into_iter()
-                .map(|start| {
-                    (start..start + nout as NodeId)
-                        .map(|id| Value::retained(tape, id))
-                        .collect()
-                })
-                .collect()
+                .flat_map(|start| start..start + nout as NodeId);
+            ids.map(|id| Value::retained(tape, id)).collect()
         })
     }
 }
