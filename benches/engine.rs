@@ -13,7 +13,8 @@
 //! child process so that one's peak does not hide another's.
 //! `cargo bench --bench engine -- demo` prints only the demo figure and
 //! `-- tasks` only the larger tasks', one per line, for `benches/compare.sh`
-//! (`-- tasks moons1000 1` picks a task and a thread count).
+//! (`-- tasks moons1000 1` picks a task and a thread count; `-- tasks
+//! moons1000 1 8 16`, several counts).
 
 use std::hint::black_box;
 use std::process::Command;
@@ -49,15 +50,20 @@ fn main() {
     if args.iter().any(|arg| arg == "tasks") {
         // `-- tasks [NAME...] [THREADS...]` picks some
         let named = |name: &str| args.iter().any(|arg| arg == name);
-        let any_task = TASKS.iter().chain(&WIDE_TASKS).any(|task| named(task.name));
-        let any_threads = named("1") || named("2");
+        let any_task = TASKS
+            .iter()
+            .chain(&NAMED_TASKS)
+            .any(|task| named(task.name));
+        // any number among the arguments is a thread count
+        let mut thread_counts: Vec<usize> =
+            args.iter().filter_map(|arg| arg.parse().ok()).collect();
+        if thread_counts.is_empty() {
+            thread_counts = vec![1, 2];
+        }
         let tasks = TASKS.iter().filter(|task| !any_task || named(task.name));
-        let wide = WIDE_TASKS.iter().filter(|task| named(task.name));
-        for task in tasks.chain(wide) {
-            for threads in [1, 2]
-                .into_iter()
-                .filter(|t| !any_threads || named(&t.to_string()))
-            {
+        let named_only = NAMED_TASKS.iter().filter(|task| named(task.name));
+        for task in tasks.chain(named_only) {
+            for &threads in &thread_counts {
                 println!(
                     "task_ms {} {threads} {:.4}",
                     task.name,
@@ -146,13 +152,22 @@ const TASKS: [Task; 3] = [
     },
 ];
 
-/// Wider networks on 5,000 moons, MLP 2-W-W-1, the moons' config
-/// otherwise, run only when named (`-- tasks wide512 1`): ten steps a run, a
-/// step of the widest being a fifth of a second.
-const WIDE_TASKS: [Task; 3] = [
+/// Tasks run only when named (`-- tasks wide512 1`): wider networks on
+/// 5,000 moons, MLP 2-W-W-1, the moons' config otherwise, ten steps a run (a
+/// step of the widest is a fifth of a second here); and 50,000 moons, the
+/// many-core machine's task (`benches/device.sh`).
+const NAMED_TASKS: [Task; 4] = [
     wide("wide128", WIDE_128),
     wide("wide256", WIDE_256),
     wide("wide512", WIDE_512),
+    Task {
+        name: "moons50000",
+        title: "50,000 moons, MLP 2-32-32-1",
+        rows: 50_000,
+        data: "moons",
+        config: MOONS_CONFIG,
+        steps: 20,
+    },
 ];
 const WIDE_128: &str = r#""model": {"hidden": [128, 128], "activation": "relu"}, "loss": "hinge",
     "l2": 1e-4, "optimizer": {"kind": "sgd", "lr": 0.1}, "standardize": false, "init": "micrograd",
