@@ -59,8 +59,7 @@ fn sweep(data: &[f64], ops: &[PackedOp], neurons: &Neurons, grads: &mut [f64]) {
             continue;
         }
         ops[id].unpack_into(
-            id,
-            neurons,
+            |index| neurons.neuron(index, id),
             #[inline(always)]
             |op| chain_rule(op, grad, data[id], data, grads),
         );

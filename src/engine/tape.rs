@@ -132,7 +132,7 @@ impl Tape {
     /// The op of node `id`.
     #[inline(always)]
     pub fn op(&self, id: NodeId) -> Op {
-        self.ops[id as usize].unpack(id as usize, &self.neurons)
+        self.ops[id as usize].unpack(|index| self.neurons.neuron(index, id as usize))
     }
 
     /// Appends a node and returns its id. No handle points at it yet: one made
@@ -343,7 +343,7 @@ impl Tape {
             let new_id = new_ids[id] as usize;
             // A neuron kept becomes a block of its own.
             let op = self.ops[id]
-                .unpack(id, &old_neurons)
+                .unpack(|index| old_neurons.neuron(index, id))
                 .map_ids(|input| new_ids[input as usize]);
             self.ops[new_id] = match op {
                 Op::Neuron(neuron) => self.neurons.push_one(new_id as NodeId, neuron),

@@ -7,11 +7,11 @@
 
 use crate::engine::ops::{Activation, NeuronOp, NodeId};
 
-use super::layers::ROWS_IN_FLIGHT;
 use super::packed::PackedOp;
 
-/// The most rows a block backward runs whole can have: a group's.
-pub(crate) const MAX_BLOCK_ROWS: usize = ROWS_IN_FLIGHT;
+/// The most rows a block backward runs whole can have: `push_network`'s
+/// groups of rows (`layers::ROWS_IN_FLIGHT`) are as many.
+pub(crate) const MAX_BLOCK_ROWS: usize = 16;
 
 /// `rows` rows of a layer's `width` neurons, row after row from node `first`:
 /// row `r`'s neuron `j` is node `first + r * width + j`, with the bias and

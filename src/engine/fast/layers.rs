@@ -7,13 +7,14 @@
 use crate::engine::ops::{Activation, NeuronOp, NodeId, Op};
 use crate::engine::tape::Tape;
 
-use super::blocks::Block;
+use super::blocks::{Block, MAX_BLOCK_ROWS};
 use super::packed::PackedOp;
 
 /// How many neurons `push_layer` sums side by side.
 pub(crate) const IN_FLIGHT: usize = 8;
-/// How many rows `push_network` computes side by side.
-pub(crate) const ROWS_IN_FLIGHT: usize = 16;
+/// How many rows `push_network` computes side by side: a block of them is
+/// as many rows as backward runs whole.
+pub(crate) const ROWS_IN_FLIGHT: usize = MAX_BLOCK_ROWS;
 /// A layer for `push_network`: each neuron's bias and first weight (its
 /// weights are a run as long as the layer's inputs), and their activation.
 pub(crate) struct LayerIds {

@@ -8,9 +8,7 @@
 //! which backward can take a shortcut (a row of data, a block it may run
 //! whole), and read back as a leaf and a neuron.
 
-use crate::engine::ops::{NodeId, Op};
-
-use super::blocks::Neurons;
+use crate::engine::ops::{NeuronOp, NodeId, Op};
 
 /// What a packed op is. The numbers are chosen for two tests the sweep makes
 /// on every node: `kind & 0b1101 == Neuron` holds for a neuron and a node of
@@ -169,17 +167,22 @@ impl PackedOp {
             .then_some(((self.0 >> KIND_BITS) & ((1 << ID_BITS) - 1)) as usize)
     }
 
-    /// The op of node `id`, with a neuron's operands looked up in `neurons`.
+    /// The op, a neuron's operands being `neuron(its block's index)` (the
+    /// tape's `Neurons::neuron` for the node).
     #[inline(always)]
-    pub fn unpack(self, id: usize, neurons: &Neurons) -> Op {
-        self.unpack_into(id, neurons, |op| op)
+    pub fn unpack(self, neuron: impl FnOnce(usize) -> NeuronOp) -> Op {
+        self.unpack_into(neuron, |op| op)
     }
 
     /// `f(op)` for the op this unpacks to. Each kind's arm calls `f` with its
     /// own variant, so once `f` is inlined the match on the op inside it folds
     /// away: the reverse sweep dispatches once per node, not twice.
     #[inline(always)]
-    pub fn unpack_into<R>(self, id: usize, neurons: &Neurons, f: impl FnOnce(Op) -> R) -> R {
+    pub fn unpack_into<R>(
+        self,
+        neuron: impl FnOnce(usize) -> NeuronOp,
+        f: impl FnOnce(Op) -> R,
+    ) -> R {
         let a = ((self.0 >> KIND_BITS) & ((1 << ID_BITS) - 1)) as NodeId;
         let b = (self.0 >> (KIND_BITS + ID_BITS)) as NodeId;
         match self.kind() {
@@ -194,7 +197,7 @@ impl PackedOp {
             Kind::Exp => f(Op::Exp(a)),
             Kind::Log => f(Op::Log(a)),
             Kind::Sigmoid => f(Op::Sigmoid(a)),
-            Kind::Neuron | Kind::WholeBlock => f(Op::Neuron(neurons.neuron(a as usize, id))),
+            Kind::Neuron | Kind::WholeBlock => f(Op::Neuron(neuron(a as usize))),
             Kind::LogSumExp => f(Op::LogSumExp(a, b)),
         }
     }
@@ -204,8 +207,7 @@ impl PackedOp {
 mod tests {
     use super::*;
     use crate::engine::Activation;
-    use crate::engine::fast::blocks::Block;
-    use crate::engine::ops::NeuronOp;
+    use crate::engine::fast::blocks::{Block, Neurons};
 
     #[test]
     fn every_kind_reads_back() {
@@ -253,9 +255,9 @@ mod tests {
             Op::Sigmoid(a),
             Op::LogSumExp(a, b),
         ];
-        let none = Neurons::new();
+        let none = |_| unreachable!("no neuron");
         for op in ops {
-            assert_eq!(PackedOp::pack(op).unpack(0, &none), op);
+            assert_eq!(PackedOp::pack(op).unpack(none), op);
         }
         // a block of two rows of three neurons on four inputs each
         let mut neurons = Neurons::new();
@@ -282,8 +284,9 @@ mod tests {
             activation: Activation::Tanh,
             input_grads: false,
         };
-        assert_eq!(op.unpack(44, &neurons), Op::Neuron(fifth));
-        assert_eq!(PackedOp::neuron(0).unpack(44, &neurons), Op::Neuron(fifth));
+        let node_44 = |index| neurons.neuron(index, 44);
+        assert_eq!(op.unpack(node_44), Op::Neuron(fifth));
+        assert_eq!(PackedOp::neuron(0).unpack(node_44), Op::Neuron(fifth));
         assert!(!PackedOp::neuron(0).in_whole_block());
         // the largest index fits
         assert_eq!(
@@ -291,7 +294,7 @@ mod tests {
             Some(MAX_NODES - 1)
         );
         assert_eq!(std::mem::size_of::<PackedOp>(), 8);
-        assert_eq!(PackedOp::data_row(63).unpack(0, &none), Op::Leaf);
+        assert_eq!(PackedOp::data_row(63).unpack(none), Op::Leaf);
         assert!(PackedOp::data_row(63).is_leaf());
         assert_eq!(PackedOp::data_row(63).data_below(), 63);
         assert_eq!(PackedOp::pack(Op::Leaf).data_below(), 0);

@@ -63,8 +63,7 @@ pub(crate) fn sweep(data: &[f64], ops: &[PackedOp], neurons: &Neurons, grads: &m
             continue;
         }
         ops[id].unpack_into(
-            id,
-            neurons,
+            |index| neurons.neuron(index, id),
             #[inline(always)]
             |op| ops::chain_rule(op, grad, data[id], data, grads),
         );
