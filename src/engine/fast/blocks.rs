@@ -54,6 +54,10 @@ impl Block {
 pub(crate) struct Neurons {
     pub blocks: Vec<Block>,
     pub params: Vec<(NodeId, NodeId)>,
+    /// For each block, how long `params` was when it was added: what must
+    /// stay while the block does (`push_network` adds every layer's pairs
+    /// before its first block, so a block's own pairs need not be the last).
+    params_ends: Vec<u32>,
 }
 
 impl Neurons {
@@ -61,6 +65,7 @@ impl Neurons {
         Neurons {
             blocks: Vec::new(),
             params: Vec::new(),
+            params_ends: Vec::new(),
         }
     }
 
@@ -85,8 +90,7 @@ impl Neurons {
         let last_input = block.row_inputs(block.rows() - 1) + block.n as usize;
         let whole = block.rows() <= MAX_BLOCK_ROWS
             && apart(layer, block.n, block.inputs as usize..last_input);
-        self.blocks.push(block);
-        let index = self.blocks.len() - 1;
+        let index = self.add(block);
         if whole {
             PackedOp::whole_block(index)
         } else {
@@ -97,14 +101,13 @@ impl Neurons {
     /// Adds a block that backward runs node by node, and returns its nodes'
     /// packed op: one row of a layer, where a block's shortcut saves nothing.
     pub fn push_row(&mut self, block: Block) -> PackedOp {
-        self.blocks.push(block);
-        PackedOp::neuron(self.blocks.len() - 1)
+        PackedOp::neuron(self.add(block))
     }
 
     /// A neuron of its own, node `id`: a block of one.
     pub fn push_one(&mut self, id: NodeId, neuron: NeuronOp) -> PackedOp {
         let params = self.push_params(&[(neuron.bias, neuron.weights)]);
-        self.blocks.push(Block {
+        let index = self.add(Block {
             first: id,
             count: 1,
             width: 1,
@@ -115,7 +118,14 @@ impl Neurons {
             activation: neuron.activation,
             input_grads: neuron.input_grads,
         });
-        PackedOp::neuron(self.blocks.len() - 1)
+        PackedOp::neuron(index)
+    }
+
+    /// Adds a block; returns its index.
+    fn add(&mut self, block: Block) -> usize {
+        self.blocks.push(block);
+        self.params_ends.push(self.params.len() as u32);
+        self.blocks.len() - 1
     }
 
     /// The operands of node `id`, a node of block `index`.
@@ -156,7 +166,7 @@ impl Neurons {
                     ops[first..len].fill(PackedOp::neuron(below - 1));
                 }
             }
-            self.params.truncate((block.params + block.width) as usize);
+            self.params.truncate(self.params_ends[below - 1] as usize);
         } else {
             self.params.clear();
         }
@@ -190,6 +200,40 @@ fn apart(layer: &[(NodeId, NodeId)], n: u32, inputs: std::ops::Range<usize>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A network's layers' pairs are added before its first block; popping
+    /// back into a first layer's block keeps the pairs of the second layer
+    /// below it.
+    #[test]
+    fn popping_keeps_the_pairs_of_the_blocks_below() {
+        let mut neurons = Neurons::new();
+        let first = neurons.push_params(&[(2, 0)]);
+        let second = neurons.push_params(&[(4, 3)]);
+        let block = |first_node, params, inputs| Block {
+            first: first_node,
+            count: 1,
+            width: 1,
+            inputs,
+            input_stride: 2,
+            n: 2,
+            params,
+            activation: Activation::Relu,
+            input_grads: false,
+        };
+        // two groups' two layers, the second group's second popped
+        neurons.push_block(block(7, first, 5));
+        neurons.push_block(block(8, second, 7));
+        neurons.push_block(block(11, first, 9));
+        neurons.push_block(block(12, second, 11));
+        let mut ops = vec![PackedOp::neuron(0); 13];
+        neurons.truncate(12, &mut ops);
+        assert_eq!(neurons.blocks.len(), 3);
+        assert_eq!(neurons.neuron(1, 8).bias, 4);
+        neurons.truncate(8, &mut ops);
+        assert_eq!(neurons.params.len(), 2);
+        neurons.truncate(0, &mut ops);
+        assert!(neurons.params.is_empty() && neurons.is_empty());
+    }
 
     #[test]
     fn apart_means_no_node_twice() {
