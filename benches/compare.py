@@ -144,17 +144,20 @@ def task_data(torch, name, rows):
     return X, labels
 
 
-def torch_task_ms(name, rows, sizes, loss_kind, threads, steps=TASK_STEPS):
+def torch_task_ms(name, rows, sizes, loss_kind, threads, steps=TASK_STEPS, device="cpu"):
+    """PyTorch's ms per step on a task, float64, on `device` (`cuda` for a
+    GPU, as benches/device_torch.py asks): the median of five runs."""
     import torch
 
     torch.set_num_threads(threads)
     X, y = task_data(torch, name, rows)
+    X, y = X.to(device), y.to(device)
     gen = torch.Generator().manual_seed(2)
     params = []
     for nin, nout in zip(sizes, sizes[1:]):
-        w = (2 * torch.rand(nout, nin, generator=gen, dtype=torch.float64) - 1).requires_grad_()
-        b = torch.zeros(nout, dtype=torch.float64, requires_grad=True)
-        params += [w, b]
+        w = 2 * torch.rand(nout, nin, generator=gen, dtype=torch.float64) - 1
+        b = torch.zeros(nout, dtype=torch.float64)
+        params += [w.to(device).requires_grad_(), b.to(device).requires_grad_()]
 
     def step():
         h = X
@@ -173,13 +176,15 @@ def torch_task_ms(name, rows, sizes, loss_kind, threads, steps=TASK_STEPS):
         with torch.no_grad():
             for p in params:
                 p -= 0.1 * p.grad
+        return loss
 
-    step()
+    step().item()
     runs = []
     for _ in range(5):
         start = time.perf_counter()
         for _ in range(steps):
-            step()
+            loss = step()
+        loss.item()  # a GPU's steps are queued: wait for the last
         runs.append((time.perf_counter() - start) * 1e3 / steps)
     return statistics.median(runs)
 

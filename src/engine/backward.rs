@@ -7,7 +7,7 @@
 //! grad is then final and the chain rule can push it to its inputs. No
 //! recursion, no sort, no visited set.
 
-use super::fast::{self, Neurons, PackedOp};
+use super::fast::{self, PackedOp};
 use super::ops::chain_rule;
 use super::tape::{NodeId, Tape};
 
@@ -41,7 +41,7 @@ pub(crate) fn backward(tape: &mut Tape, root: NodeId) {
     //    shortcuts, which give the same bits.
     let (data, ops, grads) = (&data[..=root], &ops[..=root], &mut grads[..=root]);
     if neurons.is_empty() {
-        sweep(data, ops, neurons, grads);
+        sweep(data, ops, grads);
     } else {
         fast::sweep(data, ops, neurons, grads);
     }
@@ -51,7 +51,7 @@ pub(crate) fn backward(tape: &mut Tape, root: NodeId) {
 /// the first. On its own so that the compiler knows `data` and `grads` do not
 /// overlap.
 #[inline(never)]
-fn sweep(data: &[f64], ops: &[PackedOp], neurons: &Neurons, grads: &mut [f64]) {
+fn sweep(data: &[f64], ops: &[PackedOp], grads: &mut [f64]) {
     for id in (0..data.len()).rev() {
         let grad = grads[id];
         // Nothing to pass on: the root does not depend on this node.
@@ -59,7 +59,7 @@ fn sweep(data: &[f64], ops: &[PackedOp], neurons: &Neurons, grads: &mut [f64]) {
             continue;
         }
         ops[id].unpack_into(
-            |index| neurons.neuron(index, id),
+            |_| unreachable!("a graph with no neuron"),
             #[inline(always)]
             |op| chain_rule(op, grad, data[id], data, grads),
         );

@@ -205,18 +205,7 @@ impl Value {
         activation: Activation,
         input_grads: bool,
     ) -> Option<Vec<Value>> {
-        tape::with_new_nodes(|tape| {
-            let first = tape.len();
-            let inputs_start = run_start(tape, inputs)?;
-            let params = tape.neurons.params.len() as u32;
-            for (bias, weight) in neurons {
-                let pair = (tape.node(bias.slot), tape.node(weight.slot));
-                tape.neurons.params.push(pair);
-            }
-            tape.push_layer(params, inputs_start, inputs.len(), activation, input_grads);
-            let outputs = first as NodeId..tape.len() as NodeId;
-            Some(outputs.map(|id| Value::retained(tape, id)).collect())
-        })
+        Value::layers_on_run(std::iter::once((neurons, activation)), inputs, input_grads)
     }
 
     /// Layers on `inputs`, each layer's neurons' `(bias, first weight)`

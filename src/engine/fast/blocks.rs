@@ -30,6 +30,11 @@ pub(crate) struct Block {
     pub params: u32,
     pub activation: Activation,
     pub input_grads: bool,
+    /// How long `Neurons::params` was when the block was added, which
+    /// `Neurons` sets: what must stay while the block does (`push_network`
+    /// adds every layer's pairs before its first block, so a block's own
+    /// pairs need not be the last).
+    pub params_end: u32,
 }
 
 impl Block {
@@ -54,10 +59,6 @@ impl Block {
 pub(crate) struct Neurons {
     pub blocks: Vec<Block>,
     pub params: Vec<(NodeId, NodeId)>,
-    /// For each block, how long `params` was when it was added: what must
-    /// stay while the block does (`push_network` adds every layer's pairs
-    /// before its first block, so a block's own pairs need not be the last).
-    params_ends: Vec<u32>,
 }
 
 impl Neurons {
@@ -65,7 +66,6 @@ impl Neurons {
         Neurons {
             blocks: Vec::new(),
             params: Vec::new(),
-            params_ends: Vec::new(),
         }
     }
 
@@ -117,14 +117,18 @@ impl Neurons {
             params,
             activation: neuron.activation,
             input_grads: neuron.input_grads,
+            params_end: 0,
         });
         PackedOp::neuron(index)
     }
 
     /// Adds a block; returns its index.
     fn add(&mut self, block: Block) -> usize {
-        self.blocks.push(block);
-        self.params_ends.push(self.params.len() as u32);
+        let params_end = self.params.len() as u32;
+        self.blocks.push(Block {
+            params_end,
+            ..block
+        });
         self.blocks.len() - 1
     }
 
@@ -166,7 +170,7 @@ impl Neurons {
                     ops[first..len].fill(PackedOp::neuron(below - 1));
                 }
             }
-            self.params.truncate(self.params_ends[below - 1] as usize);
+            self.params.truncate(block.params_end as usize);
         } else {
             self.params.clear();
         }
@@ -219,6 +223,7 @@ mod tests {
             params,
             activation: Activation::Relu,
             input_grads: false,
+            params_end: 0,
         };
         // two groups' two layers, the second group's second popped
         neurons.push_block(block(7, first, 5));

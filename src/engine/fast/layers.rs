@@ -80,6 +80,7 @@ impl Tape {
             params,
             activation,
             input_grads,
+            params_end: 0, // set by `Neurons`
         });
         self.ops.resize(self.data.len(), packed);
         self.extend_side_arrays(in_step);
@@ -136,6 +137,7 @@ impl Tape {
                     params,
                     activation: layer.activation,
                     input_grads: index > 0,
+                    params_end: 0, // set by `Neurons`
                 };
                 starts = self.extend_block(block, &sums);
                 n = layer.neurons.len();

@@ -3,7 +3,7 @@
 //! 4 bits of [`Kind`], then two 30-bit input ids, in one u64, so that a node
 //! (data and op) is 16 bytes and a training step's graph stays in the
 //! processor's cache. A neuron's operands do not fit: its packed op holds the
-//! index of its block in the tape's [`Neurons`], and every node of a block
+//! index of its block in the tape's `Neurons`, and every node of a block
 //! has the same one. Two kinds are not an `Op`'s own: they mark nodes under
 //! which backward can take a shortcut (a row of data, a block it may run
 //! whole), and read back as a leaf and a neuron.
@@ -272,6 +272,7 @@ mod tests {
             params,
             activation: Activation::Tanh,
             input_grads: false,
+            params_end: 0,
         };
         let op = neurons.push_block(block);
         assert!(op.in_whole_block());
