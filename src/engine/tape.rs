@@ -206,6 +206,16 @@ impl Tape {
         slot
     }
 
+    /// Adds to the neuron table the `(bias, first weight)` pair of nodes
+    /// that each pair of handles refers to; returns where they start.
+    pub(crate) fn push_params_at(&mut self, pairs: impl Iterator<Item = (SlotId, SlotId)>) -> u32 {
+        let start = self.neurons.params.len() as u32;
+        let slots = &self.slots;
+        let nodes = pairs.map(|(bias, weight)| (slots[bias as usize], slots[weight as usize]));
+        self.neurons.params.extend(nodes);
+        start
+    }
+
     /// The node a handle refers to.
     #[inline(always)]
     pub fn node(&self, slot: SlotId) -> NodeId {

@@ -227,11 +227,8 @@ impl Value {
             let (mut first, mut n) = (run_start(tape, inputs)?, inputs.len());
             let mut input_grads = input_grads;
             for (neurons, activation) in layers {
-                let params = tape.neurons.params.len() as u32;
-                for (bias, weight) in neurons {
-                    let pair = (tape.node(bias.slot), tape.node(weight.slot));
-                    tape.neurons.params.push(pair);
-                }
+                let slots = neurons.map(|(bias, weight)| (bias.slot, weight.slot));
+                let params = tape.push_params_at(slots);
                 let (inputs, width) = (first, tape.neurons.params.len() - params as usize);
                 first = tape.len() as NodeId;
                 tape.push_layer(params, inputs, n, activation, input_grads);

@@ -51,24 +51,24 @@ impl Tape {
             activation,
             input_grads,
         };
-        for group in layer.chunks(IN_FLIGHT) {
-            let mut outputs = [0.0; IN_FLIGHT];
-            if let Ok(group) = <&[(NodeId, NodeId); IN_FLIGHT]>::try_from(group) {
-                let xs = &self.data[inputs as usize..][..n];
-                let weights = group.map(|(_, weights)| &self.data[weights as usize..][..n]);
-                let mut sums = group.map(|(bias, _)| self.data[bias as usize]);
-                for (i, x) in xs.iter().enumerate() {
-                    for (sum, weights) in sums.iter_mut().zip(&weights) {
-                        *sum += weights[i] * x;
-                    }
-                }
-                outputs = sums.map(|sum| activation.eval(sum));
-            } else {
-                for (output, &pair) in outputs.iter_mut().zip(group) {
-                    *output = Op::Neuron(op(pair)).eval(&self.data);
+        let mut rest = layer;
+        while let Some((group, tail)) = rest.split_first_chunk::<IN_FLIGHT>() {
+            let xs = &self.data[inputs as usize..][..n];
+            let weights = group.map(|(_, weights)| &self.data[weights as usize..][..n]);
+            let mut sums = group.map(|(bias, _)| self.data[bias as usize]);
+            for (i, x) in xs.iter().enumerate() {
+                for (sum, weights) in sums.iter_mut().zip(&weights) {
+                    *sum += weights[i] * x;
                 }
             }
-            self.data.extend_from_slice(&outputs[..group.len()]);
+            // a whole group's outputs at once: a copy of known length
+            self.data
+                .extend_from_slice(&sums.map(|sum| activation.eval(sum)));
+            rest = tail;
+        }
+        for &pair in rest {
+            let output = Op::Neuron(op(pair)).eval(&self.data);
+            self.data.push(output);
         }
         let packed = self.neurons.push_row(Block {
             first: first as NodeId,
