@@ -60,6 +60,14 @@ impl Neuron {
         }
     }
 
+    /// Whether this neuron can be one of a layer's neuron nodes on `nin`
+    /// inputs, the layer's activation being `activation`: its weights a run
+    /// of that length, its activation the layer's.
+    fn fits(&self, nin: usize, activation: Activation) -> bool {
+        // `&`, not `&&`: no branch, for the loop over a layer's neurons
+        self.weights_in_a_run & (self.activation == activation) & (self.w.len() == nin)
+    }
+
     /// The weights, one per input.
     pub fn w(&self) -> &[Value] {
         &self.w
@@ -145,23 +153,29 @@ impl Layer {
 
     /// `forward`; without `input_grads`, backward passes `x` no grads.
     fn forward_with(&self, x: &[Value], input_grads: bool) -> Vec<Value> {
-        let Some(first) = self.neurons.first() else {
-            return Vec::new();
-        };
-        let activation = first.activation;
-        let one_go = self.neurons.iter().all(|neuron| {
-            neuron.weights_in_a_run && neuron.activation == activation && neuron.w.len() == x.len()
-        });
-        let neurons = self.neurons.iter().map(|neuron| (&neuron.b, &neuron.w[0]));
-        let outputs = one_go
-            .then(|| Value::neurons_on_weight_runs(neurons, x, activation, input_grads))
-            .flatten();
+        let (neurons, activation) = self.neuron_refs(x.len());
+        let outputs = Value::neurons_on_weight_runs(neurons, x, activation, input_grads);
         outputs.unwrap_or_else(|| {
             self.neurons
                 .iter()
                 .map(|neuron| neuron.forward(x))
                 .collect()
         })
+    }
+
+    /// Each neuron's bias and first weight (its bias when it has none), and
+    /// whether it [fits](Neuron::fits) a layer of neuron nodes on `nin`
+    /// inputs with the first neuron's activation; and that activation.
+    fn neuron_refs(
+        &self,
+        nin: usize,
+    ) -> (impl Iterator<Item = (&Value, &Value, bool)>, Activation) {
+        let activation = (self.neurons.first()).map_or(Activation::Linear, |n| n.activation);
+        let neurons = self.neurons.iter().map(move |neuron| {
+            let first_weight = neuron.w.first().unwrap_or(&neuron.b);
+            (&neuron.b, first_weight, neuron.fits(nin, activation))
+        });
+        (neurons, activation)
     }
 
     /// [`Layer::forward`] with every `*` and `+` a node of its own.
@@ -300,8 +314,8 @@ impl MLP {
             return rows.iter().flat_map(|row| self.forward_data(row)).collect();
         }
         let layers: Vec<_> = self
-            .neuron_refs()
-            .map(|(refs, a)| (refs.collect(), a))
+            .neuron_refs(nin)
+            .map(|(refs, a)| (refs.map(|(bias, weight, _)| (bias, weight)).collect(), a))
             .collect();
         Value::network_on_rows(&layers, rows)
     }
@@ -313,43 +327,37 @@ impl MLP {
             .map_or(self.nin(), |layer| layer.neurons.len())
     }
 
-    /// Whether every layer can be neuron nodes: it has neurons, of one
-    /// activation, each with its weights in a run as long as its inputs.
+    /// Whether every layer can be neuron nodes: it has neurons, and each
+    /// [fits](Neuron::fits) the layer.
     fn layers_are_neuron_nodes(&self) -> bool {
-        let mut layer_nin = self.nin();
-        self.layers.iter().all(|layer| {
-            let Some(activation) = layer.neurons.first().map(|neuron| neuron.activation) else {
-                return false;
-            };
-            let one_node = layer.neurons.iter().all(|neuron| {
-                neuron.weights_in_a_run
-                    && neuron.activation == activation
-                    && neuron.w.len() == layer_nin
-            });
-            layer_nin = layer.neurons.len();
-            one_node
+        self.neuron_refs(self.nin()).all(|(mut neurons, _)| {
+            let mut any = false;
+            neurons.all(|(_, _, fits)| {
+                any = true;
+                fits
+            }) && any
         })
     }
 
-    /// Each layer's neurons' `(bias, first weight)` and its activation.
+    /// Each layer's [`Layer::neuron_refs`], the first on `nin` inputs.
     fn neuron_refs(
         &self,
-    ) -> impl Iterator<Item = (impl Iterator<Item = (&Value, &Value)>, Activation)> {
-        self.layers.iter().map(|layer| {
-            let activation = layer
-                .neurons
-                .first()
-                .map_or(Activation::Linear, |n| n.activation);
-            (layer.neurons.iter().map(|n| (&n.b, &n.w[0])), activation)
-        })
+        nin: usize,
+    ) -> impl Iterator<Item = (impl Iterator<Item = (&Value, &Value, bool)>, Activation)> {
+        let nins = std::iter::once(nin).chain(self.layers.iter().map(|layer| layer.neurons.len()));
+        self.layers
+            .iter()
+            .zip(nins)
+            .map(|(layer, nin)| layer.neuron_refs(nin))
     }
 
     /// Each layer on the one before; `input_grads` as `Layer::forward_with`,
     /// for the first layer (the later ones always pass grads on). In one
     /// visit to the tape when every layer is neuron nodes.
     fn forward_layers(&self, inputs: Vec<Value>, input_grads: bool) -> Vec<Value> {
-        if !inputs.is_empty() && !self.layers.is_empty() && self.layers_are_neuron_nodes() {
-            let outputs = Value::layers_on_run(self.neuron_refs(), &inputs, input_grads);
+        if !inputs.is_empty() && !self.layers.is_empty() {
+            let layers = self.neuron_refs(inputs.len());
+            let outputs = Value::layers_on_run(layers, &inputs, input_grads);
             if let Some(outputs) = outputs {
                 Value::drop_all(inputs);
                 return outputs;
@@ -450,5 +458,47 @@ mod tests {
         assert!(grads.iter().filter(|&&g| g != 0.0).count() > 10);
         model.zero_grad();
         assert!(model.parameters().iter().all(|p| p.grad() == 0.0));
+    }
+
+    /// A layer that cannot be neuron nodes (here a neuron with an activation
+    /// of its own) is built neuron by neuron, and what the one-visit path
+    /// had built of the layers below it is gone: the tape holds only the
+    /// nodes the fallback makes.
+    #[test]
+    fn a_layer_that_does_not_fit_leaves_no_nodes_behind() {
+        use crate::engine::tape_len;
+        let mut model = MLP::new(3, &[4, 2]);
+        model.layers[1].neurons[1].activation = Activation::Tanh;
+        let x = [0.5, -1.0, 2.0];
+        let before = tape_len();
+        let out = model.forward(&x);
+        // 3 inputs, the first layer one node a neuron, the second neuron by neuron
+        assert_eq!(tape_len() - before, 3 + 4 + 2);
+        let inputs: Vec<Value> = x.iter().map(|&xi| Value::leaf(xi)).collect();
+        let hidden = model.layers[0].forward(&inputs);
+        let expected: Vec<f64> = (model.layers[1].neurons.iter())
+            .map(|neuron| neuron.forward(&hidden).data())
+            .collect();
+        assert_eq!(out.iter().map(Value::data).collect::<Vec<_>>(), expected);
+        assert!(
+            out[1].data().abs() < 1.0,
+            "the second output went through tanh"
+        );
+    }
+
+    /// A row of the wrong length is refused as a neuron refuses it, on the
+    /// one-visit path too (it once summed past the row's end).
+    #[test]
+    #[should_panic(expected = "a neuron with 2 weights got 3 inputs")]
+    fn forward_refuses_a_row_of_the_wrong_length() {
+        MLP::new(2, &[4, 1]).forward(&[1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "a neuron with 3 weights got 2 inputs")]
+    fn a_layer_refuses_inputs_of_the_wrong_length() {
+        let inputs = Value::leaves(&[1.0, 2.0]);
+        let mut rng = WeightRng::new(crate::rng::Stream::Portable { seed: 1 });
+        Layer::new(3, 4, Activation::Relu, &mut rng).forward(&inputs);
     }
 }

@@ -207,13 +207,25 @@ impl Tape {
     }
 
     /// Adds to the neuron table the `(bias, first weight)` pair of nodes
-    /// that each pair of handles refers to; returns where they start.
-    pub(crate) fn push_params_at(&mut self, pairs: impl Iterator<Item = (SlotId, SlotId)>) -> u32 {
-        let start = self.neurons.params.len() as u32;
-        let slots = &self.slots;
-        let nodes = pairs.map(|(bias, weight)| (slots[bias as usize], slots[weight as usize]));
+    /// that each pair of handles refers to; returns where they start. `None`,
+    /// and nothing added, when there is no pair or one does not fit (its
+    /// flag is false): checked in the same pass, without a branch per pair.
+    pub(crate) fn push_params_at(
+        &mut self,
+        pairs: impl Iterator<Item = (SlotId, SlotId, bool)>,
+    ) -> Option<u32> {
+        let start = self.neurons.params.len();
+        let (slots, mut all_fit) = (&self.slots, true);
+        let nodes = pairs.map(|(bias, weight, fits)| {
+            all_fit &= fits;
+            (slots[bias as usize], slots[weight as usize])
+        });
         self.neurons.params.extend(nodes);
-        start
+        if all_fit && self.neurons.params.len() > start {
+            return Some(start as u32);
+        }
+        self.neurons.params.truncate(start);
+        None
     }
 
     /// The node a handle refers to.
@@ -260,7 +272,8 @@ impl Tape {
         }
     }
 
-    fn truncate(&mut self, len: usize) {
+    /// Forgets the nodes from `len` up, which nothing may refer to.
+    pub(crate) fn truncate(&mut self, len: usize) {
         self.data.truncate(len);
         self.ops.truncate(len);
         self.handles.truncate(len);

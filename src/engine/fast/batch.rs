@@ -194,13 +194,14 @@ impl Value {
 
     /// A layer: [`Value::neuron`] for each `(bias, first weight)` on the same
     /// inputs, with one activation, where each neuron's weights are a run of
-    /// nodes from its first (as `nn::Neuron` checks once, when it is made).
-    /// Same nodes and bits as `Value::neuron` for each in turn; faster,
+    /// nodes from its first, as long as the inputs (`fits`, as `nn::Neuron`
+    /// says). Same nodes and bits as `Value::neuron` for each in turn; faster,
     /// because it visits the tape once and keeps several neurons' sums in
     /// flight. Without `input_grads` the inputs are data: backward passes
-    /// them no grads. `None` when the inputs are not a run.
+    /// them no grads. `None`, and no node made, when the inputs are not a
+    /// run, a neuron does not fit, or there is none.
     pub(crate) fn neurons_on_weight_runs<'a>(
-        neurons: impl Iterator<Item = (&'a Value, &'a Value)>,
+        neurons: impl Iterator<Item = (&'a Value, &'a Value, bool)>,
         inputs: &[Value],
         activation: Activation,
         input_grads: bool,
@@ -208,12 +209,12 @@ impl Value {
         Value::layers_on_run(std::iter::once((neurons, activation)), inputs, input_grads)
     }
 
-    /// Layers on `inputs`, each layer's neurons' `(bias, first weight)`
-    /// and activation, as `neurons_on_weight_runs` layer after layer (every
-    /// neuron's weights a run as long as its layer's inputs), but in one visit
-    /// to the tape, only the last layer's nodes getting handles: the hidden
-    /// layers' live as long as the outputs. The same nodes and bits. `None`
-    /// when the inputs are not a run.
+    /// Layers on `inputs`, each layer's neurons' `(bias, first weight, fits)`
+    /// and activation, as `neurons_on_weight_runs` layer after layer, but in
+    /// one visit to the tape, only the last layer's nodes getting handles:
+    /// the hidden layers' live as long as the outputs. The same nodes and
+    /// bits. `None`, and no node made, when the inputs are not a run, or a
+    /// layer is empty or has a neuron that does not fit.
     pub(crate) fn layers_on_run<'a, L, N>(
         layers: L,
         inputs: &[Value],
@@ -221,14 +222,18 @@ impl Value {
     ) -> Option<Vec<Value>>
     where
         L: Iterator<Item = (N, Activation)>,
-        N: Iterator<Item = (&'a Value, &'a Value)>,
+        N: Iterator<Item = (&'a Value, &'a Value, bool)>,
     {
         tape::with_new_nodes(|tape| {
             let (mut first, mut n) = (run_start(tape, inputs)?, inputs.len());
+            let start = tape.len();
             let mut input_grads = input_grads;
             for (neurons, activation) in layers {
-                let slots = neurons.map(|(bias, weight)| (bias.slot, weight.slot));
-                let params = tape.push_params_at(slots);
+                let slots = neurons.map(|(bias, weight, fits)| (bias.slot, weight.slot, fits));
+                let Some(params) = tape.push_params_at(slots) else {
+                    tape.truncate(start);
+                    return None;
+                };
                 let (inputs, width) = (first, tape.neurons.params.len() - params as usize);
                 first = tape.len() as NodeId;
                 tape.push_layer(params, inputs, n, activation, input_grads);

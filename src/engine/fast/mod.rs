@@ -211,11 +211,60 @@ mod tests {
                 (Value::leaf(draw[9]), Value::leaves(&draw[..9]))
             })
             .collect();
-        let refs = neurons.iter().map(|(b, w)| (b, &w[0]));
+        let refs = neurons.iter().map(|(b, w)| (b, &w[0], true));
         let outputs = Value::neurons_on_weight_runs(refs, &inputs, Activation::Tanh, true)
             .expect("the inputs are a run");
         let root: Value = outputs.iter().map(|o| o * o).sum();
         let plain = plain_grads(&root);
+        assert_same_bits(&plain, &fast_grads(&root));
+    }
+
+    /// A network built row by row (`layers_on_run`, as `MLP::forward`) under
+    /// a hinge whose margin most rows meet: rows that pass nothing on, which
+    /// the sweep steps over a run at a time, next to rows that do, and the
+    /// weights' leaves under them all.
+    #[test]
+    fn idle_rows_give_the_plain_sweeps_bits() {
+        let sizes = [3, 9, 9, 1];
+        let layers: Vec<Vec<(Value, Vec<Value>)>> = (sizes.windows(2).enumerate())
+            .map(|(l, pair)| {
+                (0..pair[1])
+                    .map(|j| {
+                        let draw: Vec<f64> = (numbers(pair[0] + 1, (l * 100 + j) as u64).iter())
+                            .map(|x| 3.0 * x)
+                            .collect();
+                        (Value::leaf(draw[pair[0]]), Value::leaves(&draw[..pair[0]]))
+                    })
+                    .collect()
+            })
+            .collect();
+        let activations = [Activation::Relu, Activation::Relu, Activation::Linear];
+        let scores: Vec<Value> = (0..40)
+            .map(|r| {
+                let inputs = Value::leaves(&numbers(3, 500 + r));
+                let spec = layers.iter().zip(activations).map(|(neurons, activation)| {
+                    (neurons.iter().map(|(b, w)| (b, &w[0], true)), activation)
+                });
+                Value::layers_on_run(spec, &inputs, true).expect("a run")[0].clone()
+            })
+            .collect();
+        // labels that agree with the scores, but for every fifth row
+        let labels: Vec<f64> = (scores.iter().enumerate())
+            .map(|(r, s)| {
+                if (s.data() > 0.0) == (r % 5 != 0) {
+                    1.0
+                } else {
+                    -1.0
+                }
+            })
+            .collect();
+        let met = (scores.iter().zip(&labels))
+            .filter(|(s, y)| 1.0 - *y * s.data() < 0.0)
+            .count();
+        assert!(met >= 20, "only {met} rows meet the margin");
+        let root = Value::hinge_sum(&scores, &labels) * 0.5;
+        let plain = plain_grads(&root);
+        assert!(plain.iter().filter(|&&g| g != 0.0).count() > 100);
         assert_same_bits(&plain, &fast_grads(&root));
     }
 

@@ -154,6 +154,12 @@ impl PackedOp {
         self.kind_bits() >= Kind::WholeBlock as u64
     }
 
+    /// Whether this is a leaf's op that marks nothing (not `data_row`).
+    #[inline(always)]
+    pub fn is_plain_leaf(self) -> bool {
+        self.kind_bits() == Kind::Leaf as u64
+    }
+
     /// Whether this is a leaf's op.
     #[inline(always)]
     pub fn is_leaf(self) -> bool {
