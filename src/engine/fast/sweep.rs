@@ -53,6 +53,7 @@ pub(crate) fn sweep(data: &[f64], ops: &[PackedOp], neurons: &Neurons, grads: &m
         }
         // A leaf has nothing to pass its grad on to (a weight's is its own).
         if ops[id].is_plain_leaf() {
+            id = below_leaf_runs(id, ops);
             continue;
         }
         // A training graph is mostly neurons: read their operands in place.
@@ -97,6 +98,16 @@ fn below_idle_runs(mut id: usize, grads: &[f64], ops: &[PackedOp]) -> usize {
         if !(zero & plain) {
             break;
         }
+        id -= IDLE_RUN;
+    }
+    id
+}
+
+/// The lowest node of the runs of `IDLE_RUN` plain leaves just below `id`:
+/// a model's weights, or those of models dropped while a newer one lived.
+#[inline(always)]
+fn below_leaf_runs(mut id: usize, ops: &[PackedOp]) -> usize {
+    while id >= IDLE_RUN && ops[id - IDLE_RUN..id].iter().fold(true, |all, op| all & op.is_plain_leaf()) {
         id -= IDLE_RUN;
     }
     id
