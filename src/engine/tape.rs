@@ -157,6 +157,17 @@ impl Tape {
         id as NodeId
     }
 
+    /// `push` for a node that is not a neuron, leaving the side arrays to the
+    /// caller, as a layer does (`room_for` before, `extend_side_arrays`
+    /// after): a loss's nodes, a score at a time.
+    #[inline(always)]
+    pub(crate) fn push_bare(&mut self, data: f64, op: Op) -> NodeId {
+        let id = self.data.len();
+        self.data.push(data);
+        self.ops.push(PackedOp::pack(op));
+        id as NodeId
+    }
+
     /// Appends a leaf for each number, as `push` would one by one.
     pub fn push_leaves(&mut self, data: &[f64]) {
         let in_step = self.room_for(data.len());

@@ -20,19 +20,22 @@ impl Value {
     /// 0 (a leaf) for no scores.
     pub(crate) fn hinge_sum(scores: &[Value], labels: &[f64]) -> Value {
         tape::with_new_nodes(|tape| {
+            let in_step = tape.room_for(6 * scores.len());
             let mut total = None;
+            let push = |tape: &mut Tape, op: Op| tape.push_bare(op.eval(&tape.data), op);
             for (score, &y) in scores.iter().zip(labels) {
                 let score = tape.node(score.slot);
-                let minus_y = tape.push(-y, Op::Leaf);
-                let product = tape.push_op(Op::Mul(minus_y, score));
-                let one = tape.push(1.0, Op::Leaf);
-                let shifted = tape.push_op(Op::Add(one, product));
-                let term = tape.push_op(Op::Relu(shifted));
+                let minus_y = tape.push_bare(-y, Op::Leaf);
+                let product = push(tape, Op::Mul(minus_y, score));
+                let one = tape.push_bare(1.0, Op::Leaf);
+                let shifted = push(tape, Op::Add(one, product));
+                let term = push(tape, Op::Relu(shifted));
                 total = Some(match total {
                     None => term,
-                    Some(sum) => tape.push_op(Op::Add(sum, term)),
+                    Some(sum) => push(tape, Op::Add(sum, term)),
                 });
             }
+            tape.extend_side_arrays(in_step);
             let sum = total.unwrap_or_else(|| tape.push(0.0, Op::Leaf));
             Value::retained(tape, sum)
         })
@@ -226,7 +229,7 @@ impl Value {
     {
         tape::with_new_nodes(|tape| {
             let (mut first, mut n) = (run_start(tape, inputs)?, inputs.len());
-            let start = tape.len();
+            let (start, in_step) = (tape.len(), tape.room_for(0));
             let mut input_grads = input_grads;
             for (neurons, activation) in layers {
                 let slots = neurons.map(|(bias, weight, fits)| (bias.slot, weight.slot, fits));
@@ -239,6 +242,7 @@ impl Value {
                 tape.push_layer(params, inputs, n, activation, input_grads);
                 (n, input_grads) = (width, true);
             }
+            tape.extend_side_arrays(in_step);
             let outputs = first..first + n as NodeId;
             Some(outputs.map(|id| Value::retained(tape, id)).collect())
         })

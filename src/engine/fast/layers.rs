@@ -28,7 +28,9 @@ impl Tape {
     /// the tape's table on. Each node's data is `Op::eval`'s, computed
     /// `IN_FLIGHT` neurons at a time: one neuron's sum is a chain of
     /// additions that must run in order, but several chains side by side
-    /// keep the processor busy.
+    /// keep the processor busy. Only `data`, `ops` and the blocks grow: the
+    /// caller extends the side arrays once after its layers
+    /// (`extend_side_arrays`, with `room_for`'s answer from before the first).
     pub fn push_layer(
         &mut self,
         params: u32,
@@ -41,7 +43,7 @@ impl Tape {
         if width == 0 {
             return;
         }
-        let in_step = self.room_for(width);
+        self.room_for(width);
         let layer = &self.neurons.params[params as usize..];
         let op = |(bias, weights)| NeuronOp {
             bias,
@@ -83,7 +85,6 @@ impl Tape {
             params_end: 0, // set by `Neurons`
         });
         self.ops.resize(self.data.len(), packed);
-        self.extend_side_arrays(in_step);
     }
 
     /// A network on rows of data, as `push_leaves` for each row's numbers and

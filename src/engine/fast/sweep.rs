@@ -107,7 +107,11 @@ fn below_idle_runs(mut id: usize, grads: &[f64], ops: &[PackedOp]) -> usize {
 /// a model's weights, or those of models dropped while a newer one lived.
 #[inline(always)]
 fn below_leaf_runs(mut id: usize, ops: &[PackedOp]) -> usize {
-    while id >= IDLE_RUN && ops[id - IDLE_RUN..id].iter().fold(true, |all, op| all & op.is_plain_leaf()) {
+    while id >= IDLE_RUN
+        && ops[id - IDLE_RUN..id]
+            .iter()
+            .fold(true, |all, op| all & op.is_plain_leaf())
+    {
         id -= IDLE_RUN;
     }
     id
