@@ -103,16 +103,19 @@ fn below_idle_runs(mut id: usize, grads: &[f64], ops: &[PackedOp]) -> usize {
     id
 }
 
-/// The lowest node of the runs of `IDLE_RUN` plain leaves just below `id`:
+/// How many leaves `below_leaf_runs` looks at at once: weights come in long runs.
+const LEAF_RUN: usize = 32;
+
+/// The lowest node of the runs of `LEAF_RUN` plain leaves just below `id`:
 /// a model's weights, or those of models dropped while a newer one lived.
 #[inline(always)]
 fn below_leaf_runs(mut id: usize, ops: &[PackedOp]) -> usize {
-    while id >= IDLE_RUN
-        && ops[id - IDLE_RUN..id]
+    while id >= LEAF_RUN
+        && ops[id - LEAF_RUN..id]
             .iter()
             .fold(true, |all, op| all & op.is_plain_leaf())
     {
-        id -= IDLE_RUN;
+        id -= LEAF_RUN;
     }
     id
 }
