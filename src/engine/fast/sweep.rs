@@ -13,12 +13,13 @@ use super::packed::PackedOp;
 const WEIGHTS_HELD: usize = 32;
 
 /// `backward`'s sweep for a graph with neurons in it: the chain rule from
-/// the last node, whose grad is seeded, down to the first, with three
-/// shortcuts. A neuron reads its operands from its block; a block whose
-/// nodes are all different (`push_network`'s) runs as one
-/// (`block_backward`) from its newest node; a row of data leaves, which no
-/// grad reaches, is stepped over in one go. Every grad gets the same terms in
-/// the same order as from the plain sweep.
+/// the last node, whose grad is seeded, down to the first, with shortcuts.
+/// A neuron reads its operands from its block; a block whose nodes are all
+/// different (`push_network`'s) runs as one (`block_backward`) from its
+/// newest node; a row of data leaves, which no grad reaches, is stepped over
+/// in one go; so are runs of plain leaves, which pass nothing on, and runs
+/// of idle nodes under an idle neuron built row by row. Every grad gets the
+/// same terms in the same order as from the plain sweep.
 #[inline(never)]
 pub(crate) fn sweep(data: &[f64], ops: &[PackedOp], neurons: &Neurons, grads: &mut [f64]) {
     let mut id = data.len();
