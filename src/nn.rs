@@ -2,7 +2,7 @@
 //! default: weights from uniform(-1, 1), bias 0, ReLU on hidden layers and a
 //! linear last layer.
 
-use crate::engine::Value;
+use crate::engine::{LayerRefs, RowsLoss, Value};
 use crate::rng::{Init, Scheme, WeightRng};
 
 pub use crate::engine::Activation;
@@ -301,6 +301,30 @@ impl MLP {
     /// [`MLP::forward_rows`]'s outputs one row after another, in one vector
     /// (`nout` a row): training's way, which makes no vector per row.
     pub(crate) fn forward_rows_flat(&self, rows: &[&[f64]]) -> Vec<Value> {
+        match self.layers_for_rows(rows) {
+            Some(layers) => Value::network_on_rows(&layers, rows),
+            None => rows.iter().flat_map(|row| self.forward_data(row)).collect(),
+        }
+    }
+
+    /// `forward_rows_flat` and `loss` on its outputs in one visit to the
+    /// tape: the same nodes and bits, but the outputs get no handles; their
+    /// data, row after row, go to `scores`. `None`, and nothing built, when
+    /// the layers are not all neuron nodes: the caller takes the plain way.
+    pub(crate) fn loss_on_rows(
+        &self,
+        rows: &[&[f64]],
+        loss: RowsLoss,
+        scores: &mut Vec<f64>,
+    ) -> Option<Value> {
+        let layers = self.layers_for_rows(rows)?;
+        Some(Value::network_loss_on_rows(&layers, rows, loss, scores))
+    }
+
+    /// Each layer's neurons' `(bias, first weight)` and activation, for
+    /// rows of data side by side; `None` when a layer is not neuron nodes or
+    /// there is no input. Every row must be as long as the inputs.
+    fn layers_for_rows(&self, rows: &[&[f64]]) -> Option<Vec<LayerRefs<'_>>> {
         let nin = self.nin();
         for row in rows {
             assert_eq!(
@@ -311,13 +335,15 @@ impl MLP {
             );
         }
         if nin == 0 || !self.layers_are_neuron_nodes() {
-            return rows.iter().flat_map(|row| self.forward_data(row)).collect();
+            return None;
         }
-        let layers: Vec<_> = self
-            .neuron_refs(nin)
-            .map(|(refs, a)| (refs.map(|(bias, weight, _)| (bias, weight)).collect(), a))
-            .collect();
-        Value::network_on_rows(&layers, rows)
+        let layers = self.neuron_refs(nin).map(|(refs, activation)| {
+            (
+                refs.map(|(bias, weight, _)| (bias, weight)).collect(),
+                activation,
+            )
+        });
+        Some(layers.collect())
     }
 
     /// The number of outputs: the last layer's size (the inputs' with no layer).

@@ -16,7 +16,7 @@ mod ops;
 mod tape;
 mod value;
 
-pub(crate) use fast::MAX_NODES;
+pub(crate) use fast::{LayerRefs, MAX_NODES, RowsLoss};
 pub use inspect::OpKind;
 pub use tape::len as tape_len;
 pub use value::{Activation, Value};

@@ -3,7 +3,8 @@
 //! the loss that goes with it, and the targets in the form the loss wants.
 //! Training, `eval`, `predict` and the plots all read a dataset through it.
 
-use crate::engine::Value;
+use crate::engine::{RowsLoss, Value};
+use crate::nn::MLP;
 use crate::train::config::{LossKind, Task};
 use crate::train::data::{Dataset, Targets};
 use crate::train::loss;
@@ -179,6 +180,28 @@ impl Problem {
             (Task::Multiclass, Some(classes)) => classes.len(),
             _ => 1,
         }
+    }
+
+    /// `loss` on the outputs of `model` on `rows`, built with them in one
+    /// visit to the tape when the loss has a form for that (hinge, softmax
+    /// cross-entropy) and the model's layers are neuron nodes: the same
+    /// nodes and bits, but the outputs get no handles. Their data, row after
+    /// row, go to `scores`. `None`, and nothing built, otherwise.
+    pub fn loss_on_rows(
+        &self,
+        model: &MLP,
+        rows: &[&[f64]],
+        target: &Target,
+        n: usize,
+        scores: &mut Vec<f64>,
+    ) -> Option<Value> {
+        let loss = match (self.loss, target) {
+            (LossKind::Hinge, Target::Signs(y)) => RowsLoss::Hinge(y),
+            (LossKind::CrossEntropy, Target::Classes(y)) => RowsLoss::CrossEntropy(y),
+            _ => return None,
+        };
+        let sum = model.loss_on_rows(rows, loss, scores)?;
+        Some(sum * (1.0 / n as f64))
     }
 
     /// The data loss for network outputs, each row's `width` of them one row

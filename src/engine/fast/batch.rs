@@ -10,6 +10,19 @@ use crate::engine::value::run_start;
 
 use super::layers::LayerIds;
 
+/// A layer of neuron nodes: each neuron's `(bias, first weight)` (its
+/// weights a run as long as the layer's inputs), and their activation.
+pub(crate) type LayerRefs<'a> = (Vec<(&'a Value, &'a Value)>, Activation);
+
+/// The loss training puts on a network's outputs, summed over its rows
+/// (`Value::network_loss_on_rows`).
+pub(crate) enum RowsLoss<'a> {
+    /// `Value::hinge_sum` of each row's first output, a label each
+    Hinge(&'a [f64]),
+    /// `Value::cross_entropy_sum` of each row's outputs, a class each
+    CrossEntropy(&'a [usize]),
+}
+
 impl Value {
     /// micrograd's max-margin terms, summed left to right:
     /// `relu(1 + -y0*s0) + relu(1 + -y1*s1) + ...` for labels `y` and scores
@@ -20,23 +33,8 @@ impl Value {
     /// 0 (a leaf) for no scores.
     pub(crate) fn hinge_sum(scores: &[Value], labels: &[f64]) -> Value {
         tape::with_new_nodes(|tape| {
-            let in_step = tape.room_for(6 * scores.len());
-            let mut total = None;
-            let push = |tape: &mut Tape, op: Op| tape.push_bare(op.eval(&tape.data), op);
-            for (score, &y) in scores.iter().zip(labels) {
-                let score = tape.node(score.slot);
-                let minus_y = tape.push_bare(-y, Op::Leaf);
-                let product = push(tape, Op::Mul(minus_y, score));
-                let one = tape.push_bare(1.0, Op::Leaf);
-                let shifted = push(tape, Op::Add(one, product));
-                let term = push(tape, Op::Relu(shifted));
-                total = Some(match total {
-                    None => term,
-                    Some(sum) => push(tape, Op::Add(sum, term)),
-                });
-            }
-            tape.extend_side_arrays(in_step);
-            let sum = total.unwrap_or_else(|| tape.push(0.0, Op::Leaf));
+            let scores: Vec<NodeId> = scores.iter().map(|s| tape.node(s.slot)).collect();
+            let sum = hinge_sum_at(tape, &scores, labels);
             Value::retained(tape, sum)
         })
     }
@@ -53,20 +51,10 @@ impl Value {
         labels: &[usize],
     ) -> Option<Value> {
         tape::with_new_nodes(|tape| {
-            let starts: Vec<NodeId> = (rows.clone())
-                .map(|row| run_start(tape, row))
+            let rows: Vec<(NodeId, usize)> = rows
+                .map(|row| Some((run_start(tape, row)?, row.len())))
                 .collect::<Option<_>>()?;
-            let mut total = None;
-            for ((row, &start), &label) in rows.zip(&starts).zip(labels) {
-                let lse = tape.push_op(Op::LogSumExp(start, row.len() as u32));
-                let minus = tape.push_op(Op::Neg(tape.node(row[label].slot)));
-                let term = tape.push_op(Op::Add(lse, minus));
-                total = Some(match total {
-                    None => term,
-                    Some(sum) => tape.push_op(Op::Add(sum, term)),
-                });
-            }
-            let sum = total.unwrap_or_else(|| tape.push(0.0, Op::Leaf));
+            let sum = cross_entropy_sum_at(tape, &rows, labels);
             Some(Value::retained(tape, sum))
         })
     }
@@ -266,27 +254,99 @@ impl Value {
     /// (the rows being data), but the rows are computed side by side (see
     /// `Tape::push_network`), and only the last layer's nodes get handles:
     /// the rows' outputs one row after another, in one vector.
-    pub(crate) fn network_on_rows(
-        layers: &[(Vec<(&Value, &Value)>, Activation)],
-        rows: &[&[f64]],
-    ) -> Vec<Value> {
+    pub(crate) fn network_on_rows(layers: &[LayerRefs], rows: &[&[f64]]) -> Vec<Value> {
         tape::with_new_nodes(|tape| {
-            let layer_ids: Vec<LayerIds> = layers
-                .iter()
-                .map(|(neurons, activation)| LayerIds {
-                    neurons: neurons
-                        .iter()
-                        .map(|(bias, weight)| (tape.node(bias.slot), tape.node(weight.slot)))
-                        .collect(),
-                    activation: *activation,
-                })
-                .collect();
-            let nout = layer_ids.last().map_or(0, |layer| layer.neurons.len());
-            let starts = tape.push_network(&layer_ids, rows);
+            let (starts, nout) = push_network_of(tape, layers, rows);
             let ids = starts
                 .into_iter()
                 .flat_map(|start| start..start + nout as NodeId);
             ids.map(|id| Value::retained(tape, id)).collect()
         })
     }
+
+    /// `network_on_rows`, then `loss` on its outputs, in the same visit to
+    /// the tape: the same nodes and bits, but no output gets a handle, only
+    /// the loss's sum. The outputs' data, row after row, go to `scores`,
+    /// whose old contents go.
+    pub(crate) fn network_loss_on_rows(
+        layers: &[LayerRefs],
+        rows: &[&[f64]],
+        loss: RowsLoss,
+        scores: &mut Vec<f64>,
+    ) -> Value {
+        tape::with_new_nodes(|tape| {
+            let (starts, nout) = push_network_of(tape, layers, rows);
+            let labels = match loss {
+                RowsLoss::Hinge(labels) => labels.len(),
+                RowsLoss::CrossEntropy(labels) => labels.len(),
+            };
+            assert_eq!(labels, starts.len(), "one label per row");
+            scores.clear();
+            for &start in &starts {
+                scores.extend_from_slice(&tape.data[start as usize..][..nout]);
+            }
+            let sum = match loss {
+                RowsLoss::Hinge(labels) => hinge_sum_at(tape, &starts, labels),
+                RowsLoss::CrossEntropy(labels) => {
+                    let rows: Vec<(NodeId, usize)> = (starts.iter()).map(|&s| (s, nout)).collect();
+                    cross_entropy_sum_at(tape, &rows, labels)
+                }
+            };
+            Value::retained(tape, sum)
+        })
+    }
+}
+
+/// `Value::hinge_sum`'s nodes on the scores' nodes; returns the sum's.
+fn hinge_sum_at(tape: &mut Tape, scores: &[NodeId], labels: &[f64]) -> NodeId {
+    let in_step = tape.room_for(6 * scores.len());
+    let mut total = None;
+    let push = |tape: &mut Tape, op: Op| tape.push_bare(op.eval(&tape.data), op);
+    for (&score, &y) in scores.iter().zip(labels) {
+        let minus_y = tape.push_bare(-y, Op::Leaf);
+        let product = push(tape, Op::Mul(minus_y, score));
+        let one = tape.push_bare(1.0, Op::Leaf);
+        let shifted = push(tape, Op::Add(one, product));
+        let term = push(tape, Op::Relu(shifted));
+        total = Some(match total {
+            None => term,
+            Some(sum) => push(tape, Op::Add(sum, term)),
+        });
+    }
+    tape.extend_side_arrays(in_step);
+    total.unwrap_or_else(|| tape.push(0.0, Op::Leaf))
+}
+
+/// `Value::cross_entropy_sum`'s nodes on rows of scores, each row a run of
+/// nodes by its first and its length; returns the sum's node.
+fn cross_entropy_sum_at(tape: &mut Tape, rows: &[(NodeId, usize)], labels: &[usize]) -> NodeId {
+    let mut total = None;
+    for (&(start, len), &label) in rows.iter().zip(labels) {
+        assert!(label < len, "label {label} of a row of {len} scores");
+        let lse = tape.push_op(Op::LogSumExp(start, len as u32));
+        let minus = tape.push_op(Op::Neg(start + label as NodeId));
+        let term = tape.push_op(Op::Add(lse, minus));
+        total = Some(match total {
+            None => term,
+            Some(sum) => tape.push_op(Op::Add(sum, term)),
+        });
+    }
+    total.unwrap_or_else(|| tape.push(0.0, Op::Leaf))
+}
+
+/// `Tape::push_network` for layers of handles: where each row's outputs
+/// start, and how many outputs a row has.
+fn push_network_of(tape: &mut Tape, layers: &[LayerRefs], rows: &[&[f64]]) -> (Vec<NodeId>, usize) {
+    let layer_ids: Vec<LayerIds> = layers
+        .iter()
+        .map(|(neurons, activation)| LayerIds {
+            neurons: neurons
+                .iter()
+                .map(|(bias, weight)| (tape.node(bias.slot), tape.node(weight.slot)))
+                .collect(),
+            activation: *activation,
+        })
+        .collect();
+    let nout = layer_ids.last().map_or(0, |layer| layer.neurons.len());
+    (tape.push_network(&layer_ids, rows), nout)
 }

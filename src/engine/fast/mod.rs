@@ -21,6 +21,7 @@ mod layers;
 mod packed;
 mod sweep;
 
+pub(crate) use batch::{LayerRefs, RowsLoss};
 pub(crate) use blocks::Neurons;
 pub(crate) use packed::{MAX_NODES, PackedOp};
 pub(crate) use sweep::sweep;
@@ -266,6 +267,75 @@ mod tests {
         let plain = plain_grads(&root);
         assert!(plain.iter().filter(|&&g| g != 0.0).count() > 100);
         assert_same_bits(&plain, &fast_grads(&root));
+    }
+
+    /// A network and its loss built in one visit to the tape
+    /// (`network_loss_on_rows`, training's way) are the network's outputs
+    /// with handles and then the loss on them: as many nodes, the same
+    /// loss, the outputs' data handed back, every weight's grad to the bit.
+    #[test]
+    fn a_network_and_its_loss_in_one_visit_are_the_two_apart() {
+        use super::RowsLoss;
+        for nout in [1, 4] {
+            let neurons = |nin: usize, count: usize, seed: u64| -> Vec<(Value, Vec<Value>)> {
+                (0..count)
+                    .map(|j| {
+                        let draw = numbers(nin + 1, seed + j as u64);
+                        (Value::leaf(draw[nin]), Value::leaves(&draw[..nin]))
+                    })
+                    .collect()
+            };
+            let layers = [neurons(3, 7, 10), neurons(7, nout, 20)];
+            let spec: Vec<_> = (layers.iter().zip([Activation::Relu, Activation::Linear]))
+                .map(|(layer, activation)| {
+                    let refs = layer.iter().map(|(b, w)| (b, &w[0])).collect();
+                    (refs, activation)
+                })
+                .collect();
+            let rows_data: Vec<Vec<f64>> = (0..19).map(|r| numbers(3, 700 + r)).collect();
+            let rows: Vec<&[f64]> = rows_data.iter().map(Vec::as_slice).collect();
+            let signs: Vec<f64> = (0..19)
+                .map(|r| if r % 3 == 0 { -1.0 } else { 1.0 })
+                .collect();
+            let classes: Vec<usize> = (0..19).map(|r| r % 4).collect();
+            let weights = || {
+                layers
+                    .iter()
+                    .flatten()
+                    .flat_map(|(b, w)| w.iter().chain([b]))
+            };
+            let length = || tape::with(|t| t.len());
+
+            let before = length();
+            let outputs = Value::network_on_rows(&spec, &rows);
+            let apart = if nout == 1 {
+                Value::hinge_sum(&outputs, &signs)
+            } else {
+                Value::cross_entropy_sum(outputs.chunks(nout), &classes).expect("runs")
+            };
+            let apart_nodes = length() - before;
+            apart.backward();
+            let apart_grads: Vec<u64> = weights().map(|w| w.grad().to_bits()).collect();
+            let apart_scores: Vec<f64> = outputs.iter().map(Value::data).collect();
+            Value::zero_grads(weights());
+            let apart_loss = apart.data();
+            drop((apart, outputs));
+
+            let (before, mut scores) = (length(), Vec::new());
+            let loss = if nout == 1 {
+                RowsLoss::Hinge(&signs)
+            } else {
+                RowsLoss::CrossEntropy(&classes)
+            };
+            let together = Value::network_loss_on_rows(&spec, &rows, loss, &mut scores);
+            assert_eq!(length() - before, apart_nodes, "as many nodes");
+            assert_eq!(together.data().to_bits(), apart_loss.to_bits());
+            assert_eq!(scores, apart_scores);
+            together.backward();
+            let grads: Vec<u64> = weights().map(|w| w.grad().to_bits()).collect();
+            assert_eq!(grads, apart_grads);
+            assert!(grads.iter().filter(|&&g| g != 0).count() > 20);
+        }
     }
 
     /// Blocks cut short: a root inside a block (backward from a middle
