@@ -1,7 +1,7 @@
 //! Scoring a trained model: its outputs on plain numbers, and its loss and
 //! metrics on a dataset, in pieces so that memory does not grow with the data.
 
-use crate::engine::{Activation, Value};
+use crate::engine::Activation;
 use crate::nn::MLP;
 use crate::train::metrics::{self, Metrics};
 use crate::train::model::SavedModel;
@@ -48,12 +48,12 @@ pub fn evaluate(model: &MLP, problem: &Problem, rows: &[Vec<f64>], target: &Targ
     let indices: Vec<usize> = (0..rows.len()).collect();
     for piece in indices.chunks(EVAL_ROWS) {
         let batch: Vec<&[f64]> = piece.iter().map(|&i| rows[i].as_slice()).collect();
-        let scores = model.forward_rows_flat(&batch);
-        let width = model.nout();
-        loss += problem
-            .loss(&scores, width, &target.select(piece), rows.len())
-            .data();
-        score_data.extend(scores.chunks(width.max(1)).map(Value::data_of));
+        let mut scores = Vec::new();
+        let piece_target = target.select(piece);
+        loss +=
+            (problem.loss_and_scores(model, &batch, &piece_target, rows.len(), &mut scores)).data();
+        let width = model.nout().max(1);
+        score_data.extend(scores.chunks(width).map(<[f64]>::to_vec));
     }
     let predictions: Vec<Prediction> = score_data.iter().map(|s| problem.predict(s)).collect();
     match target {
@@ -93,6 +93,7 @@ fn class_of(prediction: &Prediction) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Value;
     use crate::rng::{Init, Stream};
     use crate::train::data::{Columns, Dataset};
     use crate::train::problem::argmax;

@@ -204,6 +204,28 @@ impl Problem {
         Some(sum * (1.0 / n as f64))
     }
 
+    /// The data loss of `model` on `rows`, `loss_on_rows` where it can be,
+    /// else `loss` on the outputs, which get handles only for that; the
+    /// outputs' data, row after row, go to `scores`.
+    pub fn loss_and_scores(
+        &self,
+        model: &MLP,
+        rows: &[&[f64]],
+        target: &Target,
+        n: usize,
+        scores: &mut Vec<f64>,
+    ) -> Value {
+        if let Some(loss) = self.loss_on_rows(model, rows, target, n, scores) {
+            return loss;
+        }
+        let outputs = model.forward_rows_flat(rows);
+        let loss = self.loss(&outputs, model.nout(), target, n);
+        Value::data_into(&outputs, scores);
+        // the outputs' handles in one visit to the tape, not one each
+        Value::drop_all(outputs);
+        loss
+    }
+
     /// The data loss for network outputs, each row's `width` of them one row
     /// after another: the sum of the samples' losses times `1/n`, where `n`
     /// is the batch's size (`scores` may be a shard of it).

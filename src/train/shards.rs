@@ -233,16 +233,7 @@ impl Shard<'_> {
         let batch: Vec<&[f64]> = self.rows.iter().map(|&i| rows[i].as_slice()).collect();
         let (model, n) = (&network.model, self.batch_size);
         let mut score_data = spares.take();
-        // with the outputs, or else from outputs with handles
-        let (data_loss, scores) =
-            match problem.loss_on_rows(model, &batch, &self.target, n, &mut score_data) {
-                Some(data_loss) => (data_loss, None),
-                None => {
-                    let scores = model.forward_rows_flat(&batch);
-                    let data_loss = problem.loss(&scores, model.nout(), &self.target, n);
-                    (data_loss, Some(scores))
-                }
-            };
+        let data_loss = problem.loss_and_scores(model, &batch, &self.target, n, &mut score_data);
         let mut total_loss = data_loss;
         let mut penalty = 0.0;
         if self.l1 > 0.0 {
@@ -258,11 +249,6 @@ impl Shard<'_> {
         total_loss.backward();
         let mut grads = spares.take();
         network.model.grads_into(&mut grads);
-        if let Some(scores) = scores {
-            Value::data_into(&scores, &mut score_data);
-            // the outputs' handles in one visit to the tape, not one each
-            Value::drop_all(scores);
-        }
         ShardResult {
             loss: total_loss.data(),
             penalty,

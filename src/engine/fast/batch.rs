@@ -89,14 +89,8 @@ impl Value {
         })
     }
 
-    /// The data of each of `values`, in one visit to the tape.
-    pub(crate) fn data_of<'a>(values: impl IntoIterator<Item = &'a Value>) -> Vec<f64> {
-        let mut out = Vec::new();
-        Value::data_into(values, &mut out);
-        out
-    }
-
-    /// `data_of` into `out`, whose old contents go.
+    /// The data of each of `values` into `out`, whose old contents go, in
+    /// one visit to the tape.
     pub(crate) fn data_into<'a>(values: impl IntoIterator<Item = &'a Value>, out: &mut Vec<f64>) {
         tape::with(|tape| {
             out.clear();
