@@ -356,12 +356,9 @@ impl MLP {
     /// Whether every layer can be neuron nodes: it has neurons, and each
     /// [fits](Neuron::fits) the layer.
     fn layers_are_neuron_nodes(&self) -> bool {
-        self.neuron_refs(self.nin()).all(|(mut neurons, _)| {
-            let mut any = false;
-            neurons.all(|(_, _, fits)| {
-                any = true;
-                fits
-            }) && any
+        let mut layers = self.layers.iter().zip(self.neuron_refs(self.nin()));
+        layers.all(|(layer, (mut neurons, _))| {
+            !layer.neurons.is_empty() && neurons.all(|(_, _, fits)| fits)
         })
     }
 
