@@ -182,31 +182,12 @@ impl Problem {
         }
     }
 
-    /// `loss` on the outputs of `model` on `rows`, built with them in one
-    /// visit to the tape when the loss has a form for that (hinge, softmax
-    /// cross-entropy) and the model's layers are neuron nodes: the same
-    /// nodes and bits, but the outputs get no handles. Their data, row after
-    /// row, go to `scores`. `None`, and nothing built, otherwise.
-    pub fn loss_on_rows(
-        &self,
-        model: &MLP,
-        rows: &[&[f64]],
-        target: &Target,
-        n: usize,
-        scores: &mut Vec<f64>,
-    ) -> Option<Value> {
-        let loss = match (self.loss, target) {
-            (LossKind::Hinge, Target::Signs(y)) => RowsLoss::Hinge(y),
-            (LossKind::CrossEntropy, Target::Classes(y)) => RowsLoss::CrossEntropy(y),
-            _ => return None,
-        };
-        let sum = model.loss_on_rows(rows, loss, scores)?;
-        Some(sum * (1.0 / n as f64))
-    }
-
-    /// The data loss of `model` on `rows`, `loss_on_rows` where it can be,
-    /// else `loss` on the outputs, which get handles only for that; the
-    /// outputs' data, row after row, go to `scores`.
+    /// The data loss of `model` on `rows`, as `loss` gives it on the
+    /// model's outputs; the outputs' data, row after row, go to `scores`.
+    /// A hinge or softmax cross-entropy on layers of neuron nodes is built
+    /// with the outputs in one visit to the tape, the outputs getting no
+    /// handles (the same nodes and bits); any other loss takes the outputs
+    /// with handles, for just that.
     pub fn loss_and_scores(
         &self,
         model: &MLP,
@@ -215,8 +196,13 @@ impl Problem {
         n: usize,
         scores: &mut Vec<f64>,
     ) -> Value {
-        if let Some(loss) = self.loss_on_rows(model, rows, target, n, scores) {
-            return loss;
+        let with_outputs = match (self.loss, target) {
+            (LossKind::Hinge, Target::Signs(y)) => Some(RowsLoss::Hinge(y)),
+            (LossKind::CrossEntropy, Target::Classes(y)) => Some(RowsLoss::CrossEntropy(y)),
+            _ => None,
+        };
+        if let Some(sum) = with_outputs.and_then(|loss| model.loss_on_rows(rows, loss, scores)) {
+            return sum * (1.0 / n as f64);
         }
         let outputs = model.forward_rows_flat(rows);
         let loss = self.loss(&outputs, model.nout(), target, n);

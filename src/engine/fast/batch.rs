@@ -270,11 +270,6 @@ impl Value {
     ) -> Value {
         tape::with_new_nodes(|tape| {
             let (starts, nout) = push_network_of(tape, layers, rows);
-            let labels = match loss {
-                RowsLoss::Hinge(labels) => labels.len(),
-                RowsLoss::CrossEntropy(labels) => labels.len(),
-            };
-            assert_eq!(labels, starts.len(), "one label per row");
             scores.clear();
             for &start in &starts {
                 scores.extend_from_slice(&tape.data[start as usize..][..nout]);
@@ -293,6 +288,7 @@ impl Value {
 
 /// `Value::hinge_sum`'s nodes on the scores' nodes; returns the sum's.
 fn hinge_sum_at(tape: &mut Tape, scores: &[NodeId], labels: &[f64]) -> NodeId {
+    assert_eq!(scores.len(), labels.len(), "one label per score");
     let in_step = tape.room_for(6 * scores.len());
     let mut total = None;
     let push = |tape: &mut Tape, op: Op| tape.push_bare(op.eval(&tape.data), op);
@@ -314,6 +310,7 @@ fn hinge_sum_at(tape: &mut Tape, scores: &[NodeId], labels: &[f64]) -> NodeId {
 /// `Value::cross_entropy_sum`'s nodes on rows of scores, each row a run of
 /// nodes by its first and its length; returns the sum's node.
 fn cross_entropy_sum_at(tape: &mut Tape, rows: &[(NodeId, usize)], labels: &[usize]) -> NodeId {
+    assert_eq!(rows.len(), labels.len(), "one label per row");
     let mut total = None;
     for (&(start, len), &label) in rows.iter().zip(labels) {
         assert!(label < len, "label {label} of a row of {len} scores");
