@@ -57,6 +57,12 @@ fn main() {
         // any number among the arguments is a thread count
         let mut thread_counts: Vec<usize> =
             args.iter().filter_map(|arg| arg.parse().ok()).collect();
+        // `steps=N` times N steps a run instead of the task's own: a task's
+        // step costs less as training goes on (more rows pass no grad back),
+        // so tasks compared with each other are timed over the same steps
+        let steps: Option<usize> = args
+            .iter()
+            .find_map(|arg| arg.strip_prefix("steps=")?.parse().ok());
         if thread_counts.is_empty() {
             thread_counts = vec![1, 2];
         }
@@ -67,7 +73,7 @@ fn main() {
                 println!(
                     "task_ms {} {threads} {:.4}",
                     task.name,
-                    task.ms_per_step(threads)
+                    task.ms_per_step(threads, steps.unwrap_or(task.steps))
                 );
             }
         }
@@ -88,8 +94,8 @@ fn main() {
         ms_per_step * 1e6 / nodes_per_step as f64
     );
     for task in TASKS {
-        let one = task.ms_per_step(1);
-        let two = task.ms_per_step(2);
+        let one = task.ms_per_step(1, task.steps);
+        let two = task.ms_per_step(2, task.steps);
         println!(
             "{:<34} {one:>7.3} ms/step on 1 thread, {two:>7.3} on 2 ({:.2}x)",
             task.title,
@@ -191,10 +197,10 @@ const fn wide(name: &'static str, config: &'static str) -> Task {
 }
 
 impl Task {
-    /// Median ms per step: the time of `TASK_STEPS + 5` steps less that of
-    /// 5, over `TASK_STEPS`, so that loading, the first steps and the final
-    /// scoring drop out.
-    fn ms_per_step(&self, threads: usize) -> f64 {
+    /// Median ms per step: the time of `steps + 5` steps less that of 5,
+    /// over `steps`, so that loading, the first steps and the final scoring
+    /// drop out.
+    fn ms_per_step(&self, threads: usize, steps: usize) -> f64 {
         let csv = match self.data {
             "moons" => datasets::generate(Synthetic::Moons, self.rows, 0.1, 1),
             _ => digits_like(self.rows),
@@ -213,7 +219,7 @@ impl Task {
             start.elapsed().as_secs_f64() * 1e3
         };
         let mut per_step: Vec<f64> = (0..5)
-            .map(|_| (run(self.steps + 5) - run(5)) / self.steps as f64)
+            .map(|_| (run(steps + 5) - run(5)) / steps as f64)
             .collect();
         per_step.sort_by(f64::total_cmp);
         per_step[per_step.len() / 2]

@@ -157,12 +157,21 @@ impl<R> Tasks<R> {
         self.done.fetch_add(1, Ordering::Release);
     }
 
-    /// Every task's result, in order, once all are finished: call it after
-    /// taking tasks until none is left. Spins, since the others are at work.
+    /// Task `index`'s result, once it is finished, and only the first time.
+    pub(crate) fn finished(&self, index: usize) -> Option<R> {
+        self.results
+            .get(index)?
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    /// Waits until every task is finished: call it after taking tasks until
+    /// none is left. Spins, since the others are at work.
     ///
     /// # Panics
     /// If `crew` closes first: a helper panicked with a task in hand.
-    pub(crate) fn results<W>(&self, crew: &Crew<W>) -> Vec<R> {
+    pub(crate) fn wait<W>(&self, crew: &Crew<W>) {
         let mut spins = 0u32;
         while self.done.load(Ordering::Acquire) < self.results.len() {
             std::hint::spin_loop();
@@ -175,16 +184,6 @@ impl<R> Tasks<R> {
                 std::thread::yield_now();
             }
         }
-        self.results
-            .iter()
-            .map(|result| {
-                result
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .take()
-                    .expect("a finished task has its result")
-            })
-            .collect()
     }
 }
 
@@ -217,7 +216,10 @@ mod tests {
                     tasks.finish(index, index * index);
                 }
                 let expected: Vec<usize> = (0..step % 9).map(|i| i * i).collect();
-                assert_eq!(tasks.results(&crew), expected);
+                tasks.wait(&crew);
+                let results: Vec<usize> = (0..step % 9).filter_map(|i| tasks.finished(i)).collect();
+                assert_eq!(results, expected);
+                assert_eq!(tasks.finished(0), None, "a result is had once");
             }
         });
         assert_eq!(
@@ -242,7 +244,7 @@ mod tests {
                 // the caller takes no task: the helper holds the only one
                 let tasks = Arc::new(Tasks::new(1));
                 crew.offer(Arc::clone(&tasks));
-                tasks.results(&crew)
+                tasks.wait(&crew);
             })
         }));
         assert!(

@@ -42,12 +42,17 @@ pub fn outputs(model: &MLP, rows: &[Vec<f64>]) -> Vec<Vec<f64>> {
 /// Rows are scored `EVAL_ROWS` at a time, each piece's graph freed before the
 /// next, so memory does not grow with the data; up to that many rows the
 /// loss is one sum, as training's step computes it.
-pub fn evaluate(model: &MLP, problem: &Problem, rows: &[Vec<f64>], target: &Target) -> Metrics {
+pub fn evaluate<R: AsRef<[f64]>>(
+    model: &MLP,
+    problem: &Problem,
+    rows: &[R],
+    target: &Target,
+) -> Metrics {
     let mut loss = 0.0;
     let mut score_data: Vec<Vec<f64>> = Vec::with_capacity(rows.len());
     let indices: Vec<usize> = (0..rows.len()).collect();
     for piece in indices.chunks(EVAL_ROWS) {
-        let batch: Vec<&[f64]> = piece.iter().map(|&i| rows[i].as_slice()).collect();
+        let batch: Vec<&[f64]> = piece.iter().map(|&i| rows[i].as_ref()).collect();
         let mut scores = Vec::new();
         let piece_target = target.select(piece);
         loss +=

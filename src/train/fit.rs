@@ -149,10 +149,15 @@ impl Watch<'_> {
     /// some, the validation rows: what the model file's metrics say.
     pub fn metrics(&self, model: &MLP) -> (Metrics, Option<Metrics>) {
         let plan = self.plan;
-        let train = evaluate(model, &plan.problem, &plan.train_x, &plan.train_y);
-        let validation = plan
-            .validates()
-            .then(|| evaluate(model, &plan.problem, &plan.validation_x, &plan.validation_y));
+        let train = evaluate(model, &plan.problem, &plan.train_x.slices(), &plan.train_y);
+        let validation = plan.validates().then(|| {
+            evaluate(
+                model,
+                &plan.problem,
+                &plan.validation_x.slices(),
+                &plan.validation_y,
+            )
+        });
         (train, validation)
     }
 }
@@ -361,7 +366,7 @@ impl Run {
         let metrics = evaluate(
             &model,
             &plan.problem,
-            &plan.validation_x,
+            &plan.validation_x.slices(),
             &plan.fit_validation_y,
         );
         self.history.validation.push(EpochRecord {

@@ -304,6 +304,60 @@ impl SavedModel {
     }
 }
 
+/// Rows of a model's inputs, one after another in one vector. A training
+/// step reads its rows in order from one place in memory: rows each in an
+/// allocation of their own lay wherever the allocator had room, and a step
+/// on 50,000 rows waited on memory for them.
+pub(crate) struct Rows {
+    values: Vec<f64>,
+    width: usize,
+    len: usize,
+}
+
+impl Rows {
+    /// The rows of `dataset` at `indices` as a model sees them: standardised
+    /// when it standardises.
+    pub fn of(
+        dataset: &Dataset,
+        indices: &[usize],
+        standardization: Option<&Standardization>,
+    ) -> Rows {
+        let width = dataset.feature_names.len();
+        let mut values = Vec::with_capacity(indices.len() * width);
+        for &i in indices {
+            match standardization {
+                Some(standardization) => {
+                    values.extend(standardization.apply(&dataset.features[i]));
+                }
+                None => values.extend_from_slice(&dataset.features[i]),
+            }
+        }
+        assert_eq!(values.len(), indices.len() * width, "rows of one length");
+        Rows {
+            values,
+            width,
+            len: indices.len(),
+        }
+    }
+
+    pub fn row(&self, index: usize) -> &[f64] {
+        &self.values[index * self.width..(index + 1) * self.width]
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Each row, as `evaluate` takes them.
+    pub fn slices(&self) -> Vec<&[f64]> {
+        (0..self.len).map(|index| self.row(index)).collect()
+    }
+}
+
 /// The rows of `dataset` at `indices` as a model sees them: standardised
 /// when it standardises.
 pub(crate) fn model_rows(
@@ -318,4 +372,25 @@ pub(crate) fn model_rows(
             None => dataset.features[i].clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::data::Columns;
+
+    #[test]
+    fn rows_in_one_vector_are_the_rows_a_model_takes() {
+        let csv = "a,b,y\n1,10,0\n2,20,1\n4,40,0\n8,80,1\n";
+        let dataset = Dataset::from_csv(csv, &Columns::default()).expect("valid CSV");
+        let indices = [3, 0, 2];
+        for standardization in [None, Some(Standardization::fit(&dataset.features))] {
+            let rows = Rows::of(&dataset, &indices, standardization.as_ref());
+            let expected = model_rows(&dataset, &indices, standardization.as_ref());
+            assert_eq!(rows.len(), 3);
+            assert_eq!(rows.slices(), expected);
+            assert_eq!(rows.row(0), expected[0]);
+        }
+        assert!(Rows::of(&dataset, &[], None).is_empty());
+    }
 }

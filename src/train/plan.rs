@@ -12,7 +12,7 @@ use crate::train::config::{Config, DEFAULT_BATCH_SIZE, DEFAULT_STEPS, RngKind};
 use crate::train::data::Dataset;
 use crate::train::evaluate::evaluate;
 use crate::train::model::{
-    BatchesState, FORMAT, SavedMetrics, SavedModel, Standardization, TrainingState, VERSION,
+    BatchesState, FORMAT, Rows, SavedMetrics, SavedModel, Standardization, TrainingState, VERSION,
     model_rows,
 };
 use crate::train::optim::Optimizer;
@@ -52,11 +52,11 @@ pub struct Plan<'a> {
     pub(crate) problem: Problem,
     pub(crate) standardization: Option<Standardization>,
     /// The training rows, as the model sees them, and their targets.
-    pub(crate) train_x: Vec<Vec<f64>>,
+    pub(crate) train_x: Rows,
     pub(crate) train_y: Target,
     /// `train_y` as training fits it: a regression target scaled.
     pub(crate) fit_y: Target,
-    pub(crate) validation_x: Vec<Vec<f64>>,
+    pub(crate) validation_x: Rows,
     pub(crate) validation_y: Target,
     pub(crate) fit_validation_y: Target,
     pub(crate) target_scale: Option<TargetScale>,
@@ -94,12 +94,12 @@ impl<'a> Plan<'a> {
                 .standardize
                 .then(|| Standardization::fit(&model_rows(dataset, &train_indices, None))),
         };
-        let train_x = model_rows(dataset, &train_indices, standardization.as_ref());
+        let train_x = Rows::of(dataset, &train_indices, standardization.as_ref());
         let train_y = problem.target.select(&train_indices);
         let (validation_x, validation_y) = match validation {
             Some(validation) => other_rows(validation, &problem, standardization.as_ref())?,
             None => (
-                model_rows(dataset, &validation_indices, standardization.as_ref()),
+                Rows::of(dataset, &validation_indices, standardization.as_ref()),
                 problem.target.select(&validation_indices),
             ),
         };
@@ -250,12 +250,12 @@ impl<'a> Plan<'a> {
         batches: Option<&Batches>,
     ) -> (SavedModel, MLP) {
         let model = self.model_of(parameters);
-        let train_metrics = evaluate(&model, &self.problem, &self.train_x, &self.train_y);
+        let train_metrics = evaluate(&model, &self.problem, &self.train_x.slices(), &self.train_y);
         let validation_metrics = self.validates().then(|| {
             evaluate(
                 &model,
                 &self.problem,
-                &self.validation_x,
+                &self.validation_x.slices(),
                 &self.validation_y,
             )
         });
@@ -355,12 +355,12 @@ fn other_rows(
     dataset: &Dataset,
     problem: &Problem,
     standardization: Option<&Standardization>,
-) -> Result<(Vec<Vec<f64>>, Target), TrainError> {
+) -> Result<(Rows, Target), TrainError> {
     let all: Vec<usize> = (0..dataset.len()).collect();
     let target = problem
         .target_of(dataset)
         .map_err(|err| TrainError::ValidationData(format!("{err:#}")))?;
-    Ok((model_rows(dataset, &all, standardization), target))
+    Ok((Rows::of(dataset, &all, standardization), target))
 }
 
 /// Regression targets scaled to mean 0 and std 1 for training (a target in

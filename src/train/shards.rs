@@ -10,6 +10,7 @@ use crate::engine::{Activation, Value};
 use crate::nn::MLP;
 use crate::train::crew::{Crew, Tasks};
 use crate::train::loss;
+use crate::train::model::Rows;
 use crate::train::problem::{Problem, Target};
 
 /// Rows per shard, at most: a batch of more rows is cut into
@@ -149,7 +150,9 @@ impl Spares {
 
 impl StepWork {
     /// Runs the step's shards, on this thread and, when `offer`, on the
-    /// crew's too, and adds up their results in shard order.
+    /// crew's too, and adds up their results in shard order, each as soon
+    /// as the shards before it are in: a batch of many shards holds a few
+    /// shards' grads at a time, not all of them.
     pub fn run(
         self: &Arc<Self>,
         crew: &Crew<StepWork>,
@@ -157,34 +160,30 @@ impl StepWork {
         network: &mut Option<Network>,
         shape: &Shape,
         problem: &Problem,
-        rows: &[Vec<f64>],
+        rows: &Rows,
     ) -> ShardResult {
         if offer && self.shards.len() > 1 {
             crew.offer(Arc::clone(self));
         }
-        self.take_shards(network, shape, problem, rows);
-        let mut results = self.tasks.results(crew).into_iter();
-        let mut total = results.next().expect("a batch has at least one shard");
-        for shard in results {
-            // the penalty is the first shard's: the others have none
-            total.loss += shard.loss;
-            for (grad, shard_grad) in total.grads.iter_mut().zip(&shard.grads) {
-                *grad += shard_grad;
-            }
-            total.scores.extend_from_slice(&shard.scores);
-            self.spares.give([shard.grads, shard.scores]);
-        }
-        total
+        let mut sum = Sum::default();
+        self.take_shards(network, shape, problem, rows, &mut || {
+            sum.add_finished(&self.tasks, &self.spares);
+        });
+        self.tasks.wait(crew);
+        sum.add_finished(&self.tasks, &self.spares);
+        sum.total.expect("a batch has at least one shard")
     }
 
     /// Runs shards nobody has taken yet, until none is left, on this thread's
-    /// copy of the network (made on the thread's first shard).
+    /// copy of the network (made on the thread's first shard); `after_each`
+    /// after each.
     fn take_shards(
         &self,
         network: &mut Option<Network>,
         shape: &Shape,
         problem: &Problem,
-        rows: &[Vec<f64>],
+        rows: &Rows,
+        after_each: &mut dyn FnMut(),
     ) {
         let mut loaded = false;
         while let Some(index) = self.tasks.take() {
@@ -204,18 +203,47 @@ impl StepWork {
             };
             self.tasks
                 .finish(index, shard.run(network, problem, rows, &self.spares));
+            after_each();
+        }
+    }
+}
+
+/// A step's shards added up so far, in shard order.
+#[derive(Default)]
+struct Sum {
+    total: Option<ShardResult>,
+    /// The next shard to add.
+    next: usize,
+}
+
+impl Sum {
+    /// Adds the finished shards from `next` on, up to the first that is not.
+    fn add_finished(&mut self, tasks: &Tasks<ShardResult>, spares: &Spares) {
+        while let Some(shard) = tasks.finished(self.next) {
+            self.next += 1;
+            let Some(total) = &mut self.total else {
+                self.total = Some(shard);
+                continue;
+            };
+            // the penalty is the first shard's: the others have none
+            total.loss += shard.loss;
+            for (grad, shard_grad) in total.grads.iter_mut().zip(&shard.grads) {
+                *grad += shard_grad;
+            }
+            total.scores.extend_from_slice(&shard.scores);
+            spares.give([shard.grads, shard.scores]);
         }
     }
 }
 
 /// A helper thread's run: each step's shards that are left when it looks.
-pub(crate) fn help(crew: &Crew<StepWork>, shape: &Shape, problem: &Problem, rows: &[Vec<f64>]) {
+pub(crate) fn help(crew: &Crew<StepWork>, shape: &Shape, problem: &Problem, rows: &Rows) {
     // a panic here closes the crew, which the step waiting for a shard hears
     let _closer = crew.closer();
     let mut network = None;
     let mut seen = 0;
     while let Some(work) = crew.next(&mut seen) {
-        work.take_shards(&mut network, shape, problem, rows);
+        work.take_shards(&mut network, shape, problem, rows, &mut || {});
     }
 }
 
@@ -225,12 +253,12 @@ impl Shard<'_> {
         &self,
         network: &mut Network,
         problem: &Problem,
-        rows: &[Vec<f64>],
+        rows: &Rows,
         spares: &Spares,
     ) -> ShardResult {
         // the grads of this shard only, as a new copy's would be
         network.model.zero_grad();
-        let batch: Vec<&[f64]> = self.rows.iter().map(|&i| rows[i].as_slice()).collect();
+        let batch: Vec<&[f64]> = self.rows.iter().map(|&i| rows.row(i)).collect();
         let (model, n) = (&network.model, self.batch_size);
         let mut score_data = spares.take();
         let data_loss = problem.loss_and_scores(model, &batch, &self.target, n, &mut score_data);
@@ -261,6 +289,33 @@ impl Shard<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Shards finish in any order; they are added in shard order, each as
+    /// soon as those before it are in.
+    #[test]
+    fn shards_are_added_in_order_whatever_order_they_finish_in() {
+        // the losses' sum depends on the order: 1e16 + 1 is 1e16
+        let values = [1.0, 1e16, 1.0, -1e16];
+        let result = |k: usize| ShardResult {
+            loss: values[k],
+            penalty: 0.0,
+            grads: vec![values[k], -values[k]],
+            scores: vec![k as f64],
+        };
+        let (tasks, spares) = (Tasks::new(4), Spares::default());
+        let mut sum = Sum::default();
+        for (k, added) in [(2, 0), (0, 1), (3, 1), (1, 4)] {
+            tasks.finish(k, result(k));
+            sum.add_finished(&tasks, &spares);
+            assert_eq!(sum.next, added, "after shard {k}");
+        }
+        let total = sum.total.expect("all four added");
+        let in_order = ((values[0] + values[1]) + values[2]) + values[3];
+        assert_ne!(in_order, values.iter().rev().sum::<f64>());
+        assert_eq!(total.loss.to_bits(), in_order.to_bits());
+        assert_eq!(total.grads, vec![in_order, -in_order]);
+        assert_eq!(total.scores, vec![0.0, 1.0, 2.0, 3.0]);
+    }
 
     #[test]
     fn batches_are_cut_into_equal_shards_whatever_the_threads() {

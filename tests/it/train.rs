@@ -325,7 +325,7 @@ fn made_features_and_l1() {
 }
 
 /// The model file does not depend on the thread count: shards are cut by a
-/// fixed rule and their grads added in a fixed order. 300 rows make three
+/// fixed rule and their grads added in a fixed order. 300 rows make four
 /// shards, with L2, cross-entropy and Adam on the way.
 #[test]
 fn the_model_is_the_same_bytes_for_any_thread_count() {
