@@ -95,7 +95,7 @@ mod tests {
         .into_iter()
         .enumerate()
         {
-            let sizes = [3, 20, 17, 2];
+            let sizes = [3, 37, 17, 2];
             let mut layers = Vec::new();
             for (layer_idx, pair) in sizes.windows(2).enumerate() {
                 let (n_in, n_out) = (pair[0], pair[1]);

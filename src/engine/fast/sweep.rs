@@ -227,17 +227,42 @@ fn block_backward(
     if block.input_grads {
         for &r in alive {
             let row_g = &g[r * width..][..width];
-            let x_grads = &mut grads[inputs[r]..][..n];
-            for (&(_, weights), &g) in layer.iter().zip(row_g).rev() {
-                if g != 0.0 {
-                    for (x_grad, w) in x_grads.iter_mut().zip(&data[weights as usize..][..n]) {
-                        *x_grad += w * g;
-                    }
-                }
-            }
+            input_grads(&mut grads[inputs[r]..][..n], data, layer, row_g);
         }
     }
     first
+}
+
+/// `x_i.grad += w_i * g` for each neuron of a row in turn, last neuron
+/// first (`layer` holds each neuron's `(bias, first weight)`, `gs` its g),
+/// `WEIGHTS_HELD` inputs at a time, each held in a register across the
+/// neurons: added to in memory, each neuron's terms waited for the last
+/// neuron's to be stored.
+#[inline(always)]
+fn input_grads(x_grads: &mut [f64], data: &[f64], layer: &[(u32, u32)], gs: &[f64]) {
+    let n = x_grads.len();
+    let mut chunks = x_grads.chunks_exact_mut(WEIGHTS_HELD);
+    for (c, chunk) in (&mut chunks).enumerate() {
+        let mut sums: [f64; WEIGHTS_HELD] = chunk.try_into().expect("whole chunks");
+        for (&(_, weights), &g) in layer.iter().zip(gs).rev() {
+            if g != 0.0 {
+                let w = &data[weights as usize + WEIGHTS_HELD * c..][..WEIGHTS_HELD];
+                for (sum, w) in sums.iter_mut().zip(w) {
+                    *sum += w * g;
+                }
+            }
+        }
+        chunk.copy_from_slice(&sums);
+    }
+    let tail = chunks.into_remainder();
+    let done = n - tail.len();
+    for (&(_, weights), &g) in layer.iter().zip(gs).rev() {
+        if g != 0.0 {
+            for (x_grad, w) in tail.iter_mut().zip(&data[weights as usize + done..]) {
+                *x_grad += w * g;
+            }
+        }
+    }
 }
 
 /// `w_i.grad += x_i * g` for each live row in turn (`inputs[k]` its first
