@@ -311,17 +311,20 @@ fn hinge_sum_at(tape: &mut Tape, scores: &[NodeId], labels: &[f64]) -> NodeId {
 /// nodes by its first and its length; returns the sum's node.
 fn cross_entropy_sum_at(tape: &mut Tape, rows: &[(NodeId, usize)], labels: &[usize]) -> NodeId {
     assert_eq!(rows.len(), labels.len(), "one label per row");
+    let in_step = tape.room_for(4 * rows.len());
     let mut total = None;
+    let push = |tape: &mut Tape, op: Op| tape.push_bare(op.eval(&tape.data), op);
     for (&(start, len), &label) in rows.iter().zip(labels) {
         assert!(label < len, "label {label} of a row of {len} scores");
-        let lse = tape.push_op(Op::LogSumExp(start, len as u32));
-        let minus = tape.push_op(Op::Neg(start + label as NodeId));
-        let term = tape.push_op(Op::Add(lse, minus));
+        let lse = push(tape, Op::LogSumExp(start, len as u32));
+        let minus = push(tape, Op::Neg(start + label as NodeId));
+        let term = push(tape, Op::Add(lse, minus));
         total = Some(match total {
             None => term,
-            Some(sum) => tape.push_op(Op::Add(sum, term)),
+            Some(sum) => push(tape, Op::Add(sum, term)),
         });
     }
+    tape.extend_side_arrays(in_step);
     total.unwrap_or_else(|| tape.push(0.0, Op::Leaf))
 }
 
