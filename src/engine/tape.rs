@@ -168,6 +168,13 @@ impl Tape {
         id as NodeId
     }
 
+    /// `push_bare` of the node `op` computes from its inputs, as `push_op`.
+    #[inline(always)]
+    pub(crate) fn push_op_bare(&mut self, op: Op) -> NodeId {
+        let data = op.eval(&self.data);
+        self.push_bare(data, op)
+    }
+
     /// Appends a leaf for each number, as `push` would one by one.
     pub fn push_leaves(&mut self, data: &[f64]) {
         let in_step = self.room_for(data.len());

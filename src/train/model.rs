@@ -1,6 +1,8 @@
 //! The saved model: everything `eval` needs, as JSON. Serialising returns
 //! text; reading checks that the shapes fit together.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Value;
@@ -325,12 +327,7 @@ impl Rows {
         let width = dataset.feature_names.len();
         let mut values = Vec::with_capacity(indices.len() * width);
         for &i in indices {
-            match standardization {
-                Some(standardization) => {
-                    values.extend(standardization.apply(&dataset.features[i]));
-                }
-                None => values.extend_from_slice(&dataset.features[i]),
-            }
+            values.extend_from_slice(&as_model_takes(&dataset.features[i], standardization));
         }
         assert_eq!(values.len(), indices.len() * width, "rows of one length");
         Rows {
@@ -367,11 +364,16 @@ pub(crate) fn model_rows(
 ) -> Vec<Vec<f64>> {
     indices
         .iter()
-        .map(|&i| match standardization {
-            Some(standardization) => standardization.apply(&dataset.features[i]),
-            None => dataset.features[i].clone(),
-        })
+        .map(|&i| as_model_takes(&dataset.features[i], standardization).into_owned())
         .collect()
+}
+
+/// `row` as a model takes it: standardised when it standardises.
+fn as_model_takes<'a>(row: &'a [f64], standardization: Option<&Standardization>) -> Cow<'a, [f64]> {
+    match standardization {
+        Some(standardization) => Cow::Owned(standardization.apply(row)),
+        None => Cow::Borrowed(row),
+    }
 }
 
 #[cfg(test)]

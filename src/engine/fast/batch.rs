@@ -291,16 +291,15 @@ fn hinge_sum_at(tape: &mut Tape, scores: &[NodeId], labels: &[f64]) -> NodeId {
     assert_eq!(scores.len(), labels.len(), "one label per score");
     let in_step = tape.room_for(6 * scores.len());
     let mut total = None;
-    let push = |tape: &mut Tape, op: Op| tape.push_bare(op.eval(&tape.data), op);
     for (&score, &y) in scores.iter().zip(labels) {
         let minus_y = tape.push_bare(-y, Op::Leaf);
-        let product = push(tape, Op::Mul(minus_y, score));
+        let product = tape.push_op_bare(Op::Mul(minus_y, score));
         let one = tape.push_bare(1.0, Op::Leaf);
-        let shifted = push(tape, Op::Add(one, product));
-        let term = push(tape, Op::Relu(shifted));
+        let shifted = tape.push_op_bare(Op::Add(one, product));
+        let term = tape.push_op_bare(Op::Relu(shifted));
         total = Some(match total {
             None => term,
-            Some(sum) => push(tape, Op::Add(sum, term)),
+            Some(sum) => tape.push_op_bare(Op::Add(sum, term)),
         });
     }
     tape.extend_side_arrays(in_step);
@@ -313,15 +312,14 @@ fn cross_entropy_sum_at(tape: &mut Tape, rows: &[(NodeId, usize)], labels: &[usi
     assert_eq!(rows.len(), labels.len(), "one label per row");
     let in_step = tape.room_for(4 * rows.len());
     let mut total = None;
-    let push = |tape: &mut Tape, op: Op| tape.push_bare(op.eval(&tape.data), op);
     for (&(start, len), &label) in rows.iter().zip(labels) {
         assert!(label < len, "label {label} of a row of {len} scores");
-        let lse = push(tape, Op::LogSumExp(start, len as u32));
-        let minus = push(tape, Op::Neg(start + label as NodeId));
-        let term = push(tape, Op::Add(lse, minus));
+        let lse = tape.push_op_bare(Op::LogSumExp(start, len as u32));
+        let minus = tape.push_op_bare(Op::Neg(start + label as NodeId));
+        let term = tape.push_op_bare(Op::Add(lse, minus));
         total = Some(match total {
             None => term,
-            Some(sum) => push(tape, Op::Add(sum, term)),
+            Some(sum) => tape.push_op_bare(Op::Add(sum, term)),
         });
     }
     tape.extend_side_arrays(in_step);
